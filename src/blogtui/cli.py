@@ -1,0 +1,422 @@
+"""The ``blogtui`` command: argument parsing and output for every subcommand of the CLI contract."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import __version__
+from .config import Config, ConfigError, data_dir, load_config
+from .models import FeedOutcome, Post, Progress
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: exit code 2 with a one-line message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"blogtui: {message} (see blogtui --help)\n")
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be 1 or more")
+    return number
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < number < 3600:
+        raise argparse.ArgumentTypeError(f"{value!r} must be between 0 and 3600 seconds")
+    return number
+
+
+def _post_id(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a post id (a number)") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a post id (a number)")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for the whole command line."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="where the cache lives (default: $BLOGTUI_DATA_DIR, else the platform's data dir)",
+    )
+    parser = _Parser(
+        prog="blogtui",
+        description="Read whole blogs offline in the terminal. With no command, opens the reader.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"blogtui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    def fetch_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--jobs", type=_positive_int, metavar="N", help="feeds fetched at once (default 8)")
+        p.add_argument(
+            "--timeout", type=_seconds, metavar="S", help="total deadline per request (default 20 s)"
+        )
+
+    command("demo", "open the reader on the bundled sample blog, in a temporary data dir")
+    p = command("add", "subscribe to feeds and fetch their whole archive")
+    p.add_argument("urls", nargs="+", metavar="URL", help="feed URL, blog home page, file:// URL or path")
+    p.add_argument("--no-archive", action="store_true", help="fetch only the feed's current page")
+    fetch_options(p)
+    p = command("refresh", "fetch subscribed feeds again (all of them when no URL is given)")
+    p.add_argument("urls", nargs="*", metavar="URL")
+    p.add_argument("--archive", action="store_true", help="walk the archive pages again")
+    fetch_options(p)
+    p = command("feeds", "list subscribed feeds")
+    p.add_argument("--json", action="store_true", help="print one JSON array")
+    p = command("posts", "list posts, newest first, optionally matching a query")
+    p.add_argument(
+        "query", nargs="*", metavar="QUERY", help='words, "phrases", tag:NAME, feed:TEXT, is:unread, ...'
+    )
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N posts")
+    p.add_argument("--json", action="store_true", help="print one JSON array")
+    p = command("tags", "list tags with their post counts")
+    p.add_argument("--json", action="store_true", help="print one JSON array")
+    p = command("show", "print one post as Markdown (plain text when piped)")
+    p.add_argument("post_id", type=_post_id, metavar="POST_ID")
+    for name, text in (
+        ("read", "mark posts read"),
+        ("unread", "mark posts unread"),
+        ("star", "star posts"),
+        ("unstar", "remove the star from posts"),
+    ):
+        p = command(name, text)
+        p.add_argument("post_ids", nargs="+", type=_post_id, metavar="POST_ID")
+    p = command("remove", "unsubscribe from a feed and delete its posts")
+    p.add_argument("url", metavar="URL")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except UsageError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _error(message: str) -> None:
+    print(f"blogtui: {message}", file=sys.stderr)
+
+
+def _config() -> Config:
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _open_library(args: argparse.Namespace, directory: Path | None = None) -> Any:
+    from .library import Library
+    from .store import StoreError
+
+    path = directory or data_dir(getattr(args, "data_dir", None))
+    try:
+        return Library(path, _config())
+    except StoreError as exc:
+        raise UsageError(f"cannot open the cache: {exc}") from None
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command is None:
+        return _run_tui(_open_library(args))
+    if command == "demo":
+        return _demo(args)
+    library = _open_library(args)
+    try:
+        handler = globals()[f"_cmd_{command}"]
+        return int(handler(library, args))
+    finally:
+        library.close()
+
+
+# -- fetching --------------------------------------------------------------------------------
+
+
+@contextmanager
+def _progress_reporter(enabled: bool):  # type: ignore[no-untyped-def]
+    """A Rich progress bar on stderr when it is a terminal; otherwise a silent callback."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    bar = Progress(
+        TextColumn("[bold]fetching"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[new]} new posts"),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[url]}", markup=False),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task("fetch", total=None, new=0, url="")
+
+    def update(event: Progress) -> None:
+        bar.update(task, completed=event.done, total=event.total, new=event.new_posts, url=event.url[-60:])
+
+    with bar:
+        yield update
+
+
+def _report(outcomes: list[FeedOutcome], verb: str) -> int:
+    failed = [o for o in outcomes if o.error]
+    for outcome in outcomes:
+        if outcome.error:
+            _error(f"{outcome.url}: {outcome.error}")
+        for note in outcome.notes:
+            print(f"blogtui: {outcome.url}: {note}", file=sys.stderr)
+    new = sum(o.new_posts for o in outcomes)
+    unchanged = sum(1 for o in outcomes if o.not_modified)
+    ok = len(outcomes) - len(failed)
+    parts = [f"{verb} {ok} of {len(outcomes)} feed{'s' if len(outcomes) != 1 else ''}", f"{new} new posts"]
+    if unchanged:
+        parts.append(f"{unchanged} unchanged")
+    if failed:
+        parts.append(f"{len(failed)} failed")
+    print(", ".join(parts), file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _cmd_add(library: Any, args: argparse.Namespace) -> int:
+    with _progress_reporter(True) as progress:
+        outcomes = library.subscribe(
+            args.urls, archive=not args.no_archive, jobs=args.jobs, timeout=args.timeout, on_progress=progress
+        )
+    return _report(outcomes, "added")
+
+
+def _cmd_refresh(library: Any, args: argparse.Namespace) -> int:
+    from .library import LibraryError
+
+    try:
+        with _progress_reporter(True) as progress:
+            outcomes = library.refresh(
+                args.urls, archive=args.archive, jobs=args.jobs, timeout=args.timeout, on_progress=progress
+            )
+    except LibraryError as exc:
+        raise UsageError(str(exc)) from None
+    return _report(outcomes, "refreshed")
+
+
+# -- listing ---------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def _print_json(value: object) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _cmd_feeds(library: Any, args: argparse.Namespace) -> int:
+    feeds = library.feeds()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "url": f.url,
+                    "title": f.title,
+                    "site_url": f.site_url,
+                    "posts": f.posts,
+                    "unread": f.unread,
+                    "fetched_at": _iso(f.fetched_at),
+                    "error": f.error,
+                    "archive_complete": f.archive_complete,
+                }
+                for f in feeds
+            ]
+        )
+        return EXIT_OK
+    if not feeds:
+        print("No feeds yet: add one with `blogtui add URL` (or try `blogtui demo`).", file=sys.stderr)
+    for f in feeds:
+        archive = "archive complete" if f.archive_complete else "archive may be incomplete"
+        fetched = f.fetched_at.strftime("%Y-%m-%d %H:%M") if f.fetched_at else "never"
+        line = f"{f.title or f.url}\n  {f.url}\n  {f.posts} posts, {f.unread} unread, {archive}, fetched {fetched}"
+        if f.error:
+            line += f"\n  last error: {f.error}"
+        print(line)
+    return EXIT_OK
+
+
+def _cmd_posts(library: Any, args: argparse.Namespace) -> int:
+    from .library import LibraryError
+
+    text = " ".join(args.query)
+    try:
+        posts = library.posts_json(text, limit=args.limit)
+    except LibraryError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        _print_json(posts)
+        return EXIT_OK
+    for post in posts:
+        marker = "*" if post["starred"] else ("N" if not post["read"] else " ")
+        day = (post["published"] or "")[:10] or "          "
+        print(f"{post['id']:>7} {marker} {day}  {post['title'] or '(untitled)'}  — {post['feed_title']}")
+    return EXIT_OK
+
+
+def _cmd_tags(library: Any, args: argparse.Namespace) -> int:
+    tags = library.tags()
+    if args.json:
+        _print_json([{"name": t.name, "count": t.count} for t in tags])
+        return EXIT_OK
+    for tag in tags:
+        print(f"{tag.count:>7}  {tag.name}")
+    return EXIT_OK
+
+
+def post_markdown(post: Post) -> str:
+    """A post as one Markdown document: a header (title, feed, author, date, link, tags) and its body."""
+    lines = [f"# {post.title or '(untitled)'}", ""]
+    meta = [post.feed_title]
+    if post.author:
+        meta.append(f"by {post.author}")
+    if post.published:
+        meta.append(post.published.strftime("%Y-%m-%d"))
+    lines.append(" · ".join(m for m in meta if m))
+    if post.url:
+        lines.append(f"<{post.url}>")
+    if post.tags:
+        lines.append("Tags: " + ", ".join(post.tags))
+    lines += ["", post.content_md or post.summary or "(this post has no text)", ""]
+    return "\n".join(lines)
+
+
+def _cmd_show(library: Any, args: argparse.Namespace) -> int:
+    post = library.post(args.post_id)
+    if post is None:
+        raise UsageError(f"post {args.post_id}: no such post (see blogtui posts)")
+    document = post_markdown(post)
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(document, hyperlinks=False))
+    else:
+        sys.stdout.write(document)
+    return EXIT_OK
+
+
+def _mark(library: Any, args: argparse.Namespace, **state: bool) -> int:
+    missing = library.missing_posts(args.post_ids)
+    present = [i for i in args.post_ids if i not in missing]
+    if present:
+        if "read" in state:
+            library.mark_read(present, state["read"])
+        else:
+            library.star(present, state["starred"])
+    for post_id in missing:
+        _error(f"post {post_id}: no such post")
+    return EXIT_USAGE if missing else EXIT_OK
+
+
+def _cmd_read(library: Any, args: argparse.Namespace) -> int:
+    return _mark(library, args, read=True)
+
+
+def _cmd_unread(library: Any, args: argparse.Namespace) -> int:
+    return _mark(library, args, read=False)
+
+
+def _cmd_star(library: Any, args: argparse.Namespace) -> int:
+    return _mark(library, args, starred=True)
+
+
+def _cmd_unstar(library: Any, args: argparse.Namespace) -> int:
+    return _mark(library, args, starred=False)
+
+
+def _cmd_remove(library: Any, args: argparse.Namespace) -> int:
+    if not library.remove(args.url):
+        raise UsageError(f"{args.url}: not subscribed (see blogtui feeds)")
+    print(f"removed {args.url}", file=sys.stderr)
+    return EXIT_OK
+
+
+# -- the TUI ---------------------------------------------------------------------------------
+
+
+def _run_tui(library: Any) -> int:
+    try:
+        from .ui.app import run
+
+        return int(run(library))
+    finally:
+        library.close()
+
+
+def demo_feed_path() -> Path:
+    """The first page of the bundled sample blog."""
+    return Path(str(resources.files("blogtui.demo").joinpath("feed.xml")))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="blogtui-demo-") as tmp:
+        library = _open_library(args, Path(tmp))
+        outcomes = library.subscribe([str(demo_feed_path())])
+        if any(o.error for o in outcomes):
+            library.close()
+            return _report(outcomes, "added")
+        return _run_tui(library)
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

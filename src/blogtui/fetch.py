@@ -1,0 +1,254 @@
+"""Getting feed bytes: async HTTP with limits and conditional GET, local files, and feed autodiscovery."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import httpx
+
+from . import __version__
+from .models import FetchResult
+
+USER_AGENT = f"blogtui/{__version__} (+https://pypi.org/project/blogtui/; terminal blog reader)"
+MAX_REDIRECTS = 10
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+)
+#: Paths tried when a page names no feed, first relative to the page, then at the site root.
+GUESSES = ("feed.xml", "atom.xml", "rss.xml", "index.xml", "feed/", "feed", "rss")
+
+
+class FetchError(Exception):
+    """One URL could not be fetched; the message is the cause, for a one-line report."""
+
+
+def is_remote(url: str) -> bool:
+    """Whether ``url`` is fetched over HTTP(S) rather than read from disk."""
+    return urlsplit(url).scheme in ("http", "https")
+
+
+def normalise_location(location: str) -> str:
+    """A command-line URL or path as a canonical feed URL (local paths become ``file://`` URLs)."""
+    location = location.strip()
+    scheme = urlsplit(location).scheme.lower()
+    if scheme in ("http", "https", "file"):
+        return location
+    if "://" in location:
+        raise FetchError("unsupported URL scheme (use http, https, file or a path)")
+    if re.match(r"^[\w.-]+\.[a-z]{2,}(/|$)", location, re.I) and not Path(location).exists():
+        return "https://" + location
+    return Path(location).expanduser().resolve().as_uri()
+
+
+def read_local(url: str, max_bytes: int) -> FetchResult:
+    """Read a ``file://`` URL."""
+    path = Path(unquote(urlsplit(url).path))
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise FetchError(f"larger than {max_bytes // (1024 * 1024)} MB")
+        body = path.read_bytes()
+    except FileNotFoundError:
+        raise FetchError("no such file") from None
+    except IsADirectoryError:
+        raise FetchError("is a directory, not a feed file") from None
+    except OSError as exc:
+        raise FetchError(exc.strerror or str(exc)) from None
+    return FetchResult(url=url, final_url=url, status=200, body=body)
+
+
+def make_client(jobs: int = 8, timeout: float = 20.0) -> httpx.AsyncClient:
+    """An HTTP client with blogtui's limits (two connections per host is enforced by the caller)."""
+    return httpx.AsyncClient(
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": _accept_encoding()},
+        follow_redirects=False,
+        timeout=httpx.Timeout(timeout),
+        limits=httpx.Limits(max_connections=max(2, jobs * 2), max_keepalive_connections=max(2, jobs * 2)),
+        trust_env=False,
+    )
+
+
+def _accept_encoding() -> str:
+    try:
+        import brotli  # noqa: F401
+    except ImportError:
+        return "gzip, deflate"
+    return "gzip, deflate, br"
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout: float = 20.0,
+    max_bytes: int = 25 * 1024 * 1024,
+) -> FetchResult:
+    """Fetch one URL with a total deadline, following up to 10 redirects.
+
+    Raises:
+        FetchError: the cause in a few words (HTTP status, timeout, too large, TLS, DNS, ...).
+    """
+    if url.startswith("file:"):
+        return await asyncio.to_thread(read_local, url, max_bytes)
+    try:
+        return await asyncio.wait_for(_fetch(client, url, etag, last_modified, max_bytes), timeout=timeout)
+    except asyncio.TimeoutError:
+        raise FetchError(f"timed out after {timeout:g} s") from None
+
+
+async def _fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    max_bytes: int,
+) -> FetchResult:
+    headers = {"Accept": ", ".join(FEED_TYPES) + ", text/html;q=0.8, */*;q=0.5"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    current = url
+    seen = {url}
+    permanent = True
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            async with client.stream("GET", current, headers=headers) as response:
+                if response.status_code in (301, 302, 303, 307, 308):
+                    location = response.headers.get("location")
+                    if not location:
+                        raise FetchError(f"HTTP {response.status_code} without a Location")
+                    permanent = permanent and response.status_code in (301, 308)
+                    current = urljoin(current, location)
+                    if current in seen:
+                        raise FetchError("redirect loop")
+                    seen.add(current)
+                    continue
+                if response.status_code == 304:
+                    return FetchResult(
+                        url=url, final_url=current, status=304, not_modified=True,
+                        etag=etag, last_modified=last_modified,
+                        permanent_redirect=permanent and current != url,
+                    )  # fmt: skip
+                if response.status_code >= 400:
+                    raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > max_bytes:
+                    raise FetchError(f"larger than {max_bytes // (1024 * 1024)} MB")
+                chunks = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchError(f"larger than {max_bytes // (1024 * 1024)} MB")
+                    chunks.append(chunk)
+                return FetchResult(
+                    url=url,
+                    final_url=current,
+                    status=response.status_code,
+                    body=b"".join(chunks),
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                    content_type=response.headers.get("content-type", ""),
+                    permanent_redirect=permanent and current != url,
+                )
+        except FetchError:
+            raise
+        except httpx.ConnectError as exc:
+            raise FetchError(_connect_cause(exc)) from None
+        except httpx.TimeoutException:
+            raise FetchError("timed out") from None
+        except httpx.DecodingError:
+            raise FetchError("bad compressed body") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(f"HTTP error: {type(exc).__name__} {exc}".strip()) from None
+        except ssl.SSLError as exc:
+            raise FetchError(f"TLS error: {exc.reason or exc}") from None
+    raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _connect_cause(exc: Exception) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if (
+        "name or service not known" in lowered
+        or "nodename nor servname" in lowered
+        or "getaddrinfo" in lowered
+    ):
+        return "DNS lookup failed"
+    if "certificate" in lowered or "ssl" in lowered:
+        return f"TLS error: {text}"
+    if "refused" in lowered:
+        return "connection refused"
+    return f"cannot connect: {text}" if text else "cannot connect"
+
+
+def looks_like_html(result: FetchResult) -> bool:
+    """Whether a response is a web page rather than a feed."""
+    ctype = result.content_type.split(";")[0].strip().lower()
+    if ctype in ("text/html", "application/xhtml+xml"):
+        return True
+    head = result.body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+class _LinkFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []
+        self.base: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "base" and values.get("href") and self.base is None:
+            self.base = values["href"]
+        if tag not in ("link", "a"):
+            return
+        rels = values.get("rel", "").lower().split()
+        kind = values.get("type", "").split(";")[0].strip().lower()
+        if "alternate" in rels and kind in FEED_TYPES and values.get("href"):
+            self.links.append((kind, values["href"]))
+
+
+def discover_links(html: bytes, page_url: str) -> list[str]:
+    """Feed URLs a page declares with ``<link rel="alternate">``, in page order, absolute."""
+    finder = _LinkFinder()
+    try:
+        finder.feed(html.decode("utf-8", errors="replace"))
+        finder.close()
+    except Exception:  # noqa: BLE001 - a broken page simply declares no feeds
+        pass
+    base = urljoin(page_url, finder.base) if finder.base else page_url
+    found: list[str] = []
+    for _kind, href in finder.links:
+        url = urljoin(base, href.strip())
+        if url not in found and not url.endswith("/comments/feed/"):
+            found.append(url)
+    return found
+
+
+def guess_urls(page_url: str) -> list[str]:
+    """The usual feed locations, relative to the page and then at the site root."""
+    parts = urlsplit(page_url)
+    page_dir = page_url if parts.path.endswith("/") else urljoin(page_url, ".")
+    root = f"{parts.scheme}://{parts.netloc}/"
+    out: list[str] = []
+    for base in (page_dir, root):
+        for guess in GUESSES:
+            url = urljoin(base, guess)
+            if url not in out:
+                out.append(url)
+    return out

@@ -1,0 +1,135 @@
+"""Frozen dataclasses passed between the layers: feeds, posts, tags, fetch results, progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A subscribed feed as stored, with its post counts."""
+
+    id: int
+    url: str
+    title: str = ""
+    site_url: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime | None = None
+    error: str | None = None
+    archive_complete: bool = False
+    posts: int = 0
+    unread: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPost:
+    """One entry as read from a feed document, before it is stored."""
+
+    guid: str
+    url: str = ""
+    title: str = ""
+    author: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    summary: str = ""
+    content_html: str = ""
+    text: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A feed document: its metadata, its entries and the links to other archive pages."""
+
+    title: str = ""
+    site_url: str = ""
+    posts: tuple[ParsedPost, ...] = ()
+    next_url: str | None = None
+    prev_archive_url: str | None = None
+    is_archive: bool = False
+    bozo: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A stored post. ``content_md`` is empty until converted (see ``Library.post``)."""
+
+    id: int
+    feed_id: int
+    guid: str
+    url: str = ""
+    title: str = ""
+    author: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    summary: str = ""
+    content_html: str = ""
+    content_md: str = ""
+    read: bool = False
+    starred: bool = False
+    tags: tuple[str, ...] = ()
+    feed_url: str = ""
+    feed_title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PostRow:
+    """The light form of a post used by lists: no content."""
+
+    id: int
+    title: str
+    feed_title: str
+    published: datetime | None
+    read: bool
+    starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A tag with the number of posts carrying it (within the current filter)."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """The outcome of fetching one URL."""
+
+    url: str
+    final_url: str = ""
+    status: int = 0
+    body: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str = ""
+    not_modified: bool = False
+    permanent_redirect: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """What a subscribe or refresh did to one feed."""
+
+    url: str
+    title: str = ""
+    new_posts: int = 0
+    pages: int = 0
+    error: str | None = None
+    not_modified: bool = False
+    archive_complete: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A progress event emitted while feeds are fetched."""
+
+    done: int
+    total: int
+    url: str = ""
+    new_posts: int = 0
+    message: str = ""

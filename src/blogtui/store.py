@@ -1,0 +1,550 @@
+"""The SQLite cache: schema and migrations, feed and post writes, and the queries lists are built from."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .content import html_to_text
+from .models import Feed, ParsedPost, Post, PostRow, Tag
+from .query import Compiled
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written."""
+
+
+def _script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction half-way; run statement by statement.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    _script(
+        db,
+        """
+        CREATE TABLE feeds(
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL DEFAULT '',
+            site_url TEXT NOT NULL DEFAULT '',
+            etag TEXT,
+            last_modified TEXT,
+            fetched_at INTEGER,
+            error TEXT,
+            error_at INTEGER,
+            archive_complete INTEGER NOT NULL DEFAULT 0,
+            body_hash TEXT,
+            gone INTEGER NOT NULL DEFAULT 0,
+            added_at INTEGER
+        );
+        CREATE TABLE posts(
+            id INTEGER PRIMARY KEY,
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            guid TEXT NOT NULL,
+            url TEXT NOT NULL DEFAULT '',
+            title TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL DEFAULT '',
+            published INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER,
+            summary TEXT NOT NULL DEFAULT '',
+            content_md TEXT,
+            content_html TEXT NOT NULL DEFAULT '',
+            read INTEGER NOT NULL DEFAULT 0,
+            starred INTEGER NOT NULL DEFAULT 0,
+            UNIQUE(feed_id, guid)
+        );
+        CREATE INDEX posts_by_date ON posts(published DESC, id DESC);
+        CREATE INDEX posts_by_feed ON posts(feed_id, published DESC);
+        CREATE TABLE tags(
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE
+        );
+        CREATE TABLE post_tags(
+            post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            user INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY(post_id, tag_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX post_tags_by_tag ON post_tags(tag_id, post_id);
+        CREATE VIRTUAL TABLE posts_fts USING fts5(
+            title, author, body, content='', tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TABLE state(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
+    )
+
+
+#: Numbered migrations: MIGRATIONS[n] brings the schema from version n to n + 1.
+MIGRATIONS = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _ts(value: datetime | None) -> int:
+    return int(value.timestamp()) if value else 0
+
+
+def _dt(value: int | None) -> datetime | None:
+    return datetime.fromtimestamp(value, tz=timezone.utc) if value else None
+
+
+def normalise_tag(name: str) -> str:
+    """One spelling per tag: whitespace folded (case is folded by the column's NOCASE collation)."""
+    return " ".join(name.split())
+
+
+class Store:
+    """One SQLite connection to ``blogtui.db``. Use one Store per thread."""
+
+    def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(
+                str(path),
+                timeout=timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA cache_size = -32000")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"{path}: {exc.strerror or exc}") from None
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: made by a newer blogtui (schema {version})")
+        while version < SCHEMA_VERSION:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                current = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if current != version:  # another process migrated meanwhile
+                    self.db.execute("ROLLBACK")
+                    version = current
+                    continue
+                MIGRATIONS[version](self.db)
+                self.db.execute(f"PRAGMA user_version = {version + 1}")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            version += 1
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction: everything inside lands together or not at all."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    # -- feeds ---------------------------------------------------------------------------------
+
+    def add_feed(self, url: str, now: datetime | None = None) -> int:
+        """The id of the feed at ``url``, added if it is new."""
+        row = self.db.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
+        if row:
+            return int(row[0])
+        with self.transaction():
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO feeds(url, added_at) VALUES (?, ?)",
+                (url, _ts(now)),
+            )
+            if cur.rowcount:
+                return int(cur.lastrowid or 0)
+        return int(self.db.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()[0])
+
+    _FEED_SQL = """
+        SELECT f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.fetched_at, f.error,
+               f.archive_complete,
+               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id),
+               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0)
+        FROM feeds f
+    """
+
+    @staticmethod
+    def _feed(row: Sequence[object]) -> Feed:
+        return Feed(
+            id=int(row[0]),  # type: ignore[arg-type]
+            url=str(row[1]),
+            title=str(row[2] or ""),
+            site_url=str(row[3] or ""),
+            etag=row[4],  # type: ignore[arg-type]
+            last_modified=row[5],  # type: ignore[arg-type]
+            fetched_at=_dt(row[6]),  # type: ignore[arg-type]
+            error=row[7],  # type: ignore[arg-type]
+            archive_complete=bool(row[8]),
+            posts=int(row[9]),  # type: ignore[arg-type]
+            unread=int(row[10]),  # type: ignore[arg-type]
+        )
+
+    def feeds(self) -> list[Feed]:
+        """Every feed, by title."""
+        rows = self.db.execute(self._FEED_SQL + " ORDER BY lower(f.title), f.url").fetchall()
+        return [self._feed(r) for r in rows]
+
+    def feed(self, url: str) -> Feed | None:
+        """The feed stored under ``url``, if any."""
+        row = self.db.execute(self._FEED_SQL + " WHERE f.url = ?", (url,)).fetchone()
+        return self._feed(row) if row else None
+
+    def feed_by_id(self, feed_id: int) -> Feed | None:
+        """The feed with this id, if any."""
+        row = self.db.execute(self._FEED_SQL + " WHERE f.id = ?", (feed_id,)).fetchone()
+        return self._feed(row) if row else None
+
+    def feed_body_hash(self, feed_id: int) -> str | None:
+        """The hash of the first page's body as last parsed."""
+        row = self.db.execute("SELECT body_hash FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+        return row[0] if row else None
+
+    def update_feed(self, feed_id: int, **fields: object) -> None:
+        """Set columns of a feed (call inside :meth:`transaction` to group with post writes)."""
+        allowed = {
+            "url", "title", "site_url", "etag", "last_modified", "fetched_at", "error",
+            "error_at", "archive_complete", "body_hash", "gone",
+        }  # fmt: skip
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"unknown feed fields: {sorted(bad)}")
+        values = [_ts(v) if isinstance(v, datetime) else v for v in fields.values()]
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        self.db.execute(f"UPDATE feeds SET {sets} WHERE id = ?", (*values, feed_id))
+
+    def remove_feed(self, url: str) -> bool:
+        """Delete a feed and its posts; False if there was no such feed."""
+        row = self.db.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
+        if not row:
+            return False
+        with self.transaction():
+            for post_id, title, author, html in self.db.execute(
+                "SELECT id, title, author, content_html FROM posts WHERE feed_id = ?",
+                (row[0],),
+            ).fetchall():
+                self._fts_delete(post_id, title, author, html)
+            self.db.execute("DELETE FROM feeds WHERE id = ?", (row[0],))
+            self.db.execute("DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM post_tags)")
+        return True
+
+    # -- posts: writes -------------------------------------------------------------------------
+
+    def _fts_delete(self, post_id: int, title: str, author: str, html: str) -> None:
+        # A contentless FTS5 table forgets its text: a delete must repeat what was inserted.
+        self.db.execute(
+            "INSERT INTO posts_fts(posts_fts, rowid, title, author, body) VALUES ('delete', ?, ?, ?, ?)",
+            (post_id, title, author, html_to_text(html)),
+        )
+
+    def _tag_ids(self, names: Iterable[str], cache: dict[str, int]) -> list[int]:
+        ids = []
+        for raw in names:
+            name = normalise_tag(raw)
+            if not name:
+                continue
+            key = name.casefold()
+            tag_id = cache.get(key)
+            if tag_id is None:
+                self.db.execute("INSERT OR IGNORE INTO tags(name) VALUES (?)", (name,))
+                tag_id = int(self.db.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0])
+                cache[key] = tag_id
+            if tag_id not in ids:
+                ids.append(tag_id)
+        return ids
+
+    def upsert_posts(self, feed_id: int, posts: Iterable[ParsedPost]) -> int:
+        """Insert new posts and update changed ones, keeping read/starred; returns how many are new.
+
+        Call inside :meth:`transaction` so that a feed's fetch lands as one.
+        """
+        db = self.db
+        cache: dict[str, int] = {}
+        new = 0
+        for post in posts:
+            row = db.execute(
+                "SELECT id, url, title, author, published, summary, content_html FROM posts"
+                " WHERE feed_id = ? AND guid = ?",
+                (feed_id, post.guid),
+            ).fetchone()
+            published = _ts(post.published)
+            if row is None:
+                cur = db.execute(
+                    "INSERT INTO posts(feed_id, guid, url, title, author, published, updated,"
+                    " summary, content_html) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        feed_id, post.guid, post.url, post.title, post.author, published,
+                        _ts(post.updated) or None, post.summary, post.content_html,
+                    ),
+                )  # fmt: skip
+                post_id = int(cur.lastrowid or 0)
+                db.execute(
+                    "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
+                    (post_id, post.title, post.author, post.text),
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO post_tags(post_id, tag_id) VALUES (?, ?)",
+                    [(post_id, t) for t in self._tag_ids(post.tags, cache)],
+                )
+                new += 1
+                continue
+            post_id, url, title, author, old_published, summary, html = row
+            if (url, title, author, old_published, summary, html) != (
+                post.url, post.title, post.author, published, post.summary, post.content_html,
+            ):  # fmt: skip
+                if (title, author, html) != (
+                    post.title,
+                    post.author,
+                    post.content_html,
+                ):
+                    self._fts_delete(post_id, title, author, html)
+                    db.execute(
+                        "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
+                        (post_id, post.title, post.author, post.text),
+                    )
+                db.execute(
+                    "UPDATE posts SET url = ?, title = ?, author = ?, published = ?, updated = ?,"
+                    " summary = ?, content_html = ?,"
+                    " content_md = CASE WHEN content_html = ? THEN content_md ELSE NULL END"
+                    " WHERE id = ?",
+                    (
+                        post.url, post.title, post.author, published, _ts(post.updated) or None,
+                        post.summary, post.content_html, post.content_html, post_id,
+                    ),
+                )  # fmt: skip
+            tag_ids = self._tag_ids(post.tags, cache)
+            old = {
+                r[0]
+                for r in db.execute(
+                    "SELECT tag_id FROM post_tags WHERE post_id = ? AND user = 0",
+                    (post_id,),
+                )
+            }
+            if old != set(tag_ids):
+                db.execute("DELETE FROM post_tags WHERE post_id = ? AND user = 0", (post_id,))
+                db.executemany(
+                    "INSERT OR IGNORE INTO post_tags(post_id, tag_id) VALUES (?, ?)",
+                    [(post_id, t) for t in tag_ids],
+                )
+        return new
+
+    def set_content_md(self, post_id: int, markdown: str) -> None:
+        """Cache a post's Markdown (filled the first time the post is shown)."""
+        with self._lock:
+            self.db.execute("UPDATE posts SET content_md = ? WHERE id = ?", (markdown, post_id))
+
+    def set_content_html(self, post_id: int, html: str, text: str, markdown: str) -> None:
+        """Replace a post's body (e.g. with its full article) and re-index it."""
+        row = self.db.execute(
+            "SELECT title, author, content_html FROM posts WHERE id = ?", (post_id,)
+        ).fetchone()
+        if not row:
+            return
+        with self.transaction():
+            self._fts_delete(post_id, row[0], row[1], row[2])
+            self.db.execute(
+                "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
+                (post_id, row[0], row[1], text),
+            )
+            self.db.execute(
+                "UPDATE posts SET content_html = ?, content_md = ? WHERE id = ?",
+                (html, markdown, post_id),
+            )
+
+    def mark(
+        self,
+        post_ids: Sequence[int],
+        *,
+        read: bool | None = None,
+        starred: bool | None = None,
+    ) -> int:
+        """Set read and/or starred on posts; returns how many exist."""
+        sets = []
+        if read is not None:
+            sets.append(f"read = {int(read)}")
+        if starred is not None:
+            sets.append(f"starred = {int(starred)}")
+        if not sets or not post_ids:
+            return 0
+        changed = 0
+        with self.transaction():
+            for chunk in _chunks(list(post_ids), 500):
+                marks = ",".join("?" * len(chunk))
+                cur = self.db.execute(f"UPDATE posts SET {', '.join(sets)} WHERE id IN ({marks})", chunk)
+                changed += cur.rowcount
+        return changed
+
+    def mark_where(self, compiled: Compiled, *, read: bool) -> int:
+        """Mark every post matching a compiled query read or unread."""
+        with self.transaction():
+            cur = self.db.execute(
+                f"UPDATE posts SET read = ? WHERE read != ? AND {compiled.where}",
+                (int(read), int(read), *compiled.params),
+            )
+        return cur.rowcount
+
+    def existing_ids(self, post_ids: Sequence[int]) -> set[int]:
+        """Which of these post ids exist."""
+        found: set[int] = set()
+        for chunk in _chunks(list(post_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.db.execute(f"SELECT id FROM posts WHERE id IN ({marks})", chunk))
+        return found
+
+    # -- posts: reads --------------------------------------------------------------------------
+
+    def post(self, post_id: int) -> Post | None:
+        """One post with its content and tags."""
+        row = self.db.execute(
+            "SELECT p.id, p.feed_id, p.guid, p.url, p.title, p.author, p.published, p.updated,"
+            " p.summary, p.content_html, p.content_md, p.read, p.starred, f.url, f.title"
+            " FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.id = ?",
+            (post_id,),
+        ).fetchone()
+        if not row:
+            return None
+        return Post(
+            id=row[0], feed_id=row[1], guid=row[2], url=row[3], title=row[4], author=row[5],
+            published=_dt(row[6]), updated=_dt(row[7]), summary=row[8], content_html=row[9],
+            content_md=row[10] or "", read=bool(row[11]), starred=bool(row[12]),
+            tags=tuple(self.post_tags(post_id)), feed_url=row[13], feed_title=row[14] or row[13],
+        )  # fmt: skip
+
+    def post_tags(self, post_id: int, *, user: bool | None = None) -> list[str]:
+        """Names of a post's tags (``user``: only the user's own, or only the feed's)."""
+        sql = "SELECT t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = ?"
+        params: tuple[object, ...] = (post_id,)
+        if user is not None:
+            sql += " AND pt.user = ?"
+            params += (int(user),)
+        return [r[0] for r in self.db.execute(sql + " ORDER BY t.name COLLATE NOCASE", params)]
+
+    def post_ids(self, compiled: Compiled, *, ranked: bool = False, limit: int | None = None) -> list[int]:
+        """Ids of matching posts, newest first (or best match first when ``ranked``)."""
+        if ranked and compiled.match:
+            sql = (
+                "SELECT posts.id FROM posts JOIN (SELECT rowid AS rid, rank FROM posts_fts"
+                " WHERE posts_fts MATCH ?) r ON r.rid = posts.id"
+                f" WHERE {compiled.where} ORDER BY r.rank, posts.published DESC, posts.id DESC"
+            )
+            params: tuple[object, ...] = (compiled.match, *compiled.params)
+        else:
+            sql = (
+                f"SELECT posts.id FROM posts WHERE {compiled.where}"
+                " ORDER BY posts.published DESC, posts.id DESC"
+            )
+            params = compiled.params
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (*params, limit)
+        return [r[0] for r in self.db.execute(sql, params)]
+
+    def post_rows(self, post_ids: Sequence[int]) -> list[PostRow]:
+        """Light rows for a list, in the order of ``post_ids`` (missing ids are skipped)."""
+        if not post_ids:
+            return []
+        by_id: dict[int, PostRow] = {}
+        for chunk in _chunks(list(post_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(
+                "SELECT p.id, p.title, coalesce(nullif(f.title, ''), f.url), p.published, p.read,"
+                f" p.starred FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.id IN ({marks})",
+                chunk,
+            ):
+                by_id[r[0]] = PostRow(r[0], r[1], r[2], _dt(r[3]), bool(r[4]), bool(r[5]))
+        return [by_id[i] for i in post_ids if i in by_id]
+
+    def posts_for_export(self, post_ids: Sequence[int]) -> list[dict[str, object]]:
+        """The JSON-contract objects for these posts, in order."""
+        out: dict[int, dict[str, object]] = {}
+        for chunk in _chunks(list(post_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(
+                "SELECT p.id, f.url, f.title, p.title, p.url, p.author, p.published, p.read,"
+                f" p.starred FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.id IN ({marks})",
+                chunk,
+            ):
+                published = _dt(r[6])
+                out[r[0]] = {
+                    "id": r[0], "feed": r[1], "feed_title": r[2], "title": r[3], "url": r[4],
+                    "author": r[5],
+                    "published": published.strftime("%Y-%m-%dT%H:%M:%SZ") if published else None,
+                    "tags": [], "read": bool(r[7]), "starred": bool(r[8]),
+                }  # fmt: skip
+            for post_id, name in self.db.execute(
+                "SELECT pt.post_id, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id"
+                f" WHERE pt.post_id IN ({marks}) ORDER BY t.name COLLATE NOCASE",
+                chunk,
+            ):
+                out[post_id]["tags"].append(name)  # type: ignore[union-attr]
+        return [out[i] for i in post_ids if i in out]
+
+    def count(self, compiled: Compiled) -> int:
+        """How many posts match."""
+        return int(
+            self.db.execute(f"SELECT count(*) FROM posts WHERE {compiled.where}", compiled.params).fetchone()[
+                0
+            ]
+        )
+
+    def tags(self, compiled: Compiled | None = None) -> list[Tag]:
+        """Tags with post counts (within ``compiled`` when given), by name."""
+        if compiled is None or compiled.where == "1":
+            sql = (
+                "SELECT t.name, count(pt.post_id) FROM tags t JOIN post_tags pt ON pt.tag_id = t.id"
+                " GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
+            )
+            params: tuple[object, ...] = ()
+        else:
+            sql = (
+                "SELECT t.name, count(*) FROM post_tags pt JOIN tags t ON t.id = pt.tag_id"
+                f" WHERE pt.post_id IN (SELECT posts.id FROM posts WHERE {compiled.where})"
+                " GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
+            )
+            params = compiled.params
+        return [Tag(r[0], r[1]) for r in self.db.execute(sql, params)]
+
+    # -- app state -----------------------------------------------------------------------------
+
+    def get_state(self, key: str, default: str | None = None) -> str | None:
+        """A remembered value (last filter, last post, ...)."""
+        row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_state(self, key: str, value: str | None) -> None:
+        """Remember a value across restarts (``None`` forgets it)."""
+        with self._lock:
+            if value is None:
+                self.db.execute("DELETE FROM state WHERE key = ?", (key,))
+            else:
+                self.db.execute(
+                    "INSERT INTO state(key, value) VALUES (?, ?)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
