@@ -283,7 +283,8 @@ def _cmd_feeds(library: Any, args: argparse.Namespace) -> int:
     for f in feeds:
         archive = "archive complete" if f.archive_complete else "archive may be incomplete"
         fetched = f.fetched_at.strftime("%Y-%m-%d %H:%M") if f.fetched_at else "never"
-        line = f"{f.title or f.url}\n  {f.url}\n  {f.posts} posts, {f.unread} unread, {archive}, fetched {fetched}"
+        counts = f"{f.posts} posts, {f.unread} unread"
+        line = f"{f.title or f.url}\n  {f.url}\n  {counts}, {archive}, fetched {fetched}"
         if f.error:
             line += f"\n  last error: {f.error}"
         print(line)
