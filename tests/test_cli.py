@@ -1,0 +1,198 @@
+"""The command-line contract of DESIGN.md: commands, JSON shapes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from blogtui.cli import main
+
+FEED = Path(__file__).parent / "data" / "some-feed.xml"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse rejects bad usage by exiting
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def added(capsys: pytest.CaptureFixture[str], data_dir: Path) -> Path:
+    code, _, err = run(capsys, "--data-dir", str(data_dir), "add", str(FEED))
+    assert code == 0, err
+    return data_dir
+
+
+def test_add_then_posts_json_has_every_post_with_tags(
+    capsys: pytest.CaptureFixture[str], added: Path
+) -> None:
+    code, out, _ = run(capsys, "--data-dir", str(added), "posts", "--json")
+    assert code == 0
+    posts = json.loads(out)
+    assert len(posts) == 10
+    assert set(posts[0]) == {
+        "id",
+        "feed",
+        "feed_title",
+        "title",
+        "url",
+        "author",
+        "published",
+        "tags",
+        "read",
+        "starred",
+    }
+    assert posts[0]["title"] == "Choosing a cache format"
+    assert posts[0]["tags"] == ["design", "SQLite"]
+    assert posts[0]["published"] == "2024-03-04T09:00:00Z"
+    assert posts[0]["feed"].startswith("file://")
+    dates = [p["published"] for p in posts]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_control_characters_never_stored(capsys: pytest.CaptureFixture[str], added: Path) -> None:
+    _, out, _ = run(capsys, "--data-dir", str(added), "posts", "--json")
+    titles = [p["title"] for p in json.loads(out)]
+    assert "Control [31m characters" in titles
+    assert not any("\x1b" in t for t in titles)
+    assert "[bold red]Not markup[/]" in titles
+
+
+def test_posts_query_limit_and_tags(capsys: pytest.CaptureFixture[str], added: Path) -> None:
+    d = str(added)
+    _, out, _ = run(capsys, "--data-dir", d, "posts", "tag:python", "--json")
+    assert {p["title"] for p in json.loads(out)} == {"Python tag spelled differently", "Another Python post"}
+    _, out, _ = run(capsys, "--data-dir", d, "posts", "slowly", "--json")
+    assert [p["title"] for p in json.loads(out)] == ["Untitled thoughts on reading"]
+    _, out, _ = run(capsys, "--data-dir", d, "posts", "--limit", "3", "--json")
+    assert len(json.loads(out)) == 3
+    _, out, _ = run(capsys, "--data-dir", d, "tags", "--json")
+    tags = {t["name"].lower(): t["count"] for t in json.loads(out)}
+    assert tags["python"] == 2 and tags["design"] == 3
+
+
+def test_feeds_json(capsys: pytest.CaptureFixture[str], added: Path) -> None:
+    _, out, _ = run(capsys, "--data-dir", str(added), "feeds", "--json")
+    [feed] = json.loads(out)
+    assert set(feed) == {
+        "url",
+        "title",
+        "site_url",
+        "posts",
+        "unread",
+        "fetched_at",
+        "error",
+        "archive_complete",
+    }
+    assert (feed["title"], feed["posts"], feed["unread"], feed["error"]) == ("Some Feed", 10, 10, None)
+    assert feed["site_url"] == "https://some.example/"
+
+
+def test_read_star_and_show(capsys: pytest.CaptureFixture[str], added: Path) -> None:
+    d = str(added)
+    assert run(capsys, "--data-dir", d, "read", "1", "2")[0] == 0
+    assert run(capsys, "--data-dir", d, "star", "2")[0] == 0
+    assert run(capsys, "--data-dir", d, "unread", "1")[0] == 0
+    _, out, _ = run(capsys, "--data-dir", d, "posts", "--json")
+    state = {p["id"]: (p["read"], p["starred"]) for p in json.loads(out)}
+    assert state[1] == (False, False) and state[2] == (True, True)
+    assert run(capsys, "--data-dir", d, "unstar", "2")[0] == 0
+    code, out, _ = run(capsys, "--data-dir", d, "show", "4")
+    assert code == 0
+    assert out.startswith("# Notes on keyboard flow")
+    assert "```python\nprint('hi')\n```" in out
+    assert "Tags: design, terminal" in out
+
+
+def test_unknown_post_is_bad_input(capsys: pytest.CaptureFixture[str], added: Path) -> None:
+    code, _, err = run(capsys, "--data-dir", str(added), "show", "999")
+    assert code == 2 and err.strip() == "blogtui: post 999: no such post (see blogtui posts)"
+    code, _, err = run(capsys, "--data-dir", str(added), "read", "1", "999")
+    assert code == 2 and "post 999" in err
+
+
+def test_refresh_unchanged_and_remove(capsys: pytest.CaptureFixture[str], added: Path) -> None:
+    d = str(added)
+    code, _, err = run(capsys, "--data-dir", d, "refresh")
+    assert code == 0 and "0 new posts" in err
+    code, _, err = run(capsys, "--data-dir", d, "remove", "https://nowhere.example/feed")
+    assert code == 2 and "not subscribed" in err
+    code, _, _ = run(capsys, "--data-dir", d, "remove", str(FEED))
+    assert code == 0
+    _, out, _ = run(capsys, "--data-dir", d, "posts", "--json")
+    assert json.loads(out) == []
+
+
+def test_failed_feed_exit_1_keeps_others(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    code, _, err = run(capsys, "--data-dir", str(data_dir), "add", str(FEED), str(data_dir / "missing.xml"))
+    assert code == 1
+    lines = [line for line in err.splitlines() if "missing.xml" in line]
+    assert lines == [f"blogtui: {(data_dir / 'missing.xml').as_uri()}: no such file"]
+    _, out, _ = run(capsys, "--data-dir", str(data_dir), "posts", "--json")
+    assert len(json.loads(out)) == 10
+
+
+def test_bad_usage_exit_2_one_line(capsys: pytest.CaptureFixture[str], added: Path) -> None:
+    for args in (
+        ["posts", "--limit", "zero"],
+        ["show", "abc"],
+        ["frobnicate"],
+        ["posts", "after:2015-13-40"],
+    ):
+        code, _, err = run(capsys, "--data-dir", str(added), *args)
+        assert code == 2, args
+        assert len(err.strip().splitlines()) == 1, err
+        assert "Traceback" not in err
+
+
+def test_not_a_feed_is_one_line(capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.xml"
+    junk.write_bytes(b"\x00\x01garbage \xff\xfe not xml at all")
+    code, _, err = run(capsys, "--data-dir", str(data_dir), "add", str(junk))
+    assert code == 1
+    assert err.splitlines()[0].startswith(f"blogtui: {junk.as_uri()}: not a feed")
+
+
+def test_corrupt_database_is_reported_not_raised(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "blogtui.db").write_bytes(b"garbage" * 1000)
+    code, _, err = run(capsys, "--data-dir", str(data_dir), "posts")
+    assert code == 2 and "cannot open the cache" in err and len(err.strip().splitlines()) == 1
+
+
+def test_version_and_help_in_a_real_process(data_dir: Path) -> None:
+    exe = [sys.executable, "-m", "blogtui"]
+    out = subprocess.run([*exe, "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("blogtui ")
+    out = subprocess.run([*exe, "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    for command in (
+        "demo",
+        "add",
+        "refresh",
+        "feeds",
+        "posts",
+        "tags",
+        "show",
+        "read",
+        "unread",
+        "star",
+        "unstar",
+        "remove",
+    ):
+        assert command in out.stdout
+    out = subprocess.run(
+        [*exe, "--data-dir", str(data_dir), "add", str(FEED)], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0 and "Traceback" not in out.stderr
+    out = subprocess.run(
+        [*exe, "--data-dir", str(data_dir), "posts", "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert len(json.loads(out.stdout)) == 10

@@ -1,0 +1,38 @@
+"""Layering: nothing outside blogtui.ui imports Textual, and headless commands never load it."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import blogtui
+
+DATA_MODULES = sorted(
+    f"blogtui.{m.name}" for m in pkgutil.iter_modules(blogtui.__path__) if m.name not in ("ui", "__main__")
+)
+
+
+def test_data_layer_modules_do_not_import_textual() -> None:
+    assert "blogtui.library" in DATA_MODULES and "blogtui.cli" in DATA_MODULES
+    code = (
+        "import importlib, sys\n"
+        f"for name in {DATA_MODULES!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "", f"Textual imported by the data layer: {out.stdout}"
+
+
+def test_headless_command_does_not_load_textual(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code = (
+        "import sys\n"
+        "from blogtui.cli import main\n"
+        f"main(['--data-dir', {str(tmp_path)!r}, 'posts', '--json'])\n"
+        "print('textual' in sys.modules, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stderr.strip().endswith("False"), out.stderr
+    assert out.stdout.strip() == "[]"
