@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -107,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON array")
     p = command("show", "print one post as Markdown (plain text when piped)")
     p.add_argument("post_id", type=_post_id, metavar="POST_ID")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="fetch the post's web page and show its whole article (cached for offline reading)",
+    )
     for name, text in (
         ("read", "mark posts read"),
         ("unread", "mark posts unread"),
@@ -336,19 +343,48 @@ def post_markdown(post: Post) -> str:
     return "\n".join(lines)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
+
+
+def _literal(text: str) -> str:
+    """Feed text as Markdown that renders exactly as written (no emphasis, links or headings)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def _cmd_show(library: Any, args: argparse.Namespace) -> int:
+    from .content import clean_text, is_summary_only
+    from .library import LibraryError
+
     post = library.post(args.post_id)
     if post is None:
         raise UsageError(f"post {args.post_id}: no such post (see blogtui posts)")
-    document = post_markdown(post)
+    code = EXIT_OK
+    # --full fetches unless the post already holds more than its summary (feed content or a fetch).
+    if args.full and (is_summary_only(post) or not post.summary):
+        try:
+            post = library.fetch_full_article(args.post_id)
+        except LibraryError as exc:
+            _error(f"{exc} (showing what the feed gave)")
+            code = EXIT_FAILED
+    elif is_summary_only(post) and post.url.startswith(("http://", "https://")):
+        _error(f"post {post.id}: the feed gives only a summary (`blogtui show --full {post.id}` fetches all)")
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.markdown import Markdown
 
-        Console().print(Markdown(document, hyperlinks=False))
+        # Feed text is never markup: Rich gets Markdown whose header fields are escaped, and no
+        # control characters (even from a cache written by an older version).
+        header = replace(
+            post,
+            title=_literal(post.title),
+            feed_title=_literal(post.feed_title),
+            author=_literal(post.author),
+            tags=tuple(_literal(t) for t in post.tags),
+        )
+        Console().print(Markdown(clean_text(post_markdown(header)), hyperlinks=False))
     else:
-        sys.stdout.write(document)
-    return EXIT_OK
+        sys.stdout.write(clean_text(post_markdown(post)))
+    return code
 
 
 def _mark(library: Any, args: argparse.Namespace, **state: bool) -> int:

@@ -15,7 +15,7 @@ import httpx
 
 from . import fetch as fetching
 from .config import DB_NAME, Config
-from .content import html_to_markdown
+from .content import clean_text, html_to_markdown, html_to_text, safe_link
 from .fetch import FetchError
 from .models import Feed, FeedOutcome, FetchResult, ParsedFeed, Post, PostRow, Progress, Tag
 from .parse import NotAFeedError, parse_feed
@@ -498,6 +498,49 @@ class Library:
             self.store.set_content_md(post_id, markdown)
             post = replace(post, content_md=markdown)
         return post
+
+    def fetch_full_article(self, post_id: int, *, timeout: float | None = None) -> Post:
+        """Fetch a summary-only post's web page, extract the article and cache it for offline reading.
+
+        The article replaces the post's HTML and Markdown (the feed's summary stays in ``summary``)
+        and is re-indexed for search; later refreshes keep it while the feed still sends only the
+        summary. Blocks on the network: call it from a worker thread, never the UI's event loop.
+
+        Raises:
+            LibraryError: no such post, no web link, the page could not be fetched, or it holds
+                no article (the message is one line naming the cause).
+        """
+        from .article import ArticleError, extract_article
+
+        post = self.store.post(post_id)
+        if post is None:
+            raise LibraryError(f"post {post_id}: no such post")
+        url = safe_link(post.url)
+        if url is None or not url.startswith(("http://", "https://")):
+            raise LibraryError(f"post {post_id}: no web page to fetch (link: {post.url or 'none'})")
+        timeout = timeout or self.config.timeout
+
+        async def get() -> FetchResult:
+            async with fetching.make_client(1, timeout) as client:
+                return await fetching.fetch(
+                    client, url, timeout=timeout, max_bytes=self.config.max_feed_bytes
+                )
+
+        try:
+            page = asyncio.run(get())
+        except FetchError as exc:
+            raise LibraryError(f"{url}: {exc}") from None
+        page_url = page.final_url or url
+        try:
+            article = clean_text(extract_article(page.body, page_url, page.content_type))
+        except ArticleError as exc:
+            raise LibraryError(f"{url}: {exc}") from None
+        markdown = html_to_markdown(article, base_url=page_url)
+        self.store.set_content_html(post_id, article, html_to_text(article), markdown)
+        full = self.post(post_id)
+        if full is None:  # removed meanwhile
+            raise LibraryError(f"post {post_id}: no such post")
+        return full
 
     def mark_read(self, post_ids: Iterable[int], read: bool = True) -> int:
         """Mark posts read (or unread); returns how many exist."""

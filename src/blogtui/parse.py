@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import html
 import json
+import re
+from dataclasses import replace
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin
 
 import feedparser
 
 from .content import clean_line, clean_text, html_to_text
 from .models import ParsedFeed, ParsedPost
+
+# How an RSS 2.0 description that is only the start of a post ends: "[…]", "Read more", ...
+_TRUNCATED_RE = re.compile(
+    r"(\[\s*(?:…|\.\.\.|&hellip;)\s*\]|…|\.\.\.|read more|continue reading|keep reading"
+    r"|read the (?:full|rest)|more\s*(?:»|&raquo;|→)|\(more…?\))[\s\W]*$",
+    re.IGNORECASE,
+)
+# Feed formats whose description/summary element is by definition a summary, not the post.
+_SUMMARY_FORMATS = ("atom", "rss090", "rss10", "cdf")
 
 
 class NotAFeedError(Exception):
@@ -40,8 +53,8 @@ def _iso(value: Any) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
-def _join(base: str, href: str | None) -> str:
-    href = (href or "").strip()
+def _join(base: str, href: Any) -> str:
+    href = clean_line(href) if isinstance(href, str) else ""
     if not href:
         return ""
     try:
@@ -75,9 +88,44 @@ def _tags(raw: list[Any] | None) -> tuple[str, ...]:
 
 
 def sniff_json(body: bytes) -> bool:
-    """Whether ``body`` looks like a JSON document rather than XML/HTML."""
-    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    """Whether ``body`` looks like a JSON document rather than XML/HTML (UTF-8, -16 or -32)."""
+    head = body[:512]
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\xff\xfe", b"\xfe\xff"):
+        if head.startswith(bom):
+            head = head[len(bom) :]
+            break
+    head = head.replace(b"\x00", b"").lstrip(b" \t\r\n")
     return head[:1] in (b"{", b"[")
+
+
+def _unique_guids(posts: list[ParsedPost]) -> list[ParsedPost]:
+    """Give distinct entries that share an id (a feed's bug) ids of their own, stable across fetches.
+
+    An entry that repeats an earlier one exactly is dropped.
+
+    The first keeps the id; a later one gets the id plus a hash of its link, title, date and text,
+    so every entry of a document is stored and a re-fetch of the same document adds nothing.
+    """
+    seen: set[str] = set()
+    firsts: dict[str, ParsedPost] = {}
+    out = []
+    for post in posts:
+        guid = post.guid
+        if guid in seen:
+            if firsts.get(guid) == post:
+                continue  # the same entry twice (e.g. broken nesting), not two posts
+            stamp = post.published.isoformat() if post.published else ""
+            key = "\x00".join((post.url, post.title, stamp, post.content_html))
+            guid = f"{post.guid}#dup-{hashlib.sha1(key.encode('utf-8', 'replace')).hexdigest()[:12]}"
+            number = 2
+            while guid in seen:
+                guid = f"{post.guid}#dup-{number}"
+                number += 1
+            post = replace(post, guid=guid)
+        seen.add(guid)
+        firsts.setdefault(guid, post)
+        out.append(post)
+    return out
 
 
 def parse_feed(body: bytes, url: str = "") -> ParsedFeed:
@@ -125,14 +173,13 @@ def _parse_xml_feed(body: bytes, url: str) -> ParsedFeed:
         elif rel == "alternate" and not site_url:
             site_url = _join(base, link.get("href"))
     is_archive = "archive" in meta or b"<fh:archive" in body[:20000]
-    posts = []
-    for entry in entries:
-        posts.append(_entry(entry, base or site_url))
+    summaries_only = version.startswith(_SUMMARY_FORMATS)
+    posts = [_entry(entry, base or site_url, site_url, url, summaries_only) for entry in entries]
     bozo = doc.get("bozo_exception")
     return ParsedFeed(
-        title=clean_line(meta.get("title")) or clean_line(site_url) or url,
+        title=clean_line(meta.get("title")) or site_url or clean_line(url),
         site_url=site_url,
-        posts=tuple(posts),
+        posts=tuple(_unique_guids(posts)),
         next_url=next_url,
         prev_archive_url=prev_archive,
         is_archive=is_archive,
@@ -141,11 +188,31 @@ def _parse_xml_feed(body: bytes, url: str) -> ParsedFeed:
 
 
 def _short_error(exc: Any) -> str:
-    text = " ".join(str(exc).split())
+    text = clean_line(str(exc))
     return text[:160] or type(exc).__name__
 
 
-def _entry(entry: Any, base: str) -> ParsedPost:
+def summary_looks_truncated(fragment: str) -> bool:
+    """Whether an RSS description reads as the start of a post ("…", "[…]", "Read more")."""
+    text = html_to_text(fragment[-2000:] if len(fragment) > 2000 else fragment)
+    return bool(_TRUNCATED_RE.search(text[-200:]))
+
+
+def _content_base(detail: Any, link: str, base: str, doc_url: str) -> str:
+    """The ``xml:base`` declared for an entry's HTML, when it differs from the entry's link."""
+    declared = detail.get("base") if detail else ""
+    # feedparser reports the document's own URL when nothing was declared.
+    if not isinstance(declared, str) or not declared.strip() or declared == doc_url:
+        return ""
+    resolved = _join(link or base, declared)
+    if not resolved.startswith(("http://", "https://")):
+        return ""
+    if link and urldefrag(resolved)[0] == urldefrag(link)[0]:
+        return ""
+    return resolved
+
+
+def _entry(entry: Any, base: str, site_url: str, doc_url: str, summaries_only: bool) -> ParsedPost:
     link = _join(base, entry.get("link"))
     if not link:
         for candidate in entry.get("links", []) or []:
@@ -156,23 +223,45 @@ def _entry(entry: Any, base: str) -> ParsedPost:
     published = _when(entry.get("published_parsed")) or _when(entry.get("updated_parsed"))
     updated = _when(entry.get("updated_parsed"))
     content_html = ""
+    detail: Any = None
     contents = entry.get("content") or []
     for item in contents:
-        if "html" in (item.get("type") or "html"):
-            content_html = item.get("value") or ""
+        if "html" in (item.get("type") or "html") and item.get("value"):
+            content_html, detail = item.get("value") or "", item
             break
-    if not content_html and contents:
-        content_html = contents[0].get("value") or ""
-    summary = entry.get("summary") or ""
     if not content_html:
-        content_html, summary = summary, ""
+        for item in contents:
+            if item.get("value"):
+                content_html, detail = _as_html(item), item
+                break
+    summary = entry.get("summary") or ""
+    summary_only = False
+    if summary and "html" not in ((entry.get("summary_detail") or {}).get("type") or "html"):
+        summary = _as_html({"value": summary, "type": "text/plain"})
+    if not content_html:
+        content_html, summary, detail = summary, "", entry.get("summary_detail")
+        summary_only = bool(content_html.strip()) and (
+            summaries_only or summary_looks_truncated(content_html)
+        )
     elif summary and summary.strip() == content_html.strip():
         summary = ""
+    content_html += _attachments(
+        [(e.get("href"), e.get("type"), "") for e in entry.get("enclosures") or []], base, content_html
+    )
+    content_html = clean_text(content_html)
+    xml_base = _content_base(detail, link, base, doc_url)
+    if not xml_base and not link and site_url.startswith("http") and not doc_url.startswith("http"):
+        # Library.post would resolve against the feed's own (file) URL: use the blog's instead.
+        xml_base = site_url
+    if xml_base and content_html:
+        content_html = f'<base href="{html.escape(xml_base)}">' + content_html
+    if summary_only:
+        # The mark content.is_summary_only() reads: the summary stored as the content too.
+        summary = content_html
     author = entry.get("author") or ""
     if not author:
-        detail = entry.get("author_detail") or {}
-        author = detail.get("name") or detail.get("email") or ""
-    content_html = clean_text(content_html)
+        author_detail = entry.get("author_detail") or {}
+        author = author_detail.get("name") or author_detail.get("email") or ""
     return ParsedPost(
         guid=make_guid(entry.get("id"), link, title, published),
         url=link,
@@ -187,16 +276,101 @@ def _entry(entry: Any, base: str) -> ParsedPost:
     )
 
 
+def _attachments(items: list[tuple[Any, Any, Any]], base: str, content_html: str) -> str:
+    """Links to a post's enclosures (podcast audio, video, files) that its HTML does not show yet."""
+    out = []
+    for href, kind, title in items:
+        url = _join(base, href)
+        if not url.startswith(("http://", "https://")) or url in content_html:
+            continue
+        major = (
+            kind.split("/")[0] if isinstance(kind, str) and kind.startswith(("audio/", "video/")) else "file"
+        )
+        name = clean_line(title) if isinstance(title, str) and title.strip() else url.rsplit("/", 1)[-1]
+        out.append(f'<p><a href="{_escape_text(url)}">{major}: {_escape_text(name or url)}</a></p>')
+    return "".join(out)
+
+
+def _as_html(detail: Any) -> str:
+    """An Atom/RSS text construct as HTML (plain text is escaped, paragraphs kept)."""
+    value = detail.get("value") or ""
+    if "html" in (detail.get("type") or "html"):
+        return value
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", value) if p.strip()]
+    return "".join("<p>" + _escape_text(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+
+
+def _json_text(body: bytes) -> str:
+    try:
+        return body.decode(json.detect_encoding(body))
+    except (UnicodeDecodeError, LookupError):
+        return body.decode("utf-8", errors="replace")
+
+
+def _load_json(body: bytes) -> Any:
+    # strict=False lets raw control characters through inside strings: clean_text removes them.
+    text = _json_text(body).lstrip("\ufeff")
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        salvaged = _salvage_json_feed(text)
+        if salvaged is None:
+            raise
+        return salvaged
+
+
+def _salvage_json_feed(text: str) -> dict[str, Any] | None:
+    """The readable start of a truncated JSON Feed: its title and every complete item."""
+    start = re.search(r'"items"\s*:\s*\[', text)
+    if start is None:
+        return None
+    decoder = json.JSONDecoder(strict=False)
+    head: dict[str, Any] = {}
+    for key in ("title", "home_page_url", "feed_url"):
+        match = re.search(rf'"{key}"\s*:\s*("(?:[^"\\]|\\.)*")', text[: start.start()])
+        if match:
+            try:
+                head[key] = decoder.decode(match.group(1))
+            except ValueError:
+                pass
+    items = []
+    index = start.end()
+    while True:
+        while index < len(text) and text[index] in " \t\r\n,":
+            index += 1
+        if index >= len(text) or text[index] != "{":
+            break
+        try:
+            item, index = decoder.raw_decode(text, index)
+        except ValueError:
+            break
+        items.append(item)
+    if not items:
+        return None
+    head["items"] = items
+    return head
+
+
 def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     try:
-        doc = json.loads(body.decode("utf-8-sig", errors="replace"))
-    except ValueError as exc:
+        doc = _load_json(body)
+    except (ValueError, RecursionError) as exc:
         raise NotAFeedError(f"not a feed (bad JSON: {_short_error(exc)})") from None
-    if not isinstance(doc, dict) or "jsonfeed.org" not in str(doc.get("version", "")):
+    if isinstance(doc, dict) and isinstance(doc.get("rss"), dict):
+        return _parse_rss_in_json(doc["rss"], url)
+    # A JSON Feed names its version; one that forgot but has an items list is read anyway.
+    if not isinstance(doc, dict) or (
+        "jsonfeed.org" not in str(doc.get("version", "")) and not isinstance(doc.get("items"), list)
+    ):
         raise NotAFeedError("not a feed (JSON without a JSON Feed version)")
     feed_url = _join(url, doc.get("feed_url")) if isinstance(doc.get("feed_url"), str) else ""
     site_url = _join(url, doc.get("home_page_url")) if isinstance(doc.get("home_page_url"), str) else ""
-    base = url or feed_url or site_url
+    # A feed read from disk resolves its posts' relative links against the blog, not the file.
+    base = (
+        url
+        if url.startswith("http")
+        else next((u for u in (feed_url, site_url) if u.startswith("http")), url)
+    )
     default_author = _json_author(doc)
     posts = []
     for item in doc.get("items") or []:
@@ -206,15 +380,22 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         title = clean_line(_str(item.get("title")))
         published = _iso(item.get("date_published")) or _iso(item.get("date_modified"))
         content_html = _str(item.get("content_html"))
-        if not content_html and item.get("content_text"):
-            content_html = "<p>" + _escape_text(_str(item.get("content_text"))) + "</p>"
+        if not content_html and _str(item.get("content_text")):
+            content_html = _as_html({"value": item["content_text"], "type": "text/plain"})
         summary = _str(item.get("summary"))
+        summary_only = bool(summary) and not content_html
         if not content_html and summary:
-            content_html, summary = "<p>" + _escape_text(summary) + "</p>", ""
+            content_html, summary = _as_html({"value": summary, "type": "text/plain"}), ""
         image = _str(item.get("image"))
         if image and image not in content_html:
             content_html += f'<p><img src="{_escape_text(_join(base, image))}" alt="image"></p>'
+        attachments = [a for a in item.get("attachments") or [] if isinstance(a, dict)]
+        content_html += _attachments(
+            [(a.get("url"), a.get("mime_type"), a.get("title")) for a in attachments], base, content_html
+        )
         content_html = clean_text(content_html)
+        if summary_only:
+            summary = content_html  # only a summary: content.is_summary_only() reads this mark
         raw_id = item.get("id")
         guid_value = str(raw_id) if raw_id is not None and not isinstance(raw_id, (dict, list)) else ""
         posts.append(
@@ -233,10 +414,70 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         )
     next_url = _str(doc.get("next_url"))
     return ParsedFeed(
-        title=clean_line(_str(doc.get("title"))) or site_url or url,
+        title=clean_line(_str(doc.get("title"))) or site_url or clean_line(url),
         site_url=site_url,
-        posts=tuple(posts),
+        posts=tuple(_unique_guids(posts)),
         next_url=_join(base, next_url) if next_url else None,
+    )
+
+
+def _rfc822(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return _iso(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _parse_rss_in_json(rss: dict[str, Any], url: str) -> ParsedFeed:
+    """Dave Winer's RSS-in-JSON (scripting.com's ``rss.json``): RSS 2.0 elements as JSON keys."""
+    channel = rss.get("channel")
+    if not isinstance(channel, dict):
+        raise NotAFeedError("not a feed (RSS-in-JSON without a channel)")
+    site_url = _join(url, _str(channel.get("link")))
+    base = url if url.startswith("http") or not site_url.startswith("http") else site_url
+    items = channel.get("item") or []
+    if isinstance(items, dict):
+        items = [items]
+    posts = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        link = _join(base, _str(item.get("link")))
+        title = clean_line(_str(item.get("title")))
+        published = _rfc822(item.get("pubDate"))
+        content_html = clean_text(_str(item.get("description")))
+        guid = item.get("guid")
+        if isinstance(guid, dict):
+            guid = guid.get("value") or guid.get("#text")
+        categories = item.get("category") or []
+        if not isinstance(categories, list):
+            categories = [categories]
+        names = [
+            c if isinstance(c, str) else _str(c.get("value"))
+            for c in categories
+            if isinstance(c, (str, dict))
+        ]
+        posts.append(
+            ParsedPost(
+                guid=make_guid(_str(guid), link, title, published),
+                url=link,
+                title=title,
+                author=clean_line(_str(item.get("author"))),
+                published=published,
+                content_html=content_html,
+                text=html_to_text(content_html),
+                tags=_tags(names),
+            )
+        )
+    return ParsedFeed(
+        title=clean_line(_str(channel.get("title"))) or site_url or clean_line(url),
+        site_url=site_url,
+        posts=tuple(_unique_guids(posts)),
     )
 
 

@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -310,6 +311,9 @@ class Store:
                 new += 1
                 continue
             post_id, url, title, author, old_published, summary, html = row
+            if post.summary and post.summary == post.content_html == summary and html != summary:
+                # Still only the summary, and we hold the article fetched for it: keep the article.
+                post = replace(post, content_html=html, text=html_to_text(html))
             if (url, title, author, old_published, summary, html) != (
                 post.url, post.title, post.author, published, post.summary, post.content_html,
             ):  # fmt: skip

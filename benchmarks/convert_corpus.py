@@ -1,0 +1,56 @@
+"""Time HTML-to-Markdown conversion over every post of the real-world corpus (the reader's first-open cost).
+
+Run: /work/venv/bin/python benchmarks/convert_corpus.py [--parser lxml|html.parser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from blogtui import content  # noqa: E402
+from blogtui.parse import NotAFeedError, parse_feed  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+
+
+def main() -> None:
+    """Parse every corpus file, convert every post, print totals and the slowest posts."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--parser", default=None, help="BeautifulSoup parser to use instead of the default")
+    args = parser.parse_args()
+    if args.parser:
+        content._OPTIONS["bs4_options"] = args.parser
+    posts = []
+    for path in sorted(CORPUS.rglob("*")):
+        if path.is_file() and path.name not in ("MANIFEST.tsv", "README.md"):
+            try:
+                feed = parse_feed(path.read_bytes(), path.as_uri())
+            except NotAFeedError:
+                continue
+            posts += [(path.name, p) for p in feed.posts]
+    times = []
+    total_chars = 0
+    for name, post in posts:
+        start = time.perf_counter()
+        markdown = content.html_to_markdown(post.content_html, post.url)
+        times.append((time.perf_counter() - start, name, len(post.content_html)))
+        total_chars += len(markdown)
+    seconds = [t for t, _, _ in times]
+    print(
+        f"{len(posts)} posts, {sum(len(p.content_html) for _, p in posts) / 1e6:.1f} MB HTML:"
+        f" total {sum(seconds):.2f} s, median {statistics.median(seconds) * 1000:.2f} ms,"
+        f" p99 {sorted(seconds)[int(len(seconds) * 0.99)] * 1000:.1f} ms, max {max(seconds) * 1000:.1f} ms"
+    )
+    for seconds_, name, size in sorted(times, reverse=True)[:3]:
+        print(f"  {seconds_ * 1000:7.1f} ms  {size:>8} chars  {name}")
+
+
+if __name__ == "__main__":
+    main()
