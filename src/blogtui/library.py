@@ -474,6 +474,11 @@ class Library:
         compiled = text if isinstance(text, Compiled) else self.compile(text)
         return self.store.post_ids(compiled, ranked=ranked)
 
+    def count(self, text: str | Compiled | None = None) -> int:
+        """How many posts a query matches (all posts when no query)."""
+        compiled = text if isinstance(text, Compiled) else self.compile(text)
+        return self.store.count(compiled)
+
     def rows(self, post_ids: Sequence[int]) -> list[PostRow]:
         """List rows for these ids, in order."""
         return self.store.post_rows(post_ids)

@@ -1,0 +1,175 @@
+"""The Textual app: built from a library, a config and a clock; owns workers that write or fetch."""
+
+from __future__ import annotations
+
+import webbrowser
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..config import Config, ConfigError, load_config, save_setting
+from ..content import safe_link
+from ..library import Library, LibraryError
+from .messages import FetchProgress, LibraryChanged
+from .screens.dialogs import AddFeedDialog
+from .screens.help import HelpScreen
+from .screens.main import MainScreen
+from .screens.welcome import WelcomeScreen
+
+Opener = Callable[[str], object]
+
+DARK, LIGHT = "textual-dark", "textual-light"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class BlogApp(App[int]):
+    """blogtui's reader."""
+
+    CSS_PATH = "blogtui.tcss"
+    TITLE = "blogtui"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True)]
+
+    def __init__(
+        self,
+        library: Library,
+        config: Config | None = None,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        opener: Opener | None = None,
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.config = config or library.config
+        self.clock = clock
+        self._opener = opener or (lambda url: webbrowser.open(url, new=2))
+        if self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen() if self.library.feeds() else WelcomeScreen())
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield SystemCommand("Add feed", "Subscribe to a blog and fetch its archive", self.action_add_feed)
+        yield SystemCommand("Refresh feeds", "Fetch every feed again", self.action_refresh_feeds)
+        yield SystemCommand("Toggle theme", "Switch between dark and light", self.action_toggle_theme)
+        yield SystemCommand("Help", "Every key", self.action_help)
+        yield SystemCommand("Quit", "Quit blogtui", self.action_quit)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.current_theme.dark else DARK
+        self._save_theme(self.theme)
+
+    @work(thread=True, group="config", exit_on_error=False)
+    def _save_theme(self, theme: str) -> None:
+        try:
+            save_setting("theme", theme)
+        except (OSError, ConfigError):
+            pass
+
+    def open_url(self, url: str | None) -> None:
+        """Open a link in the browser, if it is http, https or mailto."""
+        safe = safe_link(url)
+        if safe is None:
+            self.notify(
+                f"Not opened (only http, https and mailto links): {url or 'no link'}", severity="warning"
+            )
+            return
+        self._opener(safe)
+        self.notify(f"Opened {safe}", timeout=2)
+
+    # -- writes and fetches, always in workers -------------------------------------------------
+
+    def write(
+        self,
+        change: Callable[[Library], object],
+        *,
+        refresh_sidebar: bool = False,
+        refresh_list: bool = False,
+        message: str = "",
+    ) -> None:
+        """Apply a change to the library off the UI thread (a refresh elsewhere may hold the lock)."""
+        self._write(change, refresh_sidebar, refresh_list, message)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _write(
+        self, change: Callable[[Library], object], refresh_sidebar: bool, refresh_list: bool, message: str
+    ) -> None:
+        try:
+            change(self.library)
+        except LibraryError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        screen = self.screen
+        if refresh_list:
+            self.call_from_thread(screen.post_message, LibraryChanged(message))
+        elif refresh_sidebar and isinstance(screen, MainScreen):
+            self.call_from_thread(screen.load_sidebar)
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep a piece of UI state (last filter, last post) across restarts."""
+        self.write(lambda lib: lib.set_state(key, value))
+
+    def action_refresh_feeds(self) -> None:
+        self.notify("Refreshing feeds…", timeout=2)
+        self._fetch(None, "refreshed")
+
+    def action_add_feed(self) -> None:
+        def chosen(url: str | None) -> None:
+            if url:
+                self.notify(f"Adding {url}…", timeout=3)
+                self._fetch(url, "added")
+
+        self.push_screen(AddFeedDialog(), chosen)
+
+    @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
+    def _fetch(self, url: str | None, verb: str) -> None:
+        def progress(event: Any) -> None:
+            self.screen.post_message(FetchProgress(event, verb))
+
+        try:
+            if url is None:
+                outcomes = self.library.refresh(on_progress=progress)
+            else:
+                outcomes = self.library.subscribe([url], on_progress=progress)
+        except LibraryError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        failed = [o for o in outcomes if o.error]
+        new = sum(o.new_posts for o in outcomes)
+        summary = f"{verb} {len(outcomes) - len(failed)}/{len(outcomes)} feeds, {new} new posts"
+        for outcome in failed[:5]:
+            self.call_from_thread(self.notify, f"{outcome.url}: {outcome.error}", severity="error", timeout=8)
+        self.call_from_thread(self._fetched, summary)
+
+    def _fetched(self, summary: str) -> None:
+        self.notify(summary, timeout=4)
+        if isinstance(self.screen, WelcomeScreen) and self.library.feeds():
+            self.switch_screen(MainScreen())
+        else:
+            self.screen.post_message(LibraryChanged(summary))
+
+
+def run(library: Library) -> int:
+    """Run the reader on a library until the user quits; returns the exit code."""
+    try:
+        config = load_config()
+    except ConfigError:
+        config = library.config
+    app = BlogApp(library, config)
+    app.run()
+    return int(app.return_code or 0)

@@ -1,0 +1,486 @@
+"""The main screen: sidebar, post list and reader, and every reading key."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from ...library import LibraryError
+from ...query import fts_quote
+from ..messages import FetchProgress, LibraryChanged
+from ..widgets.post_list import PostList
+from ..widgets.reader import ReaderView, render_post
+from ..widgets.sidebar import Entry, Sidebar
+from .dialogs import ConfirmDialog, FollowLinkDialog
+
+if TYPE_CHECKING:
+    from ..app import BlogApp
+
+#: Seconds the cursor must rest on a row before the reader loads it (holding j renders nothing).
+HIGHLIGHT_DELAY = 0.08
+#: Seconds after the last keystroke in the query box before the list is filtered.
+QUERY_DELAY = 0.15
+#: Below this width the sidebar folds away by itself.
+NARROW = 100
+
+
+def _quote(value: str) -> str:
+    return f'"{value}"' if any(c.isspace() or c in '"-' for c in value) else value
+
+
+@dataclass
+class Filter:
+    """What the list shows: a base entry, tags that must all be present, and a query."""
+
+    base: Entry = field(default_factory=lambda: Entry("smart", "all"))
+    tags: list[str] = field(default_factory=list)
+    text: str = ""
+
+    def query(self) -> str:
+        """The filter in the query language."""
+        parts = []
+        if self.base.kind == "smart" and self.base.value in ("unread", "starred"):
+            parts.append(f"is:{self.base.value}")
+        elif self.base.kind == "feed":
+            parts.append(f"feed:{fts_quote(self.base.value)}")
+        elif self.base.kind == "view":
+            parts.append(f"@{self.base.value}")
+        parts += [f"tag:{_quote(name)}" for name in self.tags]
+        if self.text.strip():
+            parts.append(self.text.strip())
+        return " ".join(parts)
+
+    def describe(self) -> str:
+        """A short label for the status line."""
+        label = {"all": "All posts", "unread": "Unread", "starred": "Starred"}.get(
+            self.base.value, self.base.value
+        )
+        if self.base.kind == "view":
+            label = f"@{self.base.value}"
+        bits = [label, *(f"#{t}" for t in self.tags)]
+        if self.text.strip():
+            bits.append(f"“{self.text.strip()}”")
+        return " · ".join(bits)
+
+    def to_json(self) -> str:
+        return json.dumps({"base": [self.base.kind, self.base.value], "tags": self.tags, "text": self.text})
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> Filter:
+        try:
+            data = json.loads(raw or "")
+            kind, value = data["base"]
+            return cls(Entry(str(kind), str(value)), [str(t) for t in data["tags"]], str(data["text"]))
+        except (ValueError, KeyError, TypeError):
+            return cls()
+
+
+class MainScreen(Screen[None]):
+    """Three panes: tags and feeds, the posts of the current filter, and the post being read."""
+
+    BINDINGS = [
+        Binding("slash", "search", "Search"),
+        Binding("escape", "clear", "Clear", show=False),
+        Binding("t", "focus_tags", "Tags"),
+        Binding("m", "toggle_read", "Read/unread"),
+        Binding("s", "toggle_star", "Star"),
+        Binding("M", "mark_all_read", "All read", show=False),
+        Binding("n", "next_post", "Next", show=False),
+        Binding("p", "previous_post", "Previous", show=False),
+        Binding("o", "open_in_browser", "Browser", show=False),
+        Binding("z", "zoom", "Full screen", show=False),
+        Binding("b", "toggle_sidebar", "Sidebar", show=False),
+        Binding("f", "follow_link", "Follow link", show=False),
+        Binding("F", "full_article", "Full article", show=False),
+        *[Binding(str(n), f"open_link({n})", f"Link {n}", show=False) for n in range(1, 10)],
+        Binding("r", "app.refresh_feeds", "Refresh"),
+        Binding("a", "app.add_feed", "Add"),
+        Binding("question_mark", "app.help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    app: BlogApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter = Filter()
+        self._highlight_timer: Timer | None = None
+        self._query_timer: Timer | None = None
+        self._sidebar_forced: bool | None = None
+        self._status_text = ""
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="main"):
+                yield Input(
+                    placeholder='/ search: words, "phrase", tag:x, feed:x, is:unread, after:2024-01-01',
+                    id="query",
+                )
+                yield PostList(self.app.library.rows, empty_text="No posts match", id="posts")
+                yield ReaderView(placeholder="Highlight a post to read it here.", id="reader")
+        yield Static(id="status")
+        yield Footer()
+
+    @property
+    def posts(self) -> PostList:
+        return self.query_one("#posts", PostList)
+
+    @property
+    def reader(self) -> ReaderView:
+        return self.query_one("#reader", ReaderView)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one("#sidebar", Sidebar)
+
+    @property
+    def query_box(self) -> Input:
+        return self.query_one("#query", Input)
+
+    def on_mount(self) -> None:
+        library = self.app.library
+        self.filter = Filter.from_json(library.get_state("ui.filter"))
+        if self.filter.text:
+            self.query_box.value = self.filter.text
+            self.query_box.add_class("-active")
+        keep = library.get_state("ui.post")
+        try:
+            compiled = library.compile(self.filter.query(), prefix_last=True)
+            ids = library.post_ids(compiled)
+        except LibraryError:
+            self.filter = Filter()
+            ids = library.post_ids()
+        # The first screen is painted from this one query; counts and tags follow in a worker.
+        self.posts.set_posts(ids, keep=int(keep) if keep and keep.isdigit() else None)
+        self.posts.focus()
+        self._fold_sidebar(self.app.size.width)
+        self._set_status()
+        self.load_sidebar()
+
+    def on_resize(self) -> None:
+        self._fold_sidebar(self.app.size.width)
+        document = self.reader.document
+        if document is not None and document.width != self._reader_width():
+            self.load_post(document.post_id, keep_scroll=True)
+
+    def _fold_sidebar(self, width: int) -> None:
+        show = self._sidebar_forced if self._sidebar_forced is not None else width >= NARROW
+        self.sidebar.display = show
+
+    def _reader_width(self) -> int:
+        return self.reader.scrollable_content_region.width or self.reader.size.width or 80
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def apply_filter(self, *, keep: int | None = None) -> None:
+        """Re-run the filter; the cursor stays on ``keep`` (default: the highlighted post)."""
+        library = self.app.library
+        try:
+            compiled = library.compile(self.filter.query(), prefix_last=True)
+        except LibraryError as exc:
+            self._set_status(error=str(exc))
+            return
+        self._load_ids(compiled, self.posts.highlighted_id if keep is None else keep)
+        self.app.remember("ui.filter", self.filter.to_json())
+
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    def _load_ids(self, compiled: object, keep: int | None) -> None:
+        ids = self.app.library.post_ids(compiled)  # type: ignore[arg-type]
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_ids, ids, keep)
+
+    def _show_ids(self, ids: list[int], keep: int | None) -> None:
+        self.posts.set_posts(ids, keep=keep)
+        self._set_status()
+        self.load_sidebar()
+
+    @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
+    def load_sidebar(self) -> None:
+        """Counts, feeds, tags within the current filter and saved views, gathered off the UI thread."""
+        library = self.app.library
+        counts = (library.count(""), library.count("is:unread"), library.count("is:starred"))
+        feeds = library.feeds()
+        try:
+            tags = library.tags(library.compile(self.filter.query()))
+        except LibraryError:
+            tags = library.tags()
+        views_method = getattr(library, "views", None)
+        views = list(views_method()) if callable(views_method) else []
+        if get_current_worker().is_cancelled:
+            return
+        self.app.call_from_thread(self._show_sidebar, counts, feeds, tags, views)
+
+    def _show_sidebar(self, counts, feeds, tags, views) -> None:  # type: ignore[no-untyped-def]
+        self.sidebar.show(
+            counts=counts,
+            feeds=feeds,
+            tags=tags,
+            views=views,
+            base=self.filter.base,
+            selected_tags=set(self.filter.tags),
+        )
+
+    def _set_status(self, error: str | None = None, message: str | None = None) -> None:
+        status = self.query_one("#status", Static)
+        if error:
+            status.update(Text(f" {error}", style="bold red"))
+            return
+        if message is not None:
+            self._status_text = message
+        text = Text(f" {self.filter.describe()} · {self.posts.count:,} posts", style="dim")
+        if self._status_text:
+            text.append(f"  {self._status_text}", style="italic")
+        status.update(text)
+
+    # -- list and reader -----------------------------------------------------------------------
+
+    def on_post_list_highlighted(self, event: PostList.Highlighted) -> None:
+        if self._highlight_timer is not None:
+            self._highlight_timer.stop()
+        if event.post_id is None:
+            self.reader.show(None)
+            return
+        post_id = event.post_id
+        self._highlight_timer = self.set_timer(HIGHLIGHT_DELAY, lambda: self._preview(post_id))
+
+    def _preview(self, post_id: int) -> None:
+        if self.posts.highlighted_id == post_id and self.reader.post_id != post_id:
+            self.load_post(post_id)
+
+    def on_post_list_selected(self, event: PostList.Selected) -> None:
+        self.open_post(event.post_id, focus_reader=True)
+
+    def open_post(self, post_id: int, *, focus_reader: bool = False) -> None:
+        """Show a post in the reader and mark it read."""
+        if self.reader.post_id != post_id:
+            self.load_post(post_id)
+        self.posts.update_row(post_id, read=True)
+        self.app.write(lambda lib: lib.mark_read([post_id]), refresh_sidebar=True)
+        self.app.remember("ui.post", str(post_id))
+        if focus_reader:
+            self.reader.focus()
+
+    @work(thread=True, exclusive=True, group="reader", exit_on_error=False)
+    def load_post(self, post_id: int, keep_scroll: bool = False) -> None:
+        """Render a post in a worker: its first screen first, then the rest."""
+        worker = get_current_worker()
+        library = self.app.library
+        post = library.post(post_id)
+        if post is None or worker.is_cancelled:
+            return
+        width = self._reader_width()
+        dark = self.app.current_theme.dark
+        first = render_post(post, width, dark=dark, first_only=True)
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self.reader.show, first, keep_scroll=keep_scroll)
+        if not first.complete:
+            full = render_post(post, width, dark=dark)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.reader.show, full, keep_scroll=True)
+
+    def action_next_post(self) -> None:
+        post_id = self.posts.next()
+        if post_id is not None:
+            self.open_post(post_id)
+
+    def action_previous_post(self) -> None:
+        post_id = self.posts.previous()
+        if post_id is not None:
+            self.open_post(post_id)
+
+    def _current(self) -> int | None:
+        return self.reader.post_id if self.focused is self.reader else self.posts.highlighted_id
+
+    def action_toggle_read(self) -> None:
+        post_id = self._current()
+        if post_id is None:
+            return
+        row = self.app.library.rows([post_id])
+        read = not (row and row[0].read)
+        self.posts.update_row(post_id, read=read)
+        self.app.write(lambda lib: lib.mark_read([post_id], read), refresh_sidebar=True)
+
+    def action_toggle_star(self) -> None:
+        post_id = self._current()
+        if post_id is None:
+            return
+        row = self.app.library.rows([post_id])
+        starred = not (row and row[0].starred)
+        self.posts.update_row(post_id, starred=starred)
+        self.app.write(lambda lib: lib.star([post_id], starred), refresh_sidebar=True)
+        if self.reader.post_id == post_id:
+            self.load_post(post_id, keep_scroll=True)
+
+    def action_mark_all_read(self) -> None:
+        query = self.filter.query()
+        count = self.posts.count
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.app.write(lambda lib: lib.mark_all_read(query), refresh_list=True)
+
+        self.app.push_screen(ConfirmDialog(f"Mark all {count:,} posts in view read?"), done)
+
+    # -- links ---------------------------------------------------------------------------------
+
+    def action_open_in_browser(self) -> None:
+        post_id = self._current()
+        if post_id is None:
+            return
+        post = self.app.library.store.post(post_id)
+        if post is not None:
+            self.app.open_url(post.url)
+
+    def action_open_link(self, number: int) -> None:
+        links = self.reader.links
+        if not links:
+            self.notify("This post has no links.", severity="warning")
+        elif number > len(links):
+            self.notify(f"No link {number}: this post has {len(links)}.", severity="warning")
+        else:
+            self.app.open_url(links[number - 1])
+
+    def action_follow_link(self) -> None:
+        links = list(self.reader.links)
+        if not links:
+            self.notify("This post has no links.", severity="warning")
+            return
+
+        def chosen(number: int | None) -> None:
+            if number:
+                self.app.open_url(links[number - 1])
+
+        self.app.push_screen(FollowLinkDialog(links), chosen)
+
+    def action_full_article(self) -> None:
+        post_id = self.reader.post_id or self.posts.highlighted_id
+        if post_id is None:
+            return
+        self._set_status(message="fetching the full article…")
+        self._fetch_article(post_id)
+
+    @work(thread=True, exclusive=True, group="article", exit_on_error=False)
+    def _fetch_article(self, post_id: int) -> None:
+        library = self.app.library
+        fetcher = getattr(library, "fetch_full_article", None)
+        if fetcher is None:
+            return
+        try:
+            fetcher(post_id)
+        except LibraryError as exc:
+            self.app.call_from_thread(self._set_status, error=str(exc))
+            return
+        self.app.call_from_thread(self._set_status, message="full article saved for offline reading")
+        self.app.call_from_thread(self.load_post, post_id)
+
+    # -- filter keys ---------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        box = self.query_box
+        box.add_class("-active")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "query":
+            return
+        if self._query_timer is not None:
+            self._query_timer.stop()
+        self._query_timer = self.set_timer(QUERY_DELAY, lambda: self._query_changed(event.value))
+
+    def _query_changed(self, value: str) -> None:
+        if value != self.filter.text:
+            self.filter.text = value
+            self.apply_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "query":
+            self._query_changed(event.value)
+            self.posts.focus()
+
+    def action_clear(self) -> None:
+        box = self.query_box
+        if self.focused is box or self.filter.text:
+            box.value = ""
+            box.remove_class("-active")
+            self.filter.text = ""
+            self.posts.focus()
+            self.apply_filter()
+        elif self.filter.tags or self.filter.base != Entry("smart", "all"):
+            self.filter = Filter()
+            self.apply_filter()
+        elif self.focused is self.reader:
+            self.posts.focus()
+
+    def action_focus_tags(self) -> None:
+        if not self.sidebar.display:
+            self._sidebar_forced = True
+            self._fold_sidebar(self.app.size.width)
+        self.sidebar.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        self._sidebar_forced = not self.sidebar.display
+        self._fold_sidebar(self.app.size.width)
+
+    def action_zoom(self) -> None:
+        self.toggle_class("-reading")
+        if self.has_class("-reading"):
+            post_id = self.posts.highlighted_id
+            if post_id is not None and self.reader.post_id != post_id:
+                self.open_post(post_id)
+            self.reader.focus()
+        else:
+            self.posts.focus()
+        self.call_after_refresh(self.on_resize)
+
+    def on_sidebar_chosen(self, event: Sidebar.Chosen) -> None:
+        self.filter.base = event.entry
+        self.apply_filter(keep=self.posts.highlighted_id)
+
+    def on_sidebar_tag_toggled(self, event: Sidebar.TagToggled) -> None:
+        folded = {t.casefold(): t for t in self.filter.tags}
+        if event.name.casefold() in folded:
+            self.filter.tags.remove(folded[event.name.casefold()])
+        else:
+            self.filter.tags.append(event.name)
+        self.apply_filter()
+
+    def on_sidebar_remove_feed(self, event: Sidebar.RemoveFeed) -> None:
+        url, title = event.url, event.title
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                if self.filter.base == Entry("feed", url):
+                    self.filter.base = Entry("smart", "all")
+                self.app.write(lambda lib: lib.remove(url), refresh_list=True, message=f"removed {title}")
+
+        self.app.push_screen(
+            ConfirmDialog(f"Remove {title}?", f"{url}\nIts posts are deleted from the cache."), done
+        )
+
+    # -- app-wide messages ---------------------------------------------------------------------
+
+    def on_fetch_progress(self, event: FetchProgress) -> None:
+        progress = event.progress
+        text = f"{event.verb} {progress.done}/{progress.total} feeds · {progress.new_posts} new posts"
+        self._set_status(message=text)
+
+    def on_library_changed(self, event: LibraryChanged) -> None:
+        if event.summary:
+            self._set_status(message=event.summary)
+        self.posts.refresh_rows()
+        self.apply_filter()

@@ -1,0 +1,1 @@
+"""Widgets of the reader: post list, sidebar, reader pane."""

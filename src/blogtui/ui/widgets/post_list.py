@@ -1,0 +1,320 @@
+"""A post list that renders lines, not widgets: it holds only ids and loads rows a page at a time."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...models import PostRow
+
+RowLoader = Callable[[Sequence[int]], list[PostRow]]
+
+PAGE = 128
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` padded or cut to exactly ``width`` terminal cells, with an ellipsis when cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+class PostList(ScrollView, can_focus=True):
+    """Posts of the current filter, one line each: unread dot, star, title, feed, date."""
+
+    COMPONENT_CLASSES = {
+        "post-list--cursor",
+        "post-list--unread",
+        "post-list--read",
+        "post-list--starred",
+        "post-list--feed",
+        "post-list--date",
+        "post-list--empty",
+    }
+
+    DEFAULT_CSS = """
+    PostList {
+        background: $surface;
+        scrollbar-gutter: stable;
+    }
+    PostList > .post-list--cursor { background: $surface-lighten-2; }
+    PostList:focus > .post-list--cursor { background: $primary 45%; }
+    PostList > .post-list--unread { color: $text; text-style: bold; }
+    PostList > .post-list--read { color: $text-muted; }
+    PostList > .post-list--starred { color: $warning; }
+    PostList > .post-list--feed { color: $text-muted; }
+    PostList > .post-list--date { color: $text-muted; }
+    PostList > .post-list--empty { color: $text-muted; text-style: italic; }
+    """
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "first", "First", show=False),
+        Binding("G,end", "last", "Last", show=False),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False),
+        Binding("enter", "select", "Open", show=True),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class Highlighted(Message):
+        """The cursor moved to another post (``None`` when the list is empty)."""
+
+        def __init__(self, post_id: int | None) -> None:
+            self.post_id = post_id
+            super().__init__()
+
+    class Selected(Message):
+        """A post was chosen (enter or click)."""
+
+        def __init__(self, post_id: int) -> None:
+            self.post_id = post_id
+            super().__init__()
+
+    def __init__(
+        self,
+        load_rows: RowLoader,
+        *,
+        empty_text: str = "No posts",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._load_rows = load_rows
+        self.empty_text = empty_text
+        self._ids: list[int] = []
+        self._index: dict[int, int] | None = None
+        self._rows: OrderedDict[int, PostRow] = OrderedDict()
+        self._strips: OrderedDict[tuple[PostRow, int, bool, bool], Strip] = OrderedDict()
+        self._last_highlight: int | None = -1
+
+    # -- data ----------------------------------------------------------------------------------
+
+    @property
+    def ids(self) -> list[int]:
+        """The ids in the list, in order."""
+        return self._ids
+
+    @property
+    def count(self) -> int:
+        """How many posts the list holds."""
+        return len(self._ids)
+
+    @property
+    def highlighted_id(self) -> int | None:
+        """The post under the cursor."""
+        if 0 <= self.cursor < len(self._ids):
+            return self._ids[self.cursor]
+        return None
+
+    def _position(self, post_id: int) -> int | None:
+        if self._index is None:
+            self._index = {pid: i for i, pid in enumerate(self._ids)}
+        return self._index.get(post_id)
+
+    def set_posts(self, ids: Sequence[int], keep: int | None = None) -> None:
+        """Show these posts; the cursor stays on post ``keep`` when it is still listed."""
+        self._ids = list(ids)
+        self._index = None
+        self._rows.clear()
+        self._strips.clear()
+        self.virtual_size = Size(self.size.width, len(self._ids))
+        target = self._position(keep) if keep is not None else None
+        if target is None:
+            target = min(self.cursor, max(0, len(self._ids) - 1)) if keep is not None else 0
+        self._last_highlight = -1
+        self.cursor = target
+        if target == 0 and keep is None:
+            self.scroll_to(y=0, animate=False)
+        self.refresh()
+
+    def refresh_rows(self) -> None:
+        """Forget cached rows (their read/star state changed in the store) and repaint."""
+        self._rows.clear()
+        self._strips.clear()
+        self.refresh()
+
+    def update_row(self, post_id: int, *, read: bool | None = None, starred: bool | None = None) -> None:
+        """Change one row's state in place (after marking it in the store)."""
+        row = self._rows.get(post_id)
+        if row is not None:
+            if read is not None:
+                row = replace(row, read=read)
+            if starred is not None:
+                row = replace(row, starred=starred)
+            self._rows[post_id] = row
+        position = self._position(post_id)
+        if position is not None:
+            self.refresh_line(position)
+
+    def refresh_line(self, y: int) -> None:
+        """Repaint one row of the list."""
+        scroll_y = int(self.scroll_offset.y)
+        if scroll_y <= y < scroll_y + self.size.height:
+            self.refresh(Region(0, y - scroll_y, self.size.width, 1))
+
+    def _row(self, index: int) -> PostRow | None:
+        post_id = self._ids[index]
+        row = self._rows.get(post_id)
+        if row is not None:
+            return row
+        start = max(0, index - PAGE // 4)
+        page = [pid for pid in self._ids[start : start + PAGE] if pid not in self._rows]
+        for loaded in self._load_rows(page):
+            self._rows[loaded.id] = loaded
+        while len(self._rows) > PAGE * 8:
+            self._rows.popitem(last=False)
+        return self._rows.get(post_id)
+
+    # -- cursor --------------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if self._ids:
+            clamped = max(0, min(new, len(self._ids) - 1))
+            if clamped != new:
+                self.cursor = clamped
+                return
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self._scroll_cursor_into_view()
+        post_id = self.highlighted_id
+        if post_id != self._last_highlight:
+            self._last_highlight = post_id
+            self.post_message(self.Highlighted(post_id))
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = self.scrollable_content_region.height or self.size.height
+        if height <= 0:
+            return
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self._ids))
+        self._strips.clear()
+        self.call_after_refresh(self._scroll_cursor_into_view)
+
+    def move_to(self, post_id: int) -> bool:
+        """Put the cursor on a post; False when it is not listed."""
+        position = self._position(post_id)
+        if position is None:
+            return False
+        self.cursor = position
+        return True
+
+    def next(self) -> int | None:
+        """Move to the row below; returns its post id (``None`` at the end)."""
+        if self.cursor + 1 >= len(self._ids):
+            return None
+        self.cursor += 1
+        return self.highlighted_id
+
+    def previous(self) -> int | None:
+        """Move to the row above; returns its post id (``None`` at the top)."""
+        if self.cursor <= 0:
+            return None
+        self.cursor -= 1
+        return self.highlighted_id
+
+    def action_cursor_down(self) -> None:
+        self.next()
+
+    def action_cursor_up(self) -> None:
+        self.previous()
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = max(0, len(self._ids) - 1)
+
+    def _page(self) -> int:
+        return max(1, (self.scrollable_content_region.height or self.size.height) - 1)
+
+    def action_page_down(self) -> None:
+        self.cursor = min(len(self._ids) - 1, self.cursor + self._page())
+
+    def action_page_up(self) -> None:
+        self.cursor = max(0, self.cursor - self._page())
+
+    def action_select(self) -> None:
+        post_id = self.highlighted_id
+        if post_id is not None:
+            self.post_message(self.Selected(post_id))
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_offset.y) + event.y
+        if 0 <= index < len(self._ids):
+            self.cursor = index
+            self.post_message(self.Selected(self._ids[index]))
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width or self.size.width
+        if not self._ids:
+            if y == 0:
+                style = self.get_component_rich_style("post-list--empty")
+                return Strip([Segment(_fit(f" {self.empty_text}", width), style)], width)
+            return Strip.blank(width, self.rich_style)
+        if index >= len(self._ids):
+            return Strip.blank(width, self.rich_style)
+        row = self._row(index)
+        if row is None:
+            return Strip.blank(width, self.rich_style)
+        is_cursor = index == self.cursor
+        key = (row, width, is_cursor, self.has_focus)
+        cached = self._strips.get(key)
+        if cached is not None:
+            return cached
+        strip = self._render_row(row, width, is_cursor)
+        self._strips[key] = strip
+        if len(self._strips) > 512:
+            self._strips.popitem(last=False)
+        return strip
+
+    def _render_row(self, row: PostRow, width: int, is_cursor: bool) -> Strip:
+        base = self.rich_style
+        text_style = self.get_component_rich_style("post-list--read" if row.read else "post-list--unread")
+        muted = self.get_component_rich_style("post-list--feed")
+        date_style = self.get_component_rich_style("post-list--date")
+        star_style = self.get_component_rich_style("post-list--starred")
+        cursor_style = self.get_component_rich_style("post-list--cursor") if is_cursor else Style()
+        date = row.published.strftime("%Y-%m-%d") if row.published else ""
+        feed_width = 0 if width < 70 else min(24, max(12, width // 5))
+        title_width = max(4, width - 4 - 11 - (feed_width + 2 if feed_width else 0))
+        segments = [
+            Segment(" ", base),
+            Segment("●" if not row.read else " ", base + self.get_component_rich_style("post-list--unread")),
+            Segment("★" if row.starred else " ", base + star_style),
+            Segment(" ", base),
+            Segment(_fit(row.title or "(untitled)", title_width), base + text_style),
+        ]
+        if feed_width:
+            segments += [Segment("  ", base), Segment(_fit(row.feed_title, feed_width), base + muted)]
+        segments += [Segment(" ", base), Segment(date.rjust(10), base + date_style)]
+        strip = Strip(segments)
+        if is_cursor:
+            strip = strip.apply_style(cursor_style)
+        return strip.adjust_cell_length(width, base)

@@ -1,0 +1,253 @@
+"""The reader pane: a post's header and Markdown, rendered to lines off the event loop, links numbered."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.console import Console, Group, RenderableType
+from rich.markdown import Markdown
+from rich.rule import Rule
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...content import is_summary_only, reading_minutes
+from ...models import Post
+
+_FENCE_RE = re.compile(r"^(```|~~~)")
+# [text](url) or [text](url "title"), not images-in-links; nested brackets are rare in converted HTML.
+_LINK_RE = re.compile(r"(?<!\\)\[((?:[^\[\]\\]|\\.)*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+|mailto:[^>\s]+)>")
+
+#: Characters of Markdown rendered before the first paint of a long post; the rest follows.
+FIRST_CHUNK = 6000
+
+
+def number_links(markdown: str) -> tuple[str, list[str]]:
+    """Number every link in ``markdown`` (outside code blocks): ``[text](url)`` becomes ``text [n]``.
+
+    Returns:
+        The rewritten Markdown and the URLs, where ``links[n - 1]`` is link ``n``.
+    """
+    links: list[str] = []
+    index: dict[str, int] = {}
+
+    def number(url: str) -> int:
+        if url not in index:
+            links.append(url)
+            index[url] = len(links)
+        return index[url]
+
+    def replace_link(match: re.Match[str]) -> str:
+        text, url = match.group(1), match.group(2)
+        n = number(url)
+        return f"{text} [{n}]" if text.strip() else f"[{n}]"
+
+    def replace_auto(match: re.Match[str]) -> str:
+        return f"{match.group(1)} [{number(match.group(1))}]"
+
+    out: list[str] = []
+    in_fence = False
+    for line in markdown.split("\n"):
+        if _FENCE_RE.match(line.lstrip()):
+            in_fence = not in_fence
+            out.append(line)
+            continue
+        if in_fence:
+            out.append(line)
+            continue
+        line = _LINK_RE.sub(replace_link, line)
+        out.append(_AUTOLINK_RE.sub(replace_auto, line))
+    return "\n".join(out), links
+
+
+def split_markdown(markdown: str, first: int = FIRST_CHUNK) -> tuple[str, str]:
+    """Split at a blank line outside code blocks near ``first`` characters (for progressive rendering)."""
+    if len(markdown) <= first * 1.5:
+        return markdown, ""
+    in_fence = False
+    position = 0
+    for line in markdown.split("\n"):
+        if _FENCE_RE.match(line.lstrip()):
+            in_fence = not in_fence
+        position += len(line) + 1
+        if position >= first and not in_fence and not line.strip():
+            return markdown[:position], markdown[position:]
+    return markdown, ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A post rendered for one width: its lines and its numbered links."""
+
+    post_id: int
+    width: int
+    strips: list[Strip]
+    links: list[str]
+    complete: bool
+
+
+def post_header(post: Post, words: int | None = None) -> RenderableType:
+    """The header above a post: title, feed, author, date, reading time and tags (never markup)."""
+    title = Text(post.title or "(untitled)", style="bold")
+    meta = Text(style="dim")
+    parts = [post.feed_title]
+    if post.author:
+        parts.append(f"by {post.author}")
+    if post.published:
+        parts.append(post.published.strftime("%Y-%m-%d"))
+    minutes = reading_minutes(post.content_md or post.summary)
+    parts.append(f"{minutes} min read")
+    meta.append(" · ".join(p for p in parts if p))
+    lines: list[RenderableType] = [title, meta]
+    if post.tags:
+        tags = Text()
+        for name in post.tags:
+            tags.append(f" {name} ", style="reverse")
+            tags.append(" ")
+        lines.append(tags)
+    state = []
+    if post.starred:
+        state.append("★ starred")
+    if is_summary_only(post):
+        state.append("summary only — press F to fetch the full article")
+    if state:
+        lines.append(Text("  ".join(state), style="italic"))
+    lines.append(Rule(style="dim"))
+    return Group(*lines)
+
+
+def render_lines(renderable: RenderableType, width: int, *, dark: bool = True) -> list[Strip]:
+    """Render Rich content to Textual strips at ``width`` (safe to call from a worker thread)."""
+    console = Console(
+        width=width,
+        color_system="truecolor",
+        force_terminal=True,
+        legacy_windows=False,
+        no_color=False,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    options = console.options.update_width(width)
+    lines = console.render_lines(renderable, options, pad=True, new_lines=False)
+    return [Strip(line, width) for line in lines]
+
+
+def _markdown(text: str, dark: bool) -> Markdown:
+    return Markdown(
+        text, code_theme="monokai" if dark else "default", hyperlinks=False, inline_code_lexer=None
+    )
+
+
+def render_post(post: Post, width: int, *, dark: bool = True, first_only: bool = False) -> Document:
+    """A post as lines for the reader pane (the first part only when ``first_only``)."""
+    width = max(20, width)
+    body, links = number_links(post.content_md or post.summary or "*(this post has no text)*")
+    head, tail = split_markdown(body)
+    if first_only and tail:
+        parts: list[RenderableType] = [post_header(post), _markdown(head, dark)]
+        complete = False
+    else:
+        parts = [post_header(post), _markdown(body, dark)]
+        complete = True
+    if complete and links:
+        listing = Text(style="dim")
+        listing.append("Links\n", style="bold")
+        for number, url in enumerate(links, 1):
+            listing.append(f"[{number}] ")
+            listing.append(url)
+            listing.append("\n")
+        parts += [Rule(style="dim"), listing]
+    strips = render_lines(Group(*parts), width - 2, dark=dark)
+    pad = Segment(" ")
+    strips = [Strip([pad, *strip, pad], width) for strip in strips]
+    return Document(post.id, width, strips, links, complete)
+
+
+class ReaderView(ScrollView, can_focus=True):
+    """Shows a rendered post line by line; scrolling never re-renders."""
+
+    DEFAULT_CSS = """
+    ReaderView {
+        background: $surface;
+        scrollbar-gutter: stable;
+    }
+    """
+
+    BINDINGS = [
+        Binding("j,down", "scroll_down", "Scroll down", show=False),
+        Binding("k,up", "scroll_up", "Scroll up", show=False),
+        Binding("space,pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("g,home", "scroll_home", "Top", show=False),
+        Binding("G,end", "scroll_end", "Bottom", show=False),
+    ]
+
+    def __init__(self, *, placeholder: str = "", id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.document: Document | None = None
+        self.placeholder = placeholder
+
+    @property
+    def links(self) -> Sequence[str]:
+        """The numbered links of the post shown (link ``n`` is ``links[n - 1]``)."""
+        return self.document.links if self.document else ()
+
+    @property
+    def post_id(self) -> int | None:
+        """The post shown, if any."""
+        return self.document.post_id if self.document else None
+
+    def show(self, document: Document | None, *, keep_scroll: bool = False) -> None:
+        """Show a rendered document (``None`` shows the placeholder)."""
+        same = (
+            self.document is not None and document is not None and self.document.post_id == document.post_id
+        )
+        self.document = document
+        height = len(document.strips) if document else 1
+        self.virtual_size = Size(document.width if document else self.size.width, height)
+        if not (keep_scroll and same):
+            self.scroll_to(y=0, animate=False)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        index = int(self.scroll_offset.y) + y
+        document = self.document
+        if document is None:
+            if y == 1 and self.placeholder:
+                text = Segment(f"  {self.placeholder}"[:width], Style(dim=True, italic=True))
+                return Strip([text]).adjust_cell_length(width, self.rich_style)
+            return Strip.blank(width, self.rich_style)
+        if index < len(document.strips):
+            return document.strips[index].crop_extend(0, width, self.rich_style)
+        return Strip.blank(width, self.rich_style)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_relative(y=1, animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.scroll_relative(y=-1, animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_relative(y=max(1, self.size.height - 2), animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_relative(y=-max(1, self.size.height - 2), animate=False)
+
+    def action_scroll_home(self) -> None:
+        self.scroll_to(y=0, animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_to(y=self.max_scroll_y, animate=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.refresh()

@@ -1,0 +1,151 @@
+"""The sidebar: smart entries (All, Unread, Starred), saved views, feeds, then tags with counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ...models import Feed, Tag
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a sidebar line stands for: ``kind`` is smart, view, feed or tag."""
+
+    kind: str
+    value: str
+
+
+class Sidebar(OptionList):
+    """Choosing a smart entry, view or feed sets the base filter; ``space`` toggles a tag."""
+
+    BINDINGS = [
+        Binding("space", "toggle", "Toggle tag", show=True),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("x,delete", "remove_feed", "Remove feed", show=False),
+    ]
+
+    class Chosen(Message):
+        """A smart entry, view or feed was chosen as the base filter."""
+
+        def __init__(self, entry: Entry) -> None:
+            self.entry = entry
+            super().__init__()
+
+    class TagToggled(Message):
+        """A tag was switched on or off."""
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+            super().__init__()
+
+    class RemoveFeed(Message):
+        """The user asked to remove the highlighted feed."""
+
+        def __init__(self, url: str, title: str) -> None:
+            self.url = url
+            self.title = title
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._entries: list[Entry | None] = []
+        self._titles: dict[str, str] = {}
+
+    def show(
+        self,
+        *,
+        counts: tuple[int, int, int],
+        feeds: list[Feed],
+        tags: list[Tag],
+        views: list[tuple[str, str]],
+        base: Entry,
+        selected_tags: set[str],
+    ) -> None:
+        """Rebuild the lines, keeping the highlighted entry where it still exists."""
+        current = self.highlighted_entry
+        options: list[Option | None] = []
+        entries: list[Entry | None] = []
+
+        def add(entry: Entry | None, prompt: Text, disabled: bool = False) -> None:
+            entries.append(entry)
+            options.append(Option(prompt, disabled=disabled))
+
+        def line(label: str, count: int | None, active: bool, mark: str = " ") -> Text:
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append(mark, style="bold")
+            text.append(label, style="bold" if active else "")
+            if count is not None:
+                text.append(f" {count}", style="dim")
+            return text
+
+        def heading(label: str) -> Text:
+            return Text(label, style="dim bold")
+
+        all_count, unread, starred = counts
+        for value, label, count in (
+            ("all", "All", all_count),
+            ("unread", "Unread", unread),
+            ("starred", "Starred", starred),
+        ):
+            entry = Entry("smart", value)
+            add(entry, line(label, count, base == entry, "▸" if base == entry else " "))
+        if views:
+            add(None, heading("Views"), disabled=True)
+            for name, _query in views:
+                entry = Entry("view", name)
+                add(entry, line(f"@{name}", None, base == entry, "▸" if base == entry else " "))
+        if feeds:
+            add(None, heading("Feeds"), disabled=True)
+            self._titles = {f.url: f.title or f.url for f in feeds}
+            for feed in feeds:
+                entry = Entry("feed", feed.url)
+                mark = "▸" if base == entry else ("!" if feed.error else " ")
+                add(entry, line(feed.title or feed.url, feed.unread or None, base == entry, mark))
+        if tags:
+            add(None, heading("Tags"), disabled=True)
+            chosen = {t.casefold() for t in selected_tags}
+            for tag in tags:
+                on = tag.name.casefold() in chosen
+                add(Entry("tag", tag.name), line(tag.name, tag.count, on, "✓" if on else " "))
+        self._entries = entries
+        self.clear_options()
+        self.add_options([o for o in options if o is not None])
+        target = 0
+        if current is not None and current in entries:
+            target = entries.index(current)
+        self.highlighted = target if entries else None
+
+    @property
+    def highlighted_entry(self) -> Entry | None:
+        """The entry under the cursor."""
+        index = self.highlighted
+        if index is None or not (0 <= index < len(self._entries)):
+            return None
+        return self._entries[index]
+
+    def _activate(self) -> None:
+        entry = self.highlighted_entry
+        if entry is None:
+            return
+        if entry.kind == "tag":
+            self.post_message(self.TagToggled(entry.value))
+        else:
+            self.post_message(self.Chosen(entry))
+
+    def action_toggle(self) -> None:
+        self._activate()
+
+    def action_select(self) -> None:
+        self._activate()
+
+    def action_remove_feed(self) -> None:
+        entry = self.highlighted_entry
+        if entry is not None and entry.kind == "feed":
+            self.post_message(self.RemoveFeed(entry.value, self._titles.get(entry.value, entry.value)))
