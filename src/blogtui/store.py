@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .content import html_to_text
 from .models import Feed, ParsedPost, Post, PostRow, Tag
-from .query import Compiled
+from .query import MATCH_CLAUSE, Compiled, fold_tag
 
 
 class StoreError(Exception):
@@ -82,6 +82,9 @@ def _v1(db: sqlite3.Connection) -> None:
     )
 
 
+#: bm25 weights of posts_fts's columns (title, author, body): a word in the title counts most.
+RANK_WEIGHTS = "10.0, 4.0, 1.0"
+
 #: Numbered migrations: MIGRATIONS[n] brings the schema from version n to n + 1.
 MIGRATIONS = [_v1]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -98,6 +101,10 @@ def _dt(value: int | None) -> datetime | None:
 def normalise_tag(name: str) -> str:
     """One spelling per tag: whitespace folded (case is folded by the column's NOCASE collation)."""
     return " ".join(name.split())
+
+
+def _fold(value: object) -> object:
+    return fold_tag(value) if isinstance(value, str) else value
 
 
 class Store:
@@ -119,6 +126,8 @@ class Store:
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA cache_size = -32000")
+            # Tag and feed matching in any script (NOCASE folds only ASCII): see query.fold_tag.
+            self.db.create_function("blogtui_fold", 1, _fold, deterministic=True)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: {exc}") from None
@@ -265,15 +274,25 @@ class Store:
             name = normalise_tag(raw)
             if not name:
                 continue
-            key = name.casefold()
+            key = fold_tag(name)
             tag_id = cache.get(key)
             if tag_id is None:
-                self.db.execute("INSERT OR IGNORE INTO tags(name) VALUES (?)", (name,))
-                tag_id = int(self.db.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0])
+                tag_id = self._tag_id(name)
                 cache[key] = tag_id
             if tag_id not in ids:
                 ids.append(tag_id)
         return ids
+
+    def _tag_id(self, name: str) -> int:
+        """The id of the tag spelt ``name`` in any case (created if new); call inside a transaction."""
+        row = self.db.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
+        if row is None and not name.isascii():  # NOCASE misses "Über" = "über": compare folded
+            row = self.db.execute(
+                "SELECT id FROM tags WHERE blogtui_fold(name) = ? ORDER BY id LIMIT 1", (fold_tag(name),)
+            ).fetchone()
+        if row is None:
+            return int(self.db.execute("INSERT INTO tags(name) VALUES (?)", (name,)).lastrowid or 0)
+        return int(row[0])
 
     def upsert_posts(self, feed_id: int, posts: Iterable[ParsedPost]) -> int:
         """Insert new posts and update changed ones, keeping read/starred; returns how many are new.
@@ -447,12 +466,17 @@ class Store:
     def post_ids(self, compiled: Compiled, *, ranked: bool = False, limit: int | None = None) -> list[int]:
         """Ids of matching posts, newest first (or best match first when ``ranked``)."""
         if ranked and compiled.match:
+            # The match runs once, in the join; the rest of the query filters its rows.
+            filters, filter_params = compiled.filters, compiled.filter_params
+            if compiled.where != " AND ".join(c for c in (MATCH_CLAUSE, filters) if c != "1"):
+                filters, filter_params = compiled.where, compiled.params  # built by hand
             sql = (
-                "SELECT posts.id FROM posts JOIN (SELECT rowid AS rid, rank FROM posts_fts"
-                " WHERE posts_fts MATCH ?) r ON r.rid = posts.id"
-                f" WHERE {compiled.where} ORDER BY r.rank, posts.published DESC, posts.id DESC"
+                "SELECT posts.id FROM posts JOIN (SELECT rowid AS rid,"
+                f" bm25(posts_fts, {RANK_WEIGHTS}) AS score FROM posts_fts WHERE posts_fts MATCH ?) r"
+                f" ON r.rid = posts.id WHERE {filters}"
+                " ORDER BY r.score, posts.published DESC, posts.id DESC"
             )
-            params: tuple[object, ...] = (compiled.match, *compiled.params)
+            params: tuple[object, ...] = (compiled.match, *filter_params)
         else:
             sql = (
                 f"SELECT posts.id FROM posts WHERE {compiled.where}"
@@ -512,18 +536,22 @@ class Store:
             ]
         )
 
-    def tags(self, compiled: Compiled | None = None) -> list[Tag]:
-        """Tags with post counts (within ``compiled`` when given), by name."""
+    def tags(self, compiled: Compiled | None = None, *, user: bool | None = None) -> list[Tag]:
+        """Tags with post counts (within ``compiled`` when given), by name.
+
+        ``user``: count only the user's own tags (True) or only the feeds' (False).
+        """
+        mine = "" if user is None else f" AND pt.user = {int(user)}"
         if compiled is None or compiled.where == "1":
             sql = (
                 "SELECT t.name, count(pt.post_id) FROM tags t JOIN post_tags pt ON pt.tag_id = t.id"
-                " GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
+                f" WHERE 1{mine} GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
             )
             params: tuple[object, ...] = ()
         else:
             sql = (
                 "SELECT t.name, count(*) FROM post_tags pt JOIN tags t ON t.id = pt.tag_id"
-                f" WHERE pt.post_id IN (SELECT posts.id FROM posts WHERE {compiled.where})"
+                f" WHERE pt.post_id IN (SELECT posts.id FROM posts WHERE {compiled.where}){mine}"
                 " GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
             )
             params = compiled.params
@@ -547,6 +575,72 @@ class Store:
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     (key, value),
                 )
+
+    # -- saved views and the user's own tags ---------------------------------------------------
+
+    # A saved view is the state row ``view:NAME`` holding its query; names match in any case.
+
+    def views(self) -> list[tuple[str, str]]:
+        """Saved views as ``(name, query)``, by name."""
+        rows = self.db.execute("SELECT key, value FROM state WHERE key >= 'view:' AND key < 'view;'")
+        return sorted(((k[5:], v) for k, v in rows), key=lambda r: (r[0].casefold(), r[0]))
+
+    def view_query(self, name: str) -> str | None:
+        """The query saved under ``name`` (in any case), or None."""
+        exact = self.get_state(f"view:{name}")
+        if exact is not None:
+            return exact
+        key = name.casefold()
+        return next((q for n, q in self.views() if n.casefold() == key), None)
+
+    def save_view(self, name: str, query: str) -> None:
+        """Save ``query`` under ``name``, replacing a view of that name in any case."""
+        with self.transaction():
+            for old, _ in self.views():
+                if old.casefold() == name.casefold():
+                    self.db.execute("DELETE FROM state WHERE key = ?", (f"view:{old}",))
+            self.db.execute("INSERT INTO state(key, value) VALUES (?, ?)", (f"view:{name}", query))
+
+    def delete_view(self, name: str) -> bool:
+        """Forget the view ``name`` (any case); False if there was none."""
+        with self.transaction():
+            deleted = 0
+            for old, _ in self.views():
+                if old.casefold() == name.casefold():
+                    deleted += self.db.execute("DELETE FROM state WHERE key = ?", (f"view:{old}",)).rowcount
+        return bool(deleted)
+
+    def add_user_tag(self, post_id: int, name: str) -> str | None:
+        """Put the user's own tag on a post (kept across refreshes); returns the tag's stored
+        spelling (an existing tag in another case wins), or None if there is no such post."""
+        name = normalise_tag(name)
+        if not name:
+            raise ValueError("a tag needs a name")
+        with self.transaction():
+            if self.db.execute("SELECT 1 FROM posts WHERE id = ?", (post_id,)).fetchone() is None:
+                return None
+            tag_id = self._tag_id(name)
+            self.db.execute(
+                "INSERT INTO post_tags(post_id, tag_id, user) VALUES (?, ?, 1)"
+                " ON CONFLICT(post_id, tag_id) DO UPDATE SET user = 1",
+                (post_id, tag_id),
+            )
+            return str(self.db.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()[0])
+
+    def remove_user_tag(self, post_id: int, name: str) -> bool:
+        """Take the user's tag ``name`` (any case) off a post; False if the post had no such user tag."""
+        name = normalise_tag(name)
+        with self.transaction():
+            cur = self.db.execute(
+                "DELETE FROM post_tags WHERE post_id = ? AND user = 1 AND tag_id IN"
+                " (SELECT id FROM tags WHERE name = ? OR blogtui_fold(name) = ?)",
+                (post_id, name, fold_tag(name)),
+            )
+            if cur.rowcount:
+                self.db.execute(
+                    "DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM post_tags)"
+                )
+        return bool(cur.rowcount)
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:

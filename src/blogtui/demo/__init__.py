@@ -1,0 +1,1 @@
+"""The bundled sample blog that `blogtui demo` reads (Atom, split across archive pages)."""
