@@ -1,4 +1,5 @@
 """The sample blog's posts (original text written for blogtui's demo): slug, date, tags, title, HTML."""
+# ruff: noqa: E501 -- the posts are prose; their lines are as the author wrapped them.
 
 POSTS = [
     (

@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from demo_posts import POSTS  # noqa: E402
+from demo_posts import POSTS
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "blogtui" / "demo"
 SITE = "https://gardener.example/"
