@@ -6,9 +6,11 @@ import asyncio
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -65,7 +67,7 @@ class Library:
         self.config = config or Config()
         self.clock = clock
         self._local = threading.local()
-        self._stores: list[Store] = []
+        self._stores: list[tuple[threading.Thread, Store]] = []
         self._stores_lock = threading.Lock()
         self.store  # noqa: B018 - open (and migrate) now, so a bad database fails early
 
@@ -82,13 +84,28 @@ class Library:
             store = Store(self.db_path)
             self._local.store = store
             with self._stores_lock:
-                self._stores.append(store)
+                self._close_orphans()
+                self._stores.append((threading.current_thread(), store))
         return store
+
+    def _close_orphans(self) -> None:
+        # Worker threads come and go (the TUI starts one per job): close the connections of
+        # threads that have ended, so they do not pile up.
+        alive = []
+        for thread, store in self._stores:
+            if thread.is_alive():
+                alive.append((thread, store))
+            else:
+                try:
+                    store.close()
+                except Exception:  # noqa: BLE001 - a connection that cannot close is dropped anyway
+                    pass
+        self._stores = alive
 
     def close(self) -> None:
         """Close every connection this library opened."""
         with self._stores_lock:
-            for store in self._stores:
+            for _thread, store in self._stores:
                 try:
                     store.close()
                 except Exception:  # noqa: BLE001 - closing from another thread may be refused
@@ -201,7 +218,7 @@ class Library:
             return []
         jobs = max(1, jobs or self.config.jobs)
         timeout = timeout or self.config.timeout
-        return asyncio.run(self._run_async(jobs_list, jobs, timeout, on_progress))
+        return _run_coroutine(lambda: self._run_async(jobs_list, jobs, timeout, on_progress))
 
     async def _run_async(
         self,
@@ -572,6 +589,16 @@ class Library:
     def set_state(self, key: str, value: str | None) -> None:
         """Remember a value across restarts."""
         self.store.set_state(key, value)
+
+
+def _run_coroutine(make: Callable[[], Any]) -> Any:
+    """Run a coroutine to completion, in a helper thread when this thread already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def _with_page(url: str, number: int) -> str:

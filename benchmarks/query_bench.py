@@ -1,0 +1,190 @@
+"""Search at scale: latency of 100 varied queries and the size the FTS index adds, on a 50,000-post cache.
+
+Run: /work/venv/bin/python benchmarks/query_bench.py [--posts 50000] [--dir /tmp/bt-query-bench] [--plain]
+     [--rebuild] [--profile]
+
+Builds the cache with make_cache.py (reused when it exists), then times, per query, what the list
+needs: ``Library.compile`` + ``Library.post_ids`` (every matching id, newest first), and separately
+the ranked order, the count and the tag sidebar within the query. Targets: 95th percentile under
+50 ms; the FTS index adds at most 60 % to the database (sizes of VACUUMed copies with and without
+``posts_fts``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import make_cache  # noqa: E402
+
+from blogtui.config import DB_NAME  # noqa: E402
+from blogtui.library import Library  # noqa: E402
+
+TARGET_MS = 50.0
+TARGET_FTS_SHARE = 0.60
+
+
+def queries(library: Library, seed: str) -> list[tuple[str, bool]]:
+    """100 varied queries as ``(text, prefix_last)``: words common and rare, phrases, prefixes being
+    typed, tags, feeds, states, dates, negation and saved views."""
+    rng = random.Random(seed)
+    db = library.store.db
+    common = make_cache.gen_corpus.WORDS
+    rare = [
+        r[0]
+        for r in db.execute(
+            "SELECT term FROM posts_fts_vocab WHERE doc BETWEEN 2 AND 200 ORDER BY term LIMIT 4000"
+        )
+    ]
+    texts = [r[0] for r in db.execute("SELECT title FROM posts ORDER BY random() LIMIT 200")]
+    tags = [r[0] for r in db.execute("SELECT name FROM tags")]
+    feeds = [r[0] for r in db.execute("SELECT title FROM feeds")]
+    library.save_view("systems", "tag:linux -tag:career is:unread")
+    library.save_view("recent-python", "tag:python after:2024-01-01")
+
+    def phrase() -> str:
+        words = rng.choice(texts).split()[:-1]
+        start = rng.randrange(max(1, len(words) - 1))
+        return '"' + " ".join(words[start : start + 2]).lower() + '"'
+
+    def year() -> int:
+        return rng.randint(2012, 2024)
+
+    out: list[tuple[str, bool]] = []
+    out += [(rng.choice(common), False) for _ in range(12)]
+    out += [(rng.choice(rare), False) for _ in range(10)]
+    out += [(f"{rng.choice(common)} {rng.choice(common)}", False) for _ in range(8)]
+    out += [(f"{rng.choice(common)} {rng.choice(rare)}", False) for _ in range(4)]
+    out += [(phrase(), False) for _ in range(10)]
+    for _ in range(4):  # search as you type, one key at a time
+        word = rng.choice([w for w in common if len(w) >= 6])
+        out += [(word[:n], True) for n in (1, 2, 3)]
+    out += [(f"tag:{rng.choice(tags)}", False) for _ in range(6)]
+    out += [(f"tag:{rng.choice(tags)} tag:{rng.choice(tags)}", False) for _ in range(3)]
+    out += [(f"{rng.choice(common)} -tag:{rng.choice(tags)}", False) for _ in range(3)]
+    out += [(f'feed:"{rng.choice(feeds)[:8]}"', False) for _ in range(3)]
+    out += [(f"feed:{rng.choice(feeds).split()[-1]} {rng.choice(common)}", False) for _ in range(2)]
+    out += [("is:unread", False), ("is:starred", False), ("is:read", False)]
+    out += [(f"is:unread {rng.choice(common)}", False) for _ in range(3)]
+    out += [(f"is:starred tag:{rng.choice(tags)}", False) for _ in range(2)]
+    out += [(f"after:{year()}-06-01", False) for _ in range(2)]
+    out += [(f"before:{year()}-01-01 {rng.choice(rare)}", False) for _ in range(2)]
+    out += [(f"after:{year()}-01-01 before:{year() + 1}-01-01 {rng.choice(common)}", False) for _ in range(2)]
+    out += [(f"{rng.choice(common)} -{rng.choice(common)}", False) for _ in range(3)]
+    out += [(f"-{rng.choice(common)} tag:{rng.choice(tags)}", False) for _ in range(2)]
+    out += [("@systems", False), ("@recent-python", False), (f"@systems {rng.choice(common)}", False)]
+    out += [(f'{rng.choice(common)} {phrase()} tag:{rng.choice(tags)} is:unread', False) for _ in range(2)]
+    out += [("", False)]
+    assert len(out) == 100, len(out)
+    return out
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, object]:
+    """The median wall time of ``runs`` calls in ms, and the last result."""
+    times = []
+    result = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), result
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def sizes(db_path: Path) -> tuple[int, int]:
+    """Bytes of a VACUUMed copy of the database with, and without, the FTS index."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "copy.db"
+        source = sqlite3.connect(db_path)
+        target = sqlite3.connect(copy)
+        source.backup(target)
+        source.close()
+        target.execute("VACUUM")
+        with_fts = copy.stat().st_size
+        target.execute("DROP TABLE posts_fts")
+        target.execute("VACUUM")
+        without = copy.stat().st_size
+        target.close()
+    return with_fts, without
+
+
+def main() -> int:
+    """Build or reuse the cache, time the queries, measure the index, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=50_000)
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "bt-query-bench")
+    parser.add_argument("--seed", default="blogtui-query-bench-1")
+    parser.add_argument("--plain", action="store_true", help="the generator's tiny vocabulary")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--runs", type=int, default=3, help="runs per query (the median is kept)")
+    parser.add_argument("--profile", action="store_true", help="print the 10 slowest queries' plans")
+    args = parser.parse_args()
+    data = args.dir / (f"{args.posts}-plain" if args.plain else str(args.posts))
+    if args.rebuild or not (data / DB_NAME).exists():
+        start = time.perf_counter()
+        make_cache.build(data, args.posts, args.seed, args.plain)
+        print(f"built {data / DB_NAME} in {time.perf_counter() - start:.0f} s")
+    library = Library(data)
+    db = library.store.db
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.posts_fts_vocab USING fts5vocab(main, posts_fts, 'row')")
+    total = db.execute("SELECT count(*) FROM posts").fetchone()[0]
+    print(f"cache: {total} posts, {db.execute('SELECT count(*) FROM tags').fetchone()[0]} tags")
+    rows = []
+    for text, prefix in queries(library, args.seed):
+        compile_ms, compiled = timed(lambda t=text, p=prefix: library.compile(t, prefix_last=p), args.runs)
+        list_ms, ids = timed(lambda t=text, p=prefix: library.post_ids(library.compile(t, prefix_last=p)), args.runs)
+        ranked_ms, _ = timed(lambda c=compiled: library.post_ids(c, ranked=True), args.runs)
+        count_ms, _ = timed(lambda c=compiled: library.store.count(c), args.runs)
+        tags_ms, _ = timed(lambda c=compiled: library.tags(c), args.runs)
+        rows.append((text, prefix, len(ids), list_ms, ranked_ms, count_ms, tags_ms))  # type: ignore[arg-type]
+    print(f"\n{'operation':<34}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}")
+    verdicts = []
+    for index, name in ((3, "query: compile + post_ids (date)"), (4, "post_ids ranked (relevance)"),
+                        (5, "count"), (6, "tags within the query")):  # fmt: skip
+        values = [r[index] for r in rows]
+        p95 = percentile(values, 95)
+        print(f"{name:<34}{statistics.median(values):>8.1f}{p95:>8.1f}{max(values):>8.1f}")
+        if index in (3, 4):
+            verdicts.append((name, p95))
+    print("\nslowest queries (compile + post_ids, ms; matches):")
+    for text, prefix, n, list_ms, ranked_ms, *_ in sorted(rows, key=lambda r: -r[3])[:10]:
+        shown = text + ("▌ (as you type)" if prefix else "")
+        print(f"  {list_ms:7.1f}  ranked {ranked_ms:7.1f}  {n:>6}  {shown}")
+        if args.profile:
+            compiled = library.compile(text, prefix_last=prefix)
+            for plan in db.execute(f"EXPLAIN QUERY PLAN SELECT posts.id FROM posts WHERE {compiled.where}"
+                                   " ORDER BY posts.published DESC, posts.id DESC", compiled.params):  # fmt: skip
+                print(f"           {plan[3]}")
+    library.close()
+    with_fts, without = sizes(data / DB_NAME)
+    share = with_fts / without - 1
+    print(f"\ndatabase {with_fts / 1e6:.1f} MB; without posts_fts {without / 1e6:.1f} MB;"
+          f" the index adds {share:.0%} (target <= {TARGET_FTS_SHARE:.0%})")  # fmt: skip
+    ok = share <= TARGET_FTS_SHARE
+    for name, p95 in verdicts:
+        print(f"{name}: p95 {p95:.1f} ms (target < {TARGET_MS:.0f} ms): {'OK' if p95 < TARGET_MS else 'MISSED'}")
+        ok = ok and p95 < TARGET_MS
+    print("FTS size:", "OK" if share <= TARGET_FTS_SHARE else "MISSED")
+    shutil.rmtree(data / "export", ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

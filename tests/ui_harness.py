@@ -1,0 +1,50 @@
+"""Helpers for TUI tests: a seeded library, a frozen clock, a fake browser and a way to let work settle."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from blogtui.cli import demo_feed_path
+from blogtui.library import Library
+from blogtui.ui.app import BlogApp
+
+DATA = Path(__file__).parent / "data"
+FROZEN = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def frozen_clock() -> datetime:
+    return FROZEN
+
+
+class FakeBrowser:
+    """Records the URLs the app asked to open."""
+
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+
+    def __call__(self, url: str) -> None:
+        self.opened.append(url)
+
+
+def seeded_library(data_dir: Path, *feeds: str | Path) -> Library:
+    """A library holding the demo blog (or the given feeds), fetched from local files."""
+    library = Library(data_dir, clock=frozen_clock)
+    sources = [str(f) for f in feeds] or [str(demo_feed_path())]
+    outcomes = library.subscribe(sources)
+    assert not any(o.error for o in outcomes), outcomes
+    return library
+
+
+def make_app(library: Library, browser: FakeBrowser | None = None) -> BlogApp:
+    return BlogApp(library, clock=frozen_clock, opener=browser or FakeBrowser())
+
+
+async def settle(pilot: Pilot, app: BlogApp) -> None:
+    """Let debounce timers fire and every worker finish, then let the screen repaint."""
+    for _ in range(3):
+        await pilot.pause(0.12)
+        await app.workers.wait_for_complete()
+    await pilot.pause()
