@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ui_harness import DATA, FakeBrowser, make_app, seeded_library, settle
 
 from blogtui.library import Library
 from blogtui.ui.screens.help import HelpScreen
@@ -14,6 +13,7 @@ from blogtui.ui.screens.welcome import WelcomeScreen
 from blogtui.ui.widgets.post_list import PostList
 from blogtui.ui.widgets.reader import ReaderView
 from blogtui.ui.widgets.sidebar import Sidebar
+from ui_harness import DATA, FakeBrowser, make_app, seeded_library, settle
 
 SIZE = (120, 36)
 
