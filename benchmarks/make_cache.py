@@ -99,7 +99,9 @@ def build(out: Path, posts: int, seed: str, plain: bool, per_feed: int = 500) ->
         feed_id = store.add_feed(url)
         with store.transaction():
             store.upsert_posts(feed_id, parsed)
-            store.update_feed(feed_id, title=title, site_url=f"{BASE}/posts/{fid}/", fetched_at=datetime.now())
+            store.update_feed(
+                feed_id, title=title, site_url=f"{BASE}/posts/{fid}/", fetched_at=datetime.now()
+            )
         # Some state to filter on: every 3rd post read, every 40th starred.
     with store.transaction():
         store.db.execute("UPDATE posts SET read = 1 WHERE id % 3 = 0")
@@ -111,7 +113,9 @@ def build(out: Path, posts: int, seed: str, plain: bool, per_feed: int = 500) ->
 
 def main() -> None:
     """Build the cache and say how long it took."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--posts", type=int, default=50_000)
     parser.add_argument("--out", type=Path, required=True, help="data dir to create (blogtui.db inside)")
     parser.add_argument("--seed", default="blogtui-query-bench-1")

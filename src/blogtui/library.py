@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -19,9 +19,19 @@ from . import fetch as fetching
 from .config import DB_NAME, Config
 from .content import clean_text, html_to_markdown, html_to_text, safe_link
 from .fetch import FetchError
+from .interop import (
+    ImportReport,
+    InteropError,
+    Outline,
+    prepare_directory,
+    read_opml_file,
+    write_json,
+    write_markdown_file,
+    write_opml,
+)
 from .models import Feed, FeedOutcome, FetchResult, ParsedFeed, Post, PostRow, Progress, Tag
 from .parse import NotAFeedError, parse_feed
-from .query import Compiled, Query, QueryError, compile_query, parse
+from .query import Compiled, Query, QueryError, compile_query, is_view_name, parse
 from .store import Store
 
 ProgressCallback = Callable[[Progress], None]
@@ -464,27 +474,26 @@ class Library:
     # -- reading -------------------------------------------------------------------------------
 
     def compile(self, text: str | Query | None, *, prefix_last: bool = False) -> Compiled:
-        """Parse and compile a query, resolving saved views.
+        """Parse and compile a query, expanding saved views (``@name``).
+
+        Args:
+            text: query text (or an already parsed query).
+            prefix_last: search as you type: a final word matches the words it begins. Ignored
+                when the text ends with a space (the word is finished).
 
         Raises:
-            LibraryError: the query is malformed (the message names the part).
+            LibraryError: the query is malformed or names an unknown view (the message names
+                the part). While typing, keep the previous results on this error.
         """
         try:
-            query = text if isinstance(text, Query) else parse(text or "")
+            if isinstance(text, Query):
+                query = text
+            else:
+                prefix_last = prefix_last and not (text or " ")[-1].isspace()
+                query = parse(text or "")
+            return compile_query(query, prefix_last=prefix_last, views=self.store.view_query)
         except QueryError as exc:
             raise LibraryError(str(exc)) from None
-        compiled = compile_query(query, prefix_last=prefix_last)
-        for view in compiled.views:
-            saved = self.store.get_state(f"view:{view}")
-            if saved is None:
-                raise LibraryError(f"@{view}: no saved view of that name")
-            inner = self.compile(saved)
-            compiled = Compiled(
-                f"({compiled.where}) AND ({inner.where})",
-                (*compiled.params, *inner.params),
-                compiled.match or inner.match,
-            )
-        return compiled
 
     def post_ids(self, text: str | Compiled | None = None, *, ranked: bool = False) -> list[int]:
         """Ids of the posts a query matches, newest first (best match first if ``ranked``)."""
@@ -500,9 +509,11 @@ class Library:
         """List rows for these ids, in order."""
         return self.store.post_rows(post_ids)
 
-    def posts_json(self, text: str | None = None, limit: int | None = None) -> list[dict[str, object]]:
-        """Posts as the ``--json`` contract objects, newest first."""
-        ids = self.store.post_ids(self.compile(text), limit=limit)
+    def posts_json(
+        self, text: str | None = None, limit: int | None = None, *, ranked: bool = False
+    ) -> list[dict[str, object]]:
+        """Posts as the ``--json`` contract objects, newest first (best match first if ``ranked``)."""
+        ids = self.store.post_ids(self.compile(text), limit=limit, ranked=ranked)
         return self.store.posts_for_export(ids)
 
     def tags(self, text: str | Compiled | None = None) -> list[Tag]:
@@ -589,6 +600,173 @@ class Library:
     def set_state(self, key: str, value: str | None) -> None:
         """Remember a value across restarts."""
         self.store.set_state(key, value)
+
+    # -- search: saved views, the user's own tags ----------------------------------------------
+
+    def views(self) -> list[tuple[str, str]]:
+        """Saved views as ``(name, query)``, by name (the sidebar lists them; ``@name`` uses one)."""
+        return self.store.views()
+
+    def view(self, name: str) -> str | None:
+        """The query saved as ``name`` (any case), or None."""
+        return self.store.view_query(name)
+
+    def save_view(self, name: str, query: str) -> None:
+        """Save a query under a name, replacing a view of that name (names match in any case).
+
+        Raises:
+            LibraryError: a bad name, a malformed query, or a view that would include itself or
+                an unknown view (the message names the part).
+        """
+        name = name.strip().lstrip("@")
+        if not is_view_name(name):
+            raise LibraryError(f"{name or '(empty)'}: not a view name (letters, digits, _ . + -, up to 64)")
+        query = " ".join(query.split())
+        if not query:
+            raise LibraryError(f"@{name}: needs a query")
+
+        def lookup(other: str) -> str | None:
+            return query if other.casefold() == name.casefold() else self.store.view_query(other)
+
+        try:
+            compile_query(parse(query), views=lookup)
+            compile_query(parse(f"@{name}"), views=lookup)
+        except QueryError as exc:
+            raise LibraryError(str(exc)) from None
+        self.store.save_view(name, query)
+
+    def delete_view(self, name: str) -> bool:
+        """Forget a saved view; False if there is none of that name."""
+        return self.store.delete_view(name.strip().lstrip("@"))
+
+    def post_tags(self, post_id: int, *, user: bool | None = None) -> list[str]:
+        """A post's tags: all, only the user's own (``user=True``) or only the feed's (``False``)."""
+        return self.store.post_tags(post_id, user=user)
+
+    def add_user_tag(self, post_id: int, name: str) -> str:
+        """Tag a post yourself (kept across refreshes, shown apart from the feed's tags).
+
+        A tag that exists in another case or spacing is reused (``Python`` = ``python ``).
+        Returns the tag's stored name.
+
+        Raises:
+            LibraryError: no such post, or an empty name.
+        """
+        if not " ".join(name.split()):
+            raise LibraryError(f"post {post_id}: a tag needs a name")
+        stored = self.store.add_user_tag(post_id, clean_text(name))
+        if stored is None:
+            raise LibraryError(f"post {post_id}: no such post")
+        return stored
+
+    def remove_user_tag(self, post_id: int, name: str) -> bool:
+        """Take your own tag off a post (a feed's tags stay); False if the post had no such tag."""
+        return self.store.remove_user_tag(post_id, name)
+
+    # -- interop: OPML, JSON and Markdown --------------------------------------------------------
+
+    def import_opml(
+        self,
+        path: Path | str,
+        *,
+        fetch: bool = True,
+        archive: bool = True,
+        jobs: int | None = None,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> ImportReport:
+        """Subscribe to the feeds an OPML file names that are not subscribed yet.
+
+        Each new feed is recorded first (with the OPML's title), then fetched like ``subscribe``
+        does, unless ``fetch`` is False; a feed whose fetch fails stays subscribed with its error,
+        so a later refresh retries. Feeds already subscribed and repeats in the file are skipped.
+
+        Raises:
+            LibraryError: the file is unreadable, not OPML, or unsafe XML (one line, naming it).
+        """
+        try:
+            outlines = read_opml_file(path)
+        except InteropError as exc:
+            raise LibraryError(str(exc)) from None
+        report = ImportReport()
+        seen: set[str] = set()
+        new: list[Outline] = []
+        for outline in outlines:
+            url = outline.url
+            if url.lower().startswith("feed://"):  # an old convention for "open in a feed reader"
+                url = "https://" + url[7:]
+            # Only absolute URLs: a bare path in a downloaded OPML must not name a local file.
+            if urlsplit(url).scheme.lower() not in ("http", "https", "file"):
+                report.skipped.append((outline.url, "not an http, https or file URL"))
+                continue
+            if url in seen:
+                report.duplicates.append(url)
+                continue
+            seen.add(url)
+            if self.store.feed(url) is not None:
+                report.already.append(url)
+                continue
+            new.append(replace(outline, url=url))
+        store = self.store
+        for outline in new:
+            feed_id = store.add_feed(outline.url, self.clock())
+            with store.transaction():
+                store.update_feed(feed_id, title=outline.title, site_url=outline.site_url)
+        if fetch and new:
+            report.added = self.subscribe(
+                [o.url for o in new], archive=archive, jobs=jobs, timeout=timeout, on_progress=on_progress
+            )
+        else:
+            report.added = [FeedOutcome(url=o.url, title=o.title) for o in new]
+        return report
+
+    def export_opml(self) -> str:
+        """Every subscription as an OPML 2.0 document."""
+        return write_opml(self.feeds(), now=self.clock())
+
+    def export_json(self, out: TextIO, text: str | None = None) -> int:
+        """Write feeds, saved views and the posts a query matches (all by default), with their
+        state and text, as one JSON document to ``out``; returns how many posts.
+
+        Raises:
+            LibraryError: the query is malformed.
+        """
+        ids = self.post_ids(self.compile(text))
+        return write_json(
+            out,
+            feeds=self.feeds(),
+            views=self.views(),
+            posts=self.store.posts_for_backup(ids),
+            query=text or "",
+            now=self.clock(),
+        )
+
+    def export_markdown(
+        self, directory: Path | str, text: str | None = None, *, on_post: Callable[[Path], None] | None = None
+    ) -> int:
+        """Write one Markdown file with YAML front matter per post a query matches (all by default)
+        into ``directory`` (created if needed); returns how many files.
+
+        Raises:
+            LibraryError: a malformed query, or the directory or a file cannot be written.
+        """
+        ids = self.post_ids(self.compile(text))
+        try:
+            folder = prepare_directory(directory)
+            written = 0
+            for post_id in ids:
+                post = self.post(post_id)
+                if post is None:  # removed meanwhile
+                    continue
+                path = write_markdown_file(
+                    folder, post, self.post_tags(post_id, user=False), self.post_tags(post_id, user=True)
+                )
+                written += 1
+                if on_post:
+                    on_post(path)
+        except InteropError as exc:
+            raise LibraryError(str(exc)) from None
+        return written
 
 
 def _run_coroutine(make: Callable[[], Any]) -> Any:

@@ -1,4 +1,4 @@
-"""The search language (words, "phrases", tag:, feed:, is:, after:, before:, -negation, @view) compiled to SQL."""
+"""The search language (words, "phrases", tag:, feed:, is:, after:, before:, -negation, @view) as SQL."""
 
 from __future__ import annotations
 
@@ -263,7 +263,9 @@ class _Compiler:
         elif kind in ("after", "before"):
             stamp = _epoch(parse_date(value, f"{kind}:{value}"))
             # after:D means on D or later; before:D means strictly before D (undated posts: neither).
-            sql = "posts.published >= ?" if kind == "after" else "(posts.published < ? AND posts.published > 0)"
+            sql = "posts.published >= ?"
+            if kind == "before":
+                sql = "(posts.published < ? AND posts.published > 0)"
             self.clauses.append(f"NOT ({sql})" if neg else sql)
             self.params.append(stamp)
         elif kind == "view":

@@ -528,6 +528,31 @@ class Store:
                 out[post_id]["tags"].append(name)  # type: ignore[union-attr]
         return [out[i] for i in post_ids if i in out]
 
+    def posts_for_backup(self, post_ids: Sequence[int]) -> Iterator[dict[str, object]]:
+        """Whole posts for the JSON export, in order: the ``--json`` fields plus guid, updated,
+        summary, content_html and the user's own tags apart (``user_tags``)."""
+        for chunk in _chunks(list(post_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            out = {row["id"]: row for row in self.posts_for_export(chunk)}
+            for r in self.db.execute(
+                f"SELECT id, guid, updated, summary, content_html FROM posts WHERE id IN ({marks})", chunk
+            ):
+                updated = _dt(r[2])
+                out[r[0]].update(
+                    guid=r[1],
+                    updated=updated.strftime("%Y-%m-%dT%H:%M:%SZ") if updated else None,
+                    user_tags=[],
+                    summary=r[3],
+                    content_html=r[4],
+                )
+            for post_id, name in self.db.execute(
+                "SELECT pt.post_id, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id"
+                f" WHERE pt.user = 1 AND pt.post_id IN ({marks}) ORDER BY t.name COLLATE NOCASE",
+                chunk,
+            ):
+                out[post_id]["user_tags"].append(name)  # type: ignore[union-attr]
+            yield from (out[i] for i in chunk if i in out)
+
     def count(self, compiled: Compiled) -> int:
         """How many posts match."""
         return int(

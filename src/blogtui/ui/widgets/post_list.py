@@ -50,9 +50,10 @@ class PostList(ScrollView, can_focus=True):
     PostList {
         background: $surface;
         scrollbar-gutter: stable;
+        overflow-x: hidden;
     }
-    PostList > .post-list--cursor { background: $surface-lighten-2; }
-    PostList:focus > .post-list--cursor { background: $primary 45%; }
+    PostList > .post-list--cursor { background: $primary 25%; }
+    PostList:focus > .post-list--cursor { background: $primary 60%; }
     PostList > .post-list--unread { color: $text; text-style: bold; }
     PostList > .post-list--read { color: $text-muted; }
     PostList > .post-list--starred { color: $warning; }
@@ -135,7 +136,7 @@ class PostList(ScrollView, can_focus=True):
         self._index = None
         self._rows.clear()
         self._strips.clear()
-        self.virtual_size = Size(self.size.width, len(self._ids))
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._ids))
         target = self._position(keep) if keep is not None else None
         if target is None:
             target = min(self.cursor, max(0, len(self._ids) - 1)) if keep is not None else 0
@@ -210,7 +211,7 @@ class PostList(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - height + 1, animate=False)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self._ids))
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._ids))
         self._strips.clear()
         self.call_after_refresh(self._scroll_cursor_into_view)
 
@@ -295,26 +296,26 @@ class PostList(ScrollView, can_focus=True):
         return strip
 
     def _render_row(self, row: PostRow, width: int, is_cursor: bool) -> Strip:
+        component = self.get_component_rich_style
         base = self.rich_style
-        text_style = self.get_component_rich_style("post-list--read" if row.read else "post-list--unread")
-        muted = self.get_component_rich_style("post-list--feed")
-        date_style = self.get_component_rich_style("post-list--date")
-        star_style = self.get_component_rich_style("post-list--starred")
-        cursor_style = self.get_component_rich_style("post-list--cursor") if is_cursor else Style()
+        # The cursor's colours go last so that they win over each column's own background.
+        over = component("post-list--cursor") if is_cursor else Style()
+        text_style = component("post-list--read" if row.read else "post-list--unread")
         date = row.published.strftime("%Y-%m-%d") if row.published else ""
         feed_width = 0 if width < 70 else min(24, max(12, width // 5))
         title_width = max(4, width - 4 - 11 - (feed_width + 2 if feed_width else 0))
+        plain = base + over
         segments = [
-            Segment(" ", base),
-            Segment("●" if not row.read else " ", base + self.get_component_rich_style("post-list--unread")),
-            Segment("★" if row.starred else " ", base + star_style),
-            Segment(" ", base),
-            Segment(_fit(row.title or "(untitled)", title_width), base + text_style),
+            Segment(" ", plain),
+            Segment("●" if not row.read else " ", base + component("post-list--unread") + over),
+            Segment("★" if row.starred else " ", base + component("post-list--starred") + over),
+            Segment(" ", plain),
+            Segment(_fit(row.title or "(untitled)", title_width), base + text_style + over),
         ]
         if feed_width:
-            segments += [Segment("  ", base), Segment(_fit(row.feed_title, feed_width), base + muted)]
-        segments += [Segment(" ", base), Segment(date.rjust(10), base + date_style)]
-        strip = Strip(segments)
-        if is_cursor:
-            strip = strip.apply_style(cursor_style)
-        return strip.adjust_cell_length(width, base)
+            segments += [
+                Segment("  ", plain),
+                Segment(_fit(row.feed_title, feed_width), base + component("post-list--feed") + over),
+            ]
+        segments += [Segment(" ", plain), Segment(date.rjust(10), base + component("post-list--date") + over)]
+        return Strip(segments).adjust_cell_length(width, plain)

@@ -179,6 +179,7 @@ class ReaderView(ScrollView, can_focus=True):
     ReaderView {
         background: $surface;
         scrollbar-gutter: stable;
+        overflow-x: hidden;
     }
     """
 
@@ -213,7 +214,7 @@ class ReaderView(ScrollView, can_focus=True):
         )
         self.document = document
         height = len(document.strips) if document else 1
-        self.virtual_size = Size(document.width if document else self.size.width, height)
+        self.virtual_size = Size(self.scrollable_content_region.width, height)
         if not (keep_scroll and same):
             self.scroll_to(y=0, animate=False)
         self.refresh()
@@ -228,7 +229,8 @@ class ReaderView(ScrollView, can_focus=True):
                 return Strip([text]).adjust_cell_length(width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         if index < len(document.strips):
-            return document.strips[index].crop_extend(0, width, self.rich_style)
+            # Rich left colours unset: the widget's own colours (and so the theme's) fill them in.
+            return document.strips[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
         return Strip.blank(width, self.rich_style)
 
     def action_scroll_down(self) -> None:

@@ -1,0 +1,300 @@
+"""Moving a library in and out: OPML subscription lists (read and written), JSON backups, Markdown files."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from typing import TextIO
+from xml.parsers import expat
+from xml.sax.saxutils import escape, quoteattr
+
+from .content import clean_line, clean_text
+from .models import Feed, FeedOutcome, Post
+
+#: An OPML file larger than this is refused (subscription lists are a few hundred KB at most).
+MAX_OPML_BYTES = 20 * 1024 * 1024
+#: Version of the JSON export's shape (``"version"`` in the document).
+JSON_VERSION = 1
+
+# Characters XML 1.0 cannot hold, even escaped.
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+class InteropError(Exception):
+    """A file that cannot be imported or written; the message names the file and the cause."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """One feed named by an OPML file."""
+
+    url: str
+    title: str = ""
+    site_url: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What ``Library.import_opml`` did with each feed an OPML file names."""
+
+    #: Feeds newly subscribed, with their fetch outcomes (``error`` set when a fetch failed).
+    added: list[FeedOutcome] = field(default_factory=list)
+    #: URLs already subscribed before the import (left as they were).
+    already: list[str] = field(default_factory=list)
+    #: URLs the file names more than once (counted once).
+    duplicates: list[str] = field(default_factory=list)
+    #: ``(url, reason)`` for entries that are not feed locations.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        """Added feeds whose first fetch failed (they stay subscribed; a refresh retries)."""
+        return [o for o in self.added if o.error]
+
+    def summary(self) -> str:
+        """One line: how many feeds were added, fetched, failed and skipped."""
+        fetched_posts = sum(o.new_posts for o in self.added)
+        parts = [f"imported {len(self.added)} new feed{'s' if len(self.added) != 1 else ''}"]
+        if fetched_posts:
+            parts.append(f"{fetched_posts} new posts")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed to fetch (kept; `blogtui refresh` retries)")
+        if self.already:
+            parts.append(f"{len(self.already)} already subscribed")
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates)} duplicates skipped")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} not feeds, skipped")
+        return ", ".join(parts)
+
+
+# -- OPML --------------------------------------------------------------------------------------
+
+
+def read_opml_file(path: Path | str) -> list[Outline]:
+    """The feeds an OPML file names, in document order (see :func:`read_opml`).
+
+    Raises:
+        InteropError: the file cannot be read, is too large, or is not safe, well-formed OPML.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_OPML_BYTES + 1)
+    except OSError as exc:
+        raise InteropError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if len(data) > MAX_OPML_BYTES:
+        raise InteropError(f"{path}: too large for a subscription list (over {MAX_OPML_BYTES // 2**20} MB)")
+    return read_opml(data, str(path))
+
+
+def read_opml(data: bytes, source: str = "OPML") -> list[Outline]:
+    """The feeds (``outline`` elements with an ``xmlUrl``) of an OPML document, in order.
+
+    Nested outlines (folders) are walked; unknown attributes are ignored; an outline without
+    ``xmlUrl`` is a folder or a link, not a feed. A DOCTYPE or entity declaration is refused:
+    entity expansion ("billion laughs") is the classic way an XML file eats a machine.
+
+    Raises:
+        InteropError: not well-formed XML, not OPML, or a DOCTYPE/entity; the message names
+            ``source`` and the cause.
+    """
+    parser = expat.ParserCreate()
+    outlines: list[Outline] = []
+    root: list[str] = []
+
+    def refuse(*_args: object) -> None:
+        raise InteropError(f"{source}: refused: the file declares a DOCTYPE or entities (unsafe in OPML)")
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if not root:
+            root.append(name)
+            if name.lower() != "opml":
+                raise InteropError(f"{source}: not an OPML file (the document is <{name[:40]}>, not <opml>)")
+        if name.lower() != "outline":
+            return
+        lowered = {key.lower(): value for key, value in attrs.items()}
+        url = clean_line(lowered.get("xmlurl"))
+        if url:
+            title = clean_line(lowered.get("title") or lowered.get("text"))
+            outlines.append(Outline(url, title, clean_line(lowered.get("htmlurl"))))
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        reason = expat.errors.messages[exc.code]
+        raise InteropError(f"{source}: not well-formed XML ({reason}, line {exc.lineno})") from None
+    except RecursionError:
+        raise InteropError(f"{source}: nested too deeply") from None
+    if not root:
+        raise InteropError(f"{source}: not an OPML file (empty)")
+    return outlines
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML_RE.sub("", clean_line(value))
+
+
+def write_opml(
+    feeds: Iterable[Feed], *, now: datetime | None = None, title: str = "blogtui subscriptions"
+) -> str:
+    """An OPML 2.0 document listing ``feeds`` (readers everywhere import it)."""
+    now = now or datetime.now(timezone.utc)
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        "  <head>",
+        f"    <title>{escape(_xml_text(title))}</title>",
+        f"    <dateCreated>{format_datetime(now.astimezone(timezone.utc), usegmt=True)}</dateCreated>",
+        "  </head>",
+        "  <body>",
+    ]
+    for feed in feeds:
+        name = _xml_text(feed.title) or _xml_text(feed.url)
+        attrs = [("type", "rss"), ("text", name), ("title", name), ("xmlUrl", _xml_text(feed.url))]
+        if feed.site_url:
+            attrs.append(("htmlUrl", _xml_text(feed.site_url)))
+        lines.append("    <outline " + " ".join(f"{key}={quoteattr(value)}" for key, value in attrs) + "/>")
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)
+
+
+# -- JSON ----------------------------------------------------------------------------------------
+
+
+def iso(value: datetime | None) -> str | None:
+    """A UTC timestamp as ISO 8601 (``2024-03-04T09:00:00Z``), as everywhere in blogtui's JSON."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def feed_json(feed: Feed) -> dict[str, object]:
+    """A feed as in ``blogtui feeds --json``."""
+    return {
+        "url": feed.url,
+        "title": feed.title,
+        "site_url": feed.site_url,
+        "posts": feed.posts,
+        "unread": feed.unread,
+        "fetched_at": iso(feed.fetched_at),
+        "error": feed.error,
+        "archive_complete": feed.archive_complete,
+    }
+
+
+def write_json(
+    out: TextIO,
+    *,
+    feeds: Iterable[Feed],
+    views: Iterable[tuple[str, str]],
+    posts: Iterable[dict[str, object]],
+    query: str = "",
+    now: datetime | None = None,
+) -> int:
+    """Write the JSON export (feeds, saved views, then posts with their state) to ``out``.
+
+    Posts are written one by one, so a 50,000-post backup never sits in memory as one string.
+    Returns how many posts were written.
+    """
+    head = {
+        "format": "blogtui-export",
+        "version": JSON_VERSION,
+        "exported_at": iso(now or datetime.now(timezone.utc)),
+        "query": query,
+        "feeds": [feed_json(f) for f in feeds],
+        "views": [{"name": name, "query": text} for name, text in views],
+    }
+    body = json.dumps(head, ensure_ascii=False, indent=2)
+    out.write(body[: body.rindex("}")].rstrip() + ',\n  "posts": [')
+    count = 0
+    for post in posts:
+        out.write(("," if count else "") + "\n    " + json.dumps(post, ensure_ascii=False))
+        count += 1
+    out.write("\n  ]\n}\n" if count else "]\n}\n")
+    return count
+
+
+# -- Markdown ------------------------------------------------------------------------------------
+
+
+def _yaml(value: object) -> str:
+    # A JSON scalar or list of strings is valid YAML (flow style): quoting is exact and safe.
+    if isinstance(value, str):
+        value = clean_line(value)
+    elif isinstance(value, (list, tuple)):
+        value = [clean_line(v) for v in value]
+    return json.dumps(value, ensure_ascii=False)
+
+
+def markdown_document(post: Post, feed_tags: Iterable[str], user_tags: Iterable[str]) -> str:
+    """A post as a Markdown file: YAML front matter (title, links, dates, tags, state), then its text."""
+    meta: list[tuple[str, object]] = [
+        ("title", post.title),
+        ("id", post.id),
+        ("url", post.url),
+        ("feed", post.feed_url),
+        ("feed_title", post.feed_title),
+        ("author", post.author),
+        ("published", iso(post.published)),
+        ("updated", iso(post.updated)),
+        ("tags", list(feed_tags)),
+        ("user_tags", list(user_tags)),
+        ("read", post.read),
+        ("starred", post.starred),
+    ]
+    lines = ["---", *(f"{key}: {_yaml(value)}" for key, value in meta), "---", ""]
+    title = clean_line(post.title) or "(untitled)"
+    body = clean_text(post.content_md or post.summary).strip() or "(this post has no text)"
+    lines += [f"# {title}", "", body, ""]
+    return "\n".join(lines)
+
+
+def markdown_filename(post: Post) -> str:
+    """``YYYY-MM-DD-title-slug-ID.md``: sorts by date, readable, unique (the id), safe on any OS."""
+    ascii_title = unicodedata.normalize("NFKD", post.title).encode("ascii", "ignore").decode().lower()
+    slug = _SLUG_RE.sub("-", ascii_title).strip("-")[:60].rstrip("-") or "post"
+    day = post.published.astimezone(timezone.utc).strftime("%Y-%m-%d") if post.published else "undated"
+    return f"{day}-{slug}-{post.id}.md"
+
+
+def write_markdown_file(
+    directory: Path, post: Post, feed_tags: Iterable[str], user_tags: Iterable[str]
+) -> Path:
+    """Write one post's Markdown file into ``directory``; returns its path.
+
+    Raises:
+        InteropError: the file cannot be written (the message names it and the cause).
+    """
+    path = directory / markdown_filename(post)
+    try:
+        path.write_text(markdown_document(post, feed_tags, user_tags), encoding="utf-8")
+    except OSError as exc:
+        raise InteropError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+    return path
+
+
+def prepare_directory(directory: Path | str) -> Path:
+    """Create the export directory if needed.
+
+    Raises:
+        InteropError: it exists and is not a directory, or cannot be created.
+    """
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InteropError(f"{directory}: not a directory") from None
+    except OSError as exc:
+        raise InteropError(f"{directory}: cannot create it ({exc.strerror or exc})") from None
+    return directory

@@ -1,0 +1,79 @@
+"""The look of each screen, as SVG snapshots of the demo blog at fixed sizes (pytest-textual-snapshot)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from ui_harness import make_app, seeded_library, settle
+
+from blogtui.library import Library
+from blogtui.ui.app import BlogApp
+
+
+@pytest.fixture
+def demo(data_dir: Path) -> Library:
+    library = seeded_library(data_dir)
+    yield library
+    library.close()
+
+
+def _before(app: BlogApp, *keys: str) -> Callable[[Pilot], Awaitable[None]]:
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot, app)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot, app)
+
+    return run_before
+
+
+def test_main_screen(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(demo)
+    assert snap_compare(app, terminal_size=(120, 36), run_before=_before(app))
+
+
+def test_reader(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(demo)
+    assert snap_compare(app, terminal_size=(120, 36), run_before=_before(app, "j", "j", "j", "enter"))
+
+
+def test_full_screen_reading(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(demo)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=_before(app, "j", "j", "z"))
+
+
+def test_help(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(demo)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_before(app, "question_mark"))
+
+
+def test_welcome(snap_compare, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    library = Library(data_dir)
+    app = make_app(library)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=_before(app))
+    library.close()
+
+
+def test_narrow_80x24(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(demo)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_before(app, "j"))
+
+
+def test_light_theme(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(demo)
+    app.theme = "textual-light"
+    assert snap_compare(app, terminal_size=(120, 36), run_before=_before(app, "enter"))
+
+
+def test_tag_filter_and_query(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(demo)
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot, app)
+        await pilot.press("slash", *"tag:gardening", "enter")
+        await settle(pilot, app)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
