@@ -129,6 +129,10 @@ class Library:
         """Every subscribed feed with its counts."""
         return self.store.feeds()
 
+    def has_feeds(self) -> bool:
+        """Whether any feed is subscribed."""
+        return self.store.has_feeds()
+
     def feed(self, url: str) -> Feed | None:
         """The feed stored under ``url`` (a path or file URL is normalised first)."""
         store = self.store

@@ -85,8 +85,20 @@ def _v1(db: sqlite3.Connection) -> None:
 #: bm25 weights of posts_fts's columns (title, author, body): a word in the title counts most.
 RANK_WEIGHTS = "10.0, 4.0, 1.0"
 
+def _v2(db: sqlite3.Connection) -> None:
+    # Covering indexes for the sidebar's counts (per feed, unread, starred): one index scan each
+    # instead of a walk over every post row, which matters at 50,000 posts.
+    _script(
+        db,
+        """
+        CREATE INDEX posts_by_feed_state ON posts(feed_id, read);
+        CREATE INDEX posts_by_state ON posts(read, starred)
+        """,
+    )
+
+
 #: Numbered migrations: MIGRATIONS[n] brings the schema from version n to n + 1.
-MIGRATIONS = [_v1]
+MIGRATIONS = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -187,13 +199,25 @@ class Store:
                 return int(cur.lastrowid or 0)
         return int(self.db.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()[0])
 
-    _FEED_SQL = """
+    _FEED_COLUMNS = """
         SELECT f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.fetched_at, f.error,
-               f.archive_complete,
+               f.archive_complete"""
+    # All feeds: one grouped scan of the (feed_id, read) index.
+    _FEEDS_SQL = (
+        _FEED_COLUMNS
+        + """, coalesce(c.total, 0), coalesce(c.unread, 0)
+        FROM feeds f LEFT JOIN (
+            SELECT feed_id, count(*) AS total, sum(read = 0) AS unread FROM posts GROUP BY feed_id
+        ) c ON c.feed_id = f.id"""
+    )
+    # One feed: counts of its own posts only.
+    _FEED_SQL = (
+        _FEED_COLUMNS
+        + """,
                (SELECT count(*) FROM posts p WHERE p.feed_id = f.id),
                (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0)
-        FROM feeds f
-    """
+        FROM feeds f"""
+    )
 
     @staticmethod
     def _feed(row: Sequence[object]) -> Feed:
@@ -213,13 +237,17 @@ class Store:
 
     def feeds(self) -> list[Feed]:
         """Every feed, by title."""
-        rows = self.db.execute(self._FEED_SQL + " ORDER BY lower(f.title), f.url").fetchall()
+        rows = self.db.execute(self._FEEDS_SQL + " ORDER BY lower(f.title), f.url").fetchall()
         return [self._feed(r) for r in rows]
 
     def feed(self, url: str) -> Feed | None:
         """The feed stored under ``url``, if any."""
         row = self.db.execute(self._FEED_SQL + " WHERE f.url = ?", (url,)).fetchone()
         return self._feed(row) if row else None
+
+    def has_feeds(self) -> bool:
+        """Whether any feed is subscribed (cheap: for choosing the first screen)."""
+        return self.db.execute("SELECT 1 FROM feeds LIMIT 1").fetchone() is not None
 
     def feed_by_id(self, feed_id: int) -> Feed | None:
         """The feed with this id, if any."""

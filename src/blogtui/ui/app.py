@@ -55,7 +55,7 @@ class BlogApp(App[int]):
             self.theme = self.config.theme
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen() if self.library.feeds() else WelcomeScreen())
+        self.push_screen(MainScreen() if self.library.has_feeds() else WelcomeScreen())
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -158,7 +158,7 @@ class BlogApp(App[int]):
 
     def _fetched(self, summary: str) -> None:
         self.notify(summary, timeout=4)
-        if isinstance(self.screen, WelcomeScreen) and self.library.feeds():
+        if isinstance(self.screen, WelcomeScreen) and self.library.has_feeds():
             self.switch_screen(MainScreen())
         else:
             self.screen.post_message(LibraryChanged(summary))

@@ -169,7 +169,8 @@ class MainScreen(Screen[None]):
         self.posts.focus()
         self._fold_sidebar(self.app.size.width)
         self._set_status()
-        self.load_sidebar()
+        # Counts and tags wait until the list is on screen: first paint comes first.
+        self.call_after_refresh(self.load_sidebar)
 
     def on_resize(self) -> None:
         self._fold_sidebar(self.app.size.width)

@@ -1,0 +1,354 @@
+"""HTML to Markdown for the reader: a markdownify converter tuned for blog posts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+from markdownify import MarkdownConverter
+
+from .content import TEXT_ESCAPE_RE as _TEXT_ESCAPE_RE
+from .content import safe_link
+
+# -- code languages --------------------------------------------------------------------------------
+
+_LANG_PREFIX_RE = re.compile(r"^(?:language|lang|highlight-source|highlight)-([\w+#.-]+)$", re.I)
+_BRUSH_RE = re.compile(r"brush:\s*([\w+#-]+)", re.I)
+_NOT_LANGUAGES = frozenset(
+    {"none", "plaintext", "text", "plain", "nohighlight", "notranslate", "source", "default", "txt"}
+)
+# Class names that say "this is highlighted code" without naming the language.
+_MARKER_CLASSES = frozenset({"hljs", "sourcecode", "highlight", "chroma", "prettyprint", "code"})
+
+
+def _classes(node: Any) -> list[str]:
+    classes = node.get("class") or []
+    return classes.split() if isinstance(classes, str) else list(classes)
+
+
+def _language_of(node: Any) -> str:
+    """A language named by one element's attributes, or ''."""
+    lang = node.get("data-lang") or node.get("data-language") or node.get("lang-code")
+    if isinstance(lang, str) and lang.strip() and lang.strip().lower() not in _NOT_LANGUAGES:
+        return lang.strip().lower()
+    classes = _classes(node)
+    joined = " ".join(classes)
+    brush = _BRUSH_RE.search(joined)  # WordPress SyntaxHighlighter: class="brush: php; notranslate"
+    if brush and brush.group(1).lower() not in _NOT_LANGUAGES:
+        return brush.group(1).lower()
+    for name in classes:
+        match = _LANG_PREFIX_RE.match(name)
+        if match and match.group(1).lower() not in _NOT_LANGUAGES:
+            return match.group(1).lower()
+    lowered = {c.lower() for c in classes}
+    # highlight.js (`hljs python`) and pandoc (`sourceCode python`) put the language beside a marker.
+    if lowered & {"hljs", "sourcecode"}:
+        for name in classes:
+            low = name.lower()
+            if low not in _MARKER_CLASSES and not low.startswith("hljs-") and low not in _NOT_LANGUAGES:
+                if re.fullmatch(r"[\w+#.-]+", low):
+                    return low
+    return ""
+
+
+def _code_language(pre: Any) -> str:
+    """The language of a ``<pre>`` block: from it, its ``<code>`` child, or up to three wrappers."""
+    candidates = [pre]
+    code = pre.find("code")
+    if code is not None:
+        candidates.insert(0, code)
+    parent = pre.parent
+    for _ in range(3):
+        if parent is None or parent.name in (None, "[document]"):
+            break
+        candidates.append(parent)
+        parent = parent.parent
+    for node in candidates:
+        lang = _language_of(node)
+        if lang:
+            return lang
+    return ""
+
+
+def _pre_text(node: Any) -> str:
+    """The literal text of a ``<pre>``, with ``<br>`` as newlines and line-number gutters left out."""
+    from bs4 import NavigableString, Tag
+    from bs4.element import Comment
+
+    out: list[str] = []
+
+    def walk(el: Any) -> None:
+        for child in el.children:
+            if isinstance(child, Comment):
+                continue
+            if isinstance(child, NavigableString):
+                out.append(str(child))
+            elif isinstance(child, Tag):
+                if child.name == "br":
+                    out.append("\n")
+                elif {"linenos", "lineno", "gutter", "line-numbers-rows"} & set(_classes(child)):
+                    continue
+                else:
+                    walk(child)
+
+    walk(node)
+    return "".join(out)
+
+
+# -- footnotes -------------------------------------------------------------------------------------
+
+_FOOTNOTE_ID_RE = re.compile(r"^(?:fn|footnote|note|endnote)[-:_]?([\w.-]+)$", re.I)
+_BACKREF_RE = re.compile(r"^#(?:fnref|footnote-ref|noteref|ref)[-:_]?", re.I)
+
+
+def _footnote_label(anchor_id: str) -> str:
+    match = _FOOTNOTE_ID_RE.match(anchor_id or "")
+    return match.group(1) if match else ""
+
+
+def _is_backref(el: Any) -> bool:
+    href = el.get("href") or ""
+    classes = {c.lower() for c in _classes(el)}
+    return bool(
+        _BACKREF_RE.match(href)
+        or classes & {"footnote-backref", "reversefootnote", "footnote-back"}
+        or el.get("rev") == "footnote"
+        or el.get("role") == "doc-backlink"
+    )
+
+
+def _footnote_ref(el: Any) -> str:
+    """The label of a footnote reference link (``<a href="#fn:1">``), or ''."""
+    href = el.get("href") or ""
+    if not href.startswith("#"):
+        return ""
+    classes = {c.lower() for c in _classes(el)}
+    rel = el.get("rel") or []
+    rel = rel.split() if isinstance(rel, str) else rel
+    label = _footnote_label(href[1:])
+    marked = (
+        bool(classes & {"footnote-ref", "footnote"}) or "footnote" in rel or el.get("role") == "doc-noteref"
+    )
+    if label and (marked or el.find_parent("sup") is not None or el.find("sup") is not None):
+        return label
+    return ""
+
+
+def _footnote_item(li: Any) -> str:
+    """The label of a footnote's list item (``<li id="fn:1">``), or ''."""
+    return _footnote_label(li.get("id") or "")
+
+
+# -- the converter ---------------------------------------------------------------------------------
+
+_URL_UNSAFE = str.maketrans({" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"})
+_YOUTUBE_EMBED_RE = re.compile(r"^https?://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]+)")
+_VIMEO_EMBED_RE = re.compile(r"^https?://player\.vimeo\.com/video/(\d+)")
+
+
+_BLOCK_TAGS = [
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "div",
+    "ul",
+    "ol",
+    "pre",
+    "blockquote",
+    "table",
+    "figure",
+]
+_PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", "link", "permalink"})
+# Feed ads and share-button images that FeedBurner and WordPress put in every post.
+_AD_IMAGE_RE = re.compile(
+    r"^https?://(?:feedads\.g\.doubleclick\.net/|feeds\.feedburner\.com/~(?:ff|r|a)/|pixel\.wp\.com/"
+    r"|stats\.wordpress\.com/|feeds\.wordpress\.com/[\d.]+/(?:comments|go)/)",
+    re.IGNORECASE,
+)
+
+
+def _escape_label(text: str) -> str:
+    return " ".join(text.replace("[", "(").replace("]", ")").split())
+
+
+class Converter(MarkdownConverter):
+    """markdownify with the choices blogtui needs for a reader pane (see :func:`html_to_markdown`)."""
+
+    def __init__(self, base_url: str = "", **options: Any) -> None:
+        super().__init__(**options)
+        self.base_url = base_url
+
+    # Text that looks like Markdown must stay text: a literal `[x](javascript:...)` or `<b>` in a
+    # post is not a link or a tag.
+    def escape(self, text, parent_tags):  # type: ignore[no-untyped-def]
+        if not text or "_noformat" in parent_tags:
+            return text
+        return _TEXT_ESCAPE_RE.sub(lambda m: "\\" + (m.group(1) or "&"), text)
+
+    def _link(self, value: str | None) -> str | None:
+        """``value`` resolved against the base, if it is a link that may be opened."""
+        value = "%20".join((value or "").split())  # spaces inside a URL are a typo for %20
+        if not value:
+            return None
+        if self.base_url:
+            try:
+                value = urljoin(self.base_url, value)
+            except ValueError:
+                return None
+        safe = safe_link(value)
+        return safe.translate(_URL_UNSAFE) if safe else None
+
+    def convert_a(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        if _is_backref(el):
+            return ""
+        label = _footnote_ref(el)
+        if label:
+            return f"[^{label}]"
+        if "_noformat" in parent_tags:
+            return text
+        stripped = text.strip()
+        raw_href = (el.get("href") or "").strip()
+        if raw_href.startswith("#") and stripped in _PERMALINK_MARKS:
+            return ""  # a heading's permalink mark ("¶", "#")
+        href = self._link(raw_href)
+        if not stripped or href is None or el.find(_BLOCK_TAGS) is not None:
+            return text  # a link around whole blocks (a heading, a card) keeps the blocks only
+        image = re.fullmatch(r"\[image(: [^\]]*)?\]\([^)]*\)", stripped)
+        if image:  # an image that links somewhere: one labelled link, not a link inside a link
+            return text.replace(stripped, f"[image{image.group(1) or ''}]({href})")
+        if "](" in stripped and stripped.startswith("[image"):
+            return text
+        el["href"] = href
+        return super().convert_a(el, text, parent_tags)
+
+    def convert_img(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        if _tiny(el.get("width")) or _tiny(el.get("height")):
+            return ""  # a tracking pixel
+        src = el.get("src") or ""
+        if not src or src.startswith("data:"):
+            src = el.get("data-src") or el.get("data-lazy-src") or el.get("data-original") or src
+        url = self._link(src)
+        if url and _AD_IMAGE_RE.search(url):
+            return ""
+        alt = _escape_label(el.get("alt") or el.get("title") or "")
+        label = f"image: {alt}" if alt else "image"
+        return f"[{label}]({url})" if url else f"\\[{label}\\]"
+
+    def _media(self, kind: str, el: Any) -> str:
+        src = el.get("src") or ""
+        if not src:
+            source = el.find("source")
+            src = (source.get("src") or "") if source is not None else ""
+        url = self._link(src)
+        if url is None:
+            return ""
+        match = _YOUTUBE_EMBED_RE.match(url) or None
+        if match:
+            url, kind = f"https://www.youtube.com/watch?v={match.group(1)}", "video"
+        match = _VIMEO_EMBED_RE.match(url)
+        if match:
+            url, kind = f"https://vimeo.com/{match.group(1)}", "video"
+        title = _escape_label(el.get("title") or el.get("aria-label") or "")
+        label = title or url.split("://", 1)[-1]
+        return f"\n\n[{kind}: {label}]({url})\n\n"
+
+    def convert_iframe(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        return self._media("embedded", el)
+
+    def convert_video(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        return self._media("video", el)
+
+    def convert_audio(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        return self._media("audio", el)
+
+    def convert_figcaption(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        text = " ".join(text.split())
+        if not text:
+            return ""
+        return f"\n\n*{text}*\n\n" if "*" not in text else f"\n\n{text}\n\n"
+
+    def convert_pre(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        code = _pre_text(el).strip("\n")
+        if not code.strip():
+            return ""
+        code = "\n".join(line.rstrip() for line in code.split("\n"))
+        longest = max((len(m) for m in re.findall(r"`{3,}", code)), default=2)
+        fence = "`" * (longest + 1)
+        language = _code_language(el)
+        return f"\n\n{fence}{language}\n{code}\n{fence}\n\n"
+
+    def convert_li(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        label = _footnote_item(el)
+        if label and el.parent is not None and _all_footnotes(el.parent):
+            body = text.strip()
+            body = "\n".join(
+                ("    " + line if line and i else line) for i, line in enumerate(body.split("\n"))
+            )
+            return f"[^{label}]: {body}\n\n"
+        return super().convert_li(el, text, parent_tags)
+
+    def convert_ol(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        if _all_footnotes(el):
+            return "\n\n" + text.strip() + "\n\n"
+        return super().convert_ol(el, text, parent_tags)
+
+    def convert_hr(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        parent = el.parent
+        if parent is not None and "footnotes" in {c.lower() for c in _classes(parent)}:
+            return "\n\n"
+        return super().convert_hr(el, text, parent_tags)
+
+    def convert_td(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        return super().convert_td(el, text.replace("|", "\\|"), parent_tags)
+
+    def convert_th(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        return super().convert_th(el, text.replace("|", "\\|"), parent_tags)
+
+    def convert_table(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        if "highlighttable" in _classes(el):  # Pygments with a line-number column: the code only
+            code = el.find(class_="code")
+            pre = code.find("pre") if code is not None else None
+            if pre is not None:
+                return self.convert_pre(pre, "", parent_tags)
+        return super().convert_table(el, text, parent_tags)
+
+    def convert_div(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        if "feedflare" in _classes(el):  # FeedBurner's share buttons
+            return ""
+        return super().convert_div(el, text, parent_tags)
+
+    def _drop(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        return ""
+
+    convert_script = convert_style = convert_noscript = convert_template = _drop
+    convert_object = convert_embed = convert_svg = convert_head = convert_title = _drop
+    convert_button = convert_input = convert_select = convert_textarea = convert_form = _drop
+    convert_base = convert_meta = convert_link = _drop
+
+
+def _tiny(value: Any) -> bool:
+    try:
+        return value is not None and 0 <= int(str(value).strip().rstrip("px")) <= 2
+    except ValueError:
+        return False
+
+
+def _all_footnotes(ol: Any) -> bool:
+    items = ol.find_all("li", recursive=False)
+    return bool(items) and all(_footnote_item(li) for li in items)
+
+
+OPTIONS: dict[str, Any] = dict(
+    # lxml closes implied end tags (<li>, <p>) the way browsers do; html.parser nests them.
+    bs4_options="lxml",
+    heading_style="ATX",
+    bullets="-",
+    escape_underscores=False,
+    escape_misc=False,
+    table_infer_header=True,
+)
