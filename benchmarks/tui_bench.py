@@ -1,0 +1,139 @@
+"""TUI figures on a big cache: first paint, key repaint, filter change, long-post first screen, memory.
+
+Run: python benchmarks/tui_bench.py --data-dir /tmp/bt50k   (make it with benchmarks/make_cache.py)
+
+Process start to painted list is measured from outside with a real terminal (tmux), as a person
+sees it, by ../shared/bench/tui_first_paint.py; everything else in-process with Pilot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRST_PAINT = ROOT.parent / "shared" / "bench" / "tui_first_paint.py"
+
+
+def first_paint(data_dir: Path, runs: int) -> list[float]:
+    """Milliseconds from process start until the newest post's title is on a 160x48 tmux screen."""
+    blogtui = shutil.which("blogtui") or str(Path(sys.executable).parent / "blogtui")
+    out = subprocess.run(
+        [blogtui, "--data-dir", str(data_dir), "posts", "--limit", "1", "--json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    title = json.loads(out.stdout)[0]["title"][:30]
+    times = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, str(FIRST_PAINT), "--cmd", f"{blogtui} --data-dir {data_dir}", "--wait", title,
+             "--size", "160x48"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        times.append(float(done.stdout.strip().splitlines()[-1]))
+    return times
+
+
+def long_markdown(words: int) -> str:
+    """A post of about ``words`` words with headings, lists and code, like a long essay."""
+    sentence = "The archive of a blog is a record of how a person thought, one post at a time. "
+    parts = []
+    count = 0
+    section = 0
+    while count < words:
+        section += 1
+        parts.append(f"## Section {section}\n")
+        for _ in range(4):
+            parts.append(sentence * 5 + "\n")
+            count += 5 * len(sentence.split())
+        parts.append("- one point\n- another point\n  - a nested one\n")
+        parts.append("```python\nfor post in archive:\n    read(post)\n```\n")
+    return "\n".join(parts)
+
+
+async def in_process(data_dir: Path, presses: int) -> dict[str, float]:
+    from blogtui.library import Library
+    from blogtui.models import Post
+    from blogtui.ui.app import BlogApp
+    from blogtui.ui.widgets.post_list import PostList
+    from blogtui.ui.widgets.reader import render_post
+
+    library = Library(data_dir)
+    app = BlogApp(library, opener=lambda url: None)
+    figures: dict[str, float] = {}
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        posts = app.screen.query_one(PostList)
+        figures["posts"] = posts.count
+        # Key press to repaint: the handler plus rendering the rows that changed.
+        samples = []
+        for _ in range(presses):
+            start = time.perf_counter()
+            posts.action_cursor_down()
+            posts.render_lines(posts.region.reset_offset)  # what the compositor asks for a full repaint
+            samples.append((time.perf_counter() - start) * 1000)
+        figures["key_repaint_ms_median"] = statistics.median(samples)
+        figures["key_repaint_ms_p95"] = sorted(samples)[int(len(samples) * 0.95)]
+        round_trips = []
+        for _ in range(50):
+            start = time.perf_counter()
+            await pilot.press("j")
+            round_trips.append((time.perf_counter() - start) * 1000)
+        figures["pilot_press_round_trip_ms_median"] = statistics.median(round_trips)
+        # Filter change: compile, query every matching id, hand them to the list, repaint. Median
+        # of five, once the workers started by the presses above have finished.
+        await app.workers.wait_for_complete()
+        tag = library.tags()[0].name
+        for label, query in (("tag_filter_ms", f"tag:{tag}"), ("query_filter_ms", "archive"),
+                             ("two_tags_unread_ms", f"tag:{tag} tag:{library.tags()[1].name} is:unread"),
+                             ("unfiltered_ms", "")):  # fmt: skip
+            runs = []
+            for _ in range(5):
+                start = time.perf_counter()
+                ids = library.post_ids(library.compile(query, prefix_last=True))
+                posts.set_posts(ids)
+                posts.render_lines(posts.region.reset_offset)
+                runs.append((time.perf_counter() - start) * 1000)
+            figures[label] = statistics.median(runs)
+    # A 5,000-word post: its first screen (what the reader shows first) and the whole of it.
+    markdown = long_markdown(5000)
+    post = Post(id=1, feed_id=1, guid="g", title="A long post", content_md=markdown, feed_title="Bench")
+    start = time.perf_counter()
+    render_post(post, 110, first_only=True)
+    figures["long_post_first_screen_ms"] = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    render_post(post, 110)
+    figures["long_post_whole_ms"] = (time.perf_counter() - start) * 1000
+    figures["long_post_words"] = len(markdown.split())
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    library.close()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--runs", type=int, default=5, help="first-paint runs")
+    parser.add_argument("--presses", type=int, default=500)
+    args = parser.parse_args()
+    paints = first_paint(args.data_dir, args.runs)
+    print(
+        f"first_paint_ms median={statistics.median(paints):.0f} min={min(paints):.0f} max={max(paints):.0f}"
+    )
+    for key, value in asyncio.run(in_process(args.data_dir, args.presses)).items():
+        print(f"{key} {value:.1f}")
+
+
+if __name__ == "__main__":
+    main()
