@@ -15,6 +15,7 @@ from urllib.parse import urldefrag, urljoin
 
 import feedparser
 
+from . import feed_xml
 from .content import clean_line, clean_text, html_to_text
 from .models import ParsedFeed, ParsedPost
 
@@ -146,7 +147,7 @@ def parse_feed(body: bytes, url: str = "") -> ParsedFeed:
 def _parse_xml_feed(body: bytes, url: str) -> ParsedFeed:
     # Sanitising and relative-URI passes are most of feedparser's time; content.py does both once,
     # when a post is first shown, so they are off here.
-    doc = feedparser.parse(
+    doc = feed_xml.read(body, url) or feedparser.parse(
         body,
         sanitize_html=False,
         resolve_relative_uris=False,
@@ -175,6 +176,10 @@ def _parse_xml_feed(body: bytes, url: str) -> ParsedFeed:
     is_archive = "archive" in meta or b"<fh:archive" in body[:20000]
     summaries_only = version.startswith(_SUMMARY_FORMATS)
     posts = [_entry(entry, base or site_url, site_url, url, summaries_only) for entry in entries]
+    feed_author = clean_line(meta.get("author"))
+    if feed_author:
+        # An entry without an author was written by the feed's author (Atom's inheritance rule).
+        posts = [p if p.author else replace(p, author=feed_author) for p in posts]
     bozo = doc.get("bozo_exception")
     return ParsedFeed(
         title=clean_line(meta.get("title")) or site_url or clean_line(url),
