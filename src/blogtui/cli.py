@@ -216,11 +216,13 @@ def _progress_reporter(enabled: bool):  # type: ignore[no-untyped-def]
 
 def _report(outcomes: list[FeedOutcome], verb: str) -> int:
     failed = [o for o in outcomes if o.error]
+    verbose = sys.stderr.isatty()
     for outcome in outcomes:
         if outcome.error:
             _error(f"{outcome.url}: {outcome.error}")
-        for note in outcome.notes:
-            print(f"blogtui: {outcome.url}: {note}", file=sys.stderr)
+        if verbose:  # piped output is errors and the summary only
+            for note in outcome.notes:
+                print(f"blogtui: {outcome.url}: {note}", file=sys.stderr)
     new = sum(o.new_posts for o in outcomes)
     unchanged = sum(1 for o in outcomes if o.not_modified)
     ok = len(outcomes) - len(failed)

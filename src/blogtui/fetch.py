@@ -7,12 +7,14 @@ import re
 import ssl
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
-
-import httpx
 
 from . import __version__
 from .models import FetchResult
+
+if TYPE_CHECKING:
+    import httpx
 
 USER_AGENT = f"blogtui/{__version__} (+https://pypi.org/project/blogtui/; terminal blog reader)"
 MAX_REDIRECTS = 10
@@ -70,6 +72,8 @@ def read_local(url: str, max_bytes: int) -> FetchResult:
 
 def make_client(jobs: int = 8, timeout: float = 20.0) -> httpx.AsyncClient:
     """An HTTP client with blogtui's limits (two connections per host is enforced by the caller)."""
+    import httpx  # imported on first use: the reader starts without it
+
     return httpx.AsyncClient(
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": _accept_encoding()},
         follow_redirects=False,
@@ -116,6 +120,8 @@ async def _fetch(
     last_modified: str | None,
     max_bytes: int,
 ) -> FetchResult:
+    import httpx
+
     headers = {"Accept": ", ".join(FEED_TYPES) + ", text/html;q=0.8, */*;q=0.5"}
     if etag:
         headers["If-None-Match"] = etag

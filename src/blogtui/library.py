@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,6 +81,7 @@ class Library:
         self.clock = clock
         self._local = threading.local()
         self._stores: list[tuple[threading.Thread, Store]] = []
+        self._pool: ProcessPoolExecutor | None = None
         self._stores_lock = threading.Lock()
         self.store  # noqa: B018 - open (and migrate) now, so a bad database fails early
 
@@ -262,10 +266,26 @@ class Library:
                 on_progress(Progress(done, total, outcome.url, new_total, outcome.error or ""))
             return outcome
 
-        async with fetching.make_client(jobs, timeout) as client:
-            if on_progress:
-                on_progress(Progress(0, total))
-            return list(await asyncio.gather(*(one(j) for j in jobs_list)))
+        self._pool = _parse_pool(total)
+        try:
+            async with fetching.make_client(jobs, timeout) as client:
+                if on_progress:
+                    on_progress(Progress(0, total))
+                return list(await asyncio.gather(*(one(j) for j in jobs_list)))
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
+
+    async def _parse(self, body: bytes, url: str) -> ParsedFeed:
+        """Parse a document off the event loop: in the process pool when it pays, else a thread."""
+        if self._pool is not None and len(body) >= POOL_MIN_BYTES:
+            loop = asyncio.get_running_loop()
+            try:
+                return await loop.run_in_executor(self._pool, parse_feed, body, url)
+            except BrokenProcessPool:
+                self._pool = None
+        return await asyncio.to_thread(parse_feed, body, url)
 
     def _fail(self, job: _Job, error: str) -> FeedOutcome:
         if job.feed_id is not None:
@@ -327,7 +347,7 @@ class Library:
                 )  # fmt: skip
             feed = self.store.feed_by_id(job.feed_id)
             return FeedOutcome(url=url, title=feed.title if feed else "", not_modified=True)
-        parsed = await asyncio.to_thread(parse_feed, first.body, first.final_url or url)
+        parsed = await self._parse(first.body, first.final_url or url)
         if not parsed.posts and parsed.bozo:
             raise NotAFeedError(f"not a feed ({parsed.bozo})")
         pages = [parsed]
@@ -358,7 +378,7 @@ class Library:
             if fetching.looks_like_html(result):
                 continue
             try:
-                await asyncio.to_thread(parse_feed, result.body, candidate)
+                await self._parse(result.body, candidate)
             except NotAFeedError:
                 continue
             how = "declared by the page" if declared else "found by guessing"
@@ -402,7 +422,7 @@ class Library:
                     job.notes.append(f"archive page {next_url}: {exc}")
                 return pages, False
             try:
-                page = await asyncio.to_thread(parse_feed, result.body, result.final_url or next_url)
+                page = await self._parse(result.body, result.final_url or next_url)
             except NotAFeedError as exc:
                 if not wordpress:
                     job.notes.append(f"archive page {next_url}: {exc}")
@@ -771,6 +791,26 @@ class Library:
         except InteropError as exc:
             raise LibraryError(str(exc)) from None
         return written
+
+
+#: Feeds per run from which parsing moves to a pool of processes (feedparser holds the GIL).
+POOL_MIN_FEEDS = 4
+#: Documents smaller than this are parsed in a thread: shipping them to a process costs more.
+POOL_MIN_BYTES = 32 * 1024
+
+
+def _parse_pool(feeds: int) -> ProcessPoolExecutor | None:
+    """A pool of parser processes, one per core, for big runs started from the main thread.
+
+    Forking is kept to the main thread (the CLI): the TUI runs fetches in worker threads, and a
+    fork from a threaded program may copy a lock held by another thread.
+    """
+    if feeds < POOL_MIN_FEEDS or threading.current_thread() is not threading.main_thread():
+        return None
+    cores = os.cpu_count() or 1
+    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=multiprocessing.get_context("fork"))
 
 
 def _run_coroutine(make: Callable[[], Any]) -> Any:

@@ -13,9 +13,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
-import feedparser
-
-from . import feed_xml
 from .content import clean_line, clean_text, html_to_text
 from .models import ParsedFeed, ParsedPost
 
@@ -147,6 +144,11 @@ def parse_feed(body: bytes, url: str = "") -> ParsedFeed:
 def _parse_xml_feed(body: bytes, url: str) -> ParsedFeed:
     # Sanitising and relative-URI passes are most of feedparser's time; content.py does both once,
     # when a post is first shown, so they are off here.
+    # lxml and feedparser load on first use: commands that never parse start faster.
+    import feedparser
+
+    from . import feed_xml
+
     doc = feed_xml.read(body, url) or feedparser.parse(
         body,
         sanitize_html=False,
