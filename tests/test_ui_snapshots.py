@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from ui_harness import make_app, seeded_library, settle
 
 from blogtui.library import Library
 from blogtui.ui.app import BlogApp
+from ui_harness import make_app, seeded_library, settle
 
 
 @pytest.fixture

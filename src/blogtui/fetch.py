@@ -35,6 +35,32 @@ class FetchError(Exception):
     """One URL could not be fetched; the message is the cause, for a one-line report."""
 
 
+class FeedGoneError(FetchError):
+    """The server says the feed is gone for good (HTTP 410)."""
+
+
+#: Longest Retry-After honoured, in seconds; a server asking for more is reported as busy.
+MAX_RETRY_AFTER = 5.0
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), if short enough."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        from datetime import datetime, timezone
+        from email.utils import parsedate_to_datetime
+
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return max(0.0, seconds) if seconds <= MAX_RETRY_AFTER else None
+
+
 def is_remote(url: str) -> bool:
     """Whether ``url`` is fetched over HTTP(S) rather than read from disk."""
     return urlsplit(url).scheme in ("http", "https")
@@ -130,6 +156,7 @@ async def _fetch(
     current = url
     seen = {url}
     permanent = True
+    retries_left = 1
     for _ in range(MAX_REDIRECTS + 1):
         try:
             async with client.stream("GET", current, headers=headers) as response:
@@ -149,6 +176,14 @@ async def _fetch(
                         etag=etag, last_modified=last_modified,
                         permanent_redirect=permanent and current != url,
                     )  # fmt: skip
+                if response.status_code in (429, 503) and retries_left > 0:
+                    wait = retry_after(response.headers.get("retry-after"))
+                    if wait is not None:
+                        retries_left -= 1
+                        await asyncio.sleep(wait)
+                        continue
+                if response.status_code == 410:
+                    raise FeedGoneError("HTTP 410 Gone: the feed was removed (it will not be fetched again)")
                 if response.status_code >= 400:
                     raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
                 declared = response.headers.get("content-length")

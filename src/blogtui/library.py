@@ -204,6 +204,10 @@ class Library:
             LibraryError: a location names no subscribed feed.
         """
         feeds = self.store.feeds()
+        if not locations:
+            # A feed that answered 410 Gone is left alone unless asked for by name.
+            gone = self.store.gone_feeds()
+            feeds = [f for f in feeds if f.url not in gone]
         if locations:
             chosen = []
             for location in locations:
@@ -256,6 +260,8 @@ class Library:
             async with gate:
                 try:
                     outcome = await self._update(client, job, timeout, hosts)
+                except fetching.FeedGoneError as exc:
+                    outcome = self._fail(job, str(exc), gone=True)
                 except (FetchError, NotAFeedError, LibraryError) as exc:
                     outcome = self._fail(job, str(exc))
                 except Exception as exc:  # noqa: BLE001 - one feed's bug must not stop the others
@@ -287,10 +293,10 @@ class Library:
                 self._pool = None
         return await asyncio.to_thread(parse_feed, body, url)
 
-    def _fail(self, job: _Job, error: str) -> FeedOutcome:
+    def _fail(self, job: _Job, error: str, *, gone: bool = False) -> FeedOutcome:
         if job.feed_id is not None:
             with self.store.transaction():
-                self.store.update_feed(job.feed_id, error=error, error_at=self.clock())
+                self.store.update_feed(job.feed_id, error=error, error_at=self.clock(), gone=int(gone))
         return FeedOutcome(url=job.location, error=error, notes=tuple(job.notes))
 
     async def _get(
@@ -322,10 +328,7 @@ class Library:
         hosts: dict[str, asyncio.Semaphore],
     ) -> FeedOutcome:
         url = job.location
-        try:
-            first = await self._get(client, url, timeout, hosts, job.etag, job.last_modified)
-        except FetchError as exc:
-            raise FetchError(f"{exc}") from None
+        first = await self._get(client, url, timeout, hosts, job.etag, job.last_modified)
         now = self.clock()
         if first.not_modified and job.feed_id is not None:
             with self.store.transaction():
@@ -475,6 +478,7 @@ class Library:
                 last_modified=first.last_modified,
                 fetched_at=now,
                 error=None,
+                gone=0,
                 error_at=None,
                 body_hash=body_hash,
             )

@@ -245,6 +245,10 @@ class Store:
         row = self.db.execute(self._FEED_SQL + " WHERE f.url = ?", (url,)).fetchone()
         return self._feed(row) if row else None
 
+    def gone_feeds(self) -> set[str]:
+        """URLs of feeds whose server said 410 Gone."""
+        return {r[0] for r in self.db.execute("SELECT url FROM feeds WHERE gone = 1")}
+
     def has_feeds(self) -> bool:
         """Whether any feed is subscribed (cheap: for choosing the first screen)."""
         return self.db.execute("SELECT 1 FROM feeds LIMIT 1").fetchone() is not None
