@@ -13,10 +13,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-import httpx
 
 from . import fetch as fetching
 from .config import DB_NAME, Config
@@ -32,6 +30,10 @@ from .interop import (
     write_markdown_file,
     write_opml,
 )
+
+if TYPE_CHECKING:
+    import httpx
+
 from .models import Feed, FeedOutcome, FetchResult, ParsedFeed, Post, PostRow, Progress, Tag
 from .parse import NotAFeedError, parse_feed
 from .query import Compiled, Query, QueryError, compile_query, is_view_name, parse

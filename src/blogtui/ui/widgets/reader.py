@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.console import Console, Group, RenderableType
-from rich.markdown import Markdown
 from rich.rule import Rule
 from rich.segment import Segment
 from rich.style import Style
@@ -141,7 +140,10 @@ def render_lines(renderable: RenderableType, width: int, *, dark: bool = True) -
     return [Strip(line, width) for line in lines]
 
 
-def _markdown(text: str, dark: bool) -> Markdown:
+def _markdown(text: str, dark: bool) -> RenderableType:
+    # rich.markdown (with markdown-it) loads on the first post, in a worker: not before first paint.
+    from rich.markdown import Markdown
+
     return Markdown(
         text, code_theme="monokai" if dark else "default", hyperlinks=False, inline_code_lexer=None
     )
