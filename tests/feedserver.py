@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -35,6 +36,8 @@ class FeedServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, Response | Handler] = {}
+        #: Paths whose writer gets the raw request handler, to send bytes at its own pace.
+        self.raw_routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
         self.requests: list[Request] = []
         server = self
 
@@ -47,6 +50,9 @@ class FeedServer:
             def do_GET(self) -> None:
                 request = Request("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
                 server.requests.append(request)
+                if self.path in server.raw_routes:
+                    server.raw_routes[self.path](self)
+                    return
                 route = server.routes.get(self.path)
                 if route is None:
                     route = server.routes.get(self.path.split("?", 1)[0])
@@ -94,6 +100,28 @@ class FeedServer:
         if isinstance(route, bytes):
             route = Response(route, **kwargs)  # type: ignore[arg-type]
         self.routes[path] = route
+        return self.url(path)
+
+    def stream(
+        self, path: str, chunks: Iterable[bytes], *, delay: float = 0.0, length: int | None = None
+    ) -> str:
+        """Serve ``chunks`` one after another, ``delay`` seconds apart (a drip, or a body that never ends)."""
+
+        def write(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/xml")
+            if length is not None:
+                handler.send_header("Content-Length", str(length))
+            handler.end_headers()
+            try:
+                for chunk in chunks:
+                    handler.wfile.write(chunk)
+                    handler.wfile.flush()
+                    time.sleep(delay)
+            except OSError:  # the client gave up: what the test wants
+                return
+
+        self.raw_routes[path] = write
         return self.url(path)
 
     def hits(self, path: str) -> list[Request]:

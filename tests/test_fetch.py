@@ -205,28 +205,8 @@ def test_429_retry_after_is_honoured_once(server: FeedServer, data_dir: Path) ->
 
 def test_drip_server_hits_the_total_deadline(server: FeedServer, data_dir: Path) -> None:
     body = atom("Drip", [1])
-
     server.add("/ok", body)
-
-    # The handler writes headers then one byte a second, by hand.
-    orig = server.handler_class.do_GET
-
-    def do_get(self) -> None:  # type: ignore[no-untyped-def]
-        if self.path != "/drip":
-            return orig(self)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        for byte in body[:30]:
-            try:
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-            except OSError:
-                return
-            time.sleep(1)
-
-    server.handler_class.do_GET = do_get
+    server.stream("/drip", (bytes([b]) for b in body), delay=1.0, length=len(body))
     start = time.monotonic()
     outcomes = lib(data_dir).subscribe([server.url("/drip"), server.url("/ok")], archive=False, timeout=2)
     elapsed = time.monotonic() - start
@@ -236,22 +216,10 @@ def test_drip_server_hits_the_total_deadline(server: FeedServer, data_dir: Path)
 
 
 def test_endless_body_hits_the_size_cap(server: FeedServer, data_dir: Path) -> None:
-    orig = server.handler_class.do_GET
-
-    def do_get(self) -> None:  # type: ignore[no-untyped-def]
-        if self.path != "/endless":
-            return orig(self)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/xml")
-        self.end_headers()
-        try:
-            self.wfile.write(b"<rss><channel>")
-            for _ in range(10_000):
-                self.wfile.write(b"<item><title>x</title></item>" * 100)
-        except OSError:
-            return
-
-    server.handler_class.do_GET = do_get
+    endless = (
+        b"<rss><channel>" if n == 0 else b"<item><title>x</title></item>" * 100 for n in range(100_000)
+    )
+    server.stream("/endless", endless)
     [outcome] = lib(data_dir, max_feed_bytes=2 * 1024 * 1024).subscribe([server.url("/endless")], timeout=10)
     assert outcome.error == "larger than 2 MB"
 

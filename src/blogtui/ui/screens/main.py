@@ -308,24 +308,25 @@ class MainScreen(Screen[None]):
         return self.reader.post_id if self.focused is self.reader else self.posts.highlighted_id
 
     def action_toggle_read(self) -> None:
-        post_id = self._current()
-        if post_id is None:
-            return
-        row = self.app.library.rows([post_id])
-        read = not (row and row[0].read)
-        self.posts.update_row(post_id, read=read)
-        self.app.write(lambda lib: lib.mark_read([post_id], read), refresh_sidebar=True)
+        self._toggle("read")
 
     def action_toggle_star(self) -> None:
+        self._toggle("starred")
+
+    def _toggle(self, state: str) -> None:
+        """Flip ``read`` or ``starred`` on the current post: the row at once, the store in a worker."""
         post_id = self._current()
         if post_id is None:
             return
         row = self.app.library.rows([post_id])
-        starred = not (row and row[0].starred)
-        self.posts.update_row(post_id, starred=starred)
-        self.app.write(lambda lib: lib.star([post_id], starred), refresh_sidebar=True)
-        if self.reader.post_id == post_id:
-            self.load_post(post_id, keep_scroll=True)
+        value = not (row and getattr(row[0], state))
+        self.posts.update_row(post_id, **{state: value})
+        if state == "read":
+            self.app.write(lambda lib: lib.mark_read([post_id], value), refresh_sidebar=True)
+        else:
+            self.app.write(lambda lib: lib.star([post_id], value), refresh_sidebar=True)
+            if self.reader.post_id == post_id:
+                self.load_post(post_id, keep_scroll=True)
 
     def action_mark_all_read(self) -> None:
         query = self.filter.query()
