@@ -280,3 +280,13 @@ async def test_welcome_then_add_feed_opens_main_screen(data_dir: Path) -> None:
         await settle(pilot, app)
         assert app.screen.query_one(PostList).count == 10
     library.close()
+
+
+async def test_export_command_writes_opml(demo: Library) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.action_export()
+        await settle(pilot, app)
+    written = demo.data_dir / "blogtui-subscriptions.opml"
+    assert "The Terminal Gardener" in written.read_text()

@@ -63,6 +63,9 @@ class BlogApp(App[int]):
         yield SystemCommand("Add feed", "Subscribe to a blog and fetch its archive", self.action_add_feed)
         yield SystemCommand("Refresh feeds", "Fetch every feed again", self.action_refresh_feeds)
         yield SystemCommand("Toggle theme", "Switch between dark and light", self.action_toggle_theme)
+        yield SystemCommand(
+            "Export subscriptions", "Write every feed as OPML into the data directory", self.action_export
+        )
         yield SystemCommand("Help", "Every key", self.action_help)
         yield SystemCommand("Quit", "Quit blogtui", self.action_quit)
 
@@ -80,6 +83,19 @@ class BlogApp(App[int]):
             save_setting("theme", theme)
         except (OSError, ConfigError):
             pass
+
+    def action_export(self) -> None:
+        self._export()
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self) -> None:
+        target = self.library.data_dir / "blogtui-subscriptions.opml"
+        try:
+            target.write_text(self.library.export_opml(), encoding="utf-8")
+        except OSError as exc:
+            self.call_from_thread(self.notify, f"{target}: {exc.strerror or exc}", severity="error")
+            return
+        self.call_from_thread(self.notify, f"Subscriptions written to {target}", timeout=6)
 
     def open_url(self, url: str | None) -> None:
         """Open a link in the browser, if it is http, https or mailto."""
