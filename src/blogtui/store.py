@@ -85,6 +85,7 @@ def _v1(db: sqlite3.Connection) -> None:
 #: bm25 weights of posts_fts's columns (title, author, body): a word in the title counts most.
 RANK_WEIGHTS = "10.0, 4.0, 1.0"
 
+
 def _v2(db: sqlite3.Connection) -> None:
     # Covering indexes for the sidebar's counts (per feed, unread, starred): one index scan each
     # instead of a walk over every post row, which matters at 50,000 posts.
@@ -694,9 +695,7 @@ class Store:
                 (post_id, name, fold_tag(name)),
             )
             if cur.rowcount:
-                self.db.execute(
-                    "DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM post_tags)"
-                )
+                self.db.execute("DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM post_tags)")
         return bool(cur.rowcount)
 
 
