@@ -290,3 +290,18 @@ async def test_export_command_writes_opml(demo: Library) -> None:
         await settle(pilot, app)
     written = demo.data_dir / "blogtui-subscriptions.opml"
     assert "The Terminal Gardener" in written.read_text()
+
+
+async def test_query_matches_are_highlighted_in_the_reader(demo: Library) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"compost", "enter")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        reader = app.screen.query_one(ReaderView)
+        marked = [
+            seg.text for strip in reader.document.strips for seg in strip if seg.style and seg.style.reverse
+        ]
+        assert any(text.lower() == "compost" for text in marked)

@@ -285,12 +285,18 @@ class MainScreen(Screen[None]):
             return
         width = self._reader_width()
         dark = self.app.current_theme.dark
-        first = render_post(post, width, dark=dark, first_only=True)
+        highlight = None
+        if self.filter.text.strip():
+            try:
+                highlight = library.compile(self.filter.text, prefix_last=True)
+            except LibraryError:
+                highlight = None
+        first = render_post(post, width, dark=dark, first_only=True, highlight=highlight)
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self.reader.show, first, keep_scroll=keep_scroll)
         if not first.complete:
-            full = render_post(post, width, dark=dark)
+            full = render_post(post, width, dark=dark, highlight=highlight)
             if not worker.is_cancelled:
                 self.app.call_from_thread(self.reader.show, full, keep_scroll=True)
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.rule import Rule
 from rich.segment import Segment
@@ -19,6 +20,7 @@ from textual.strip import Strip
 
 from ...content import is_summary_only, reading_minutes
 from ...models import Post
+from ...query import Compiled, highlight_spans
 
 _FENCE_RE = re.compile(r"^(```|~~~)")
 # [text](url) or [text](url "title"), not images-in-links; nested brackets are rare in converted HTML.
@@ -149,8 +151,43 @@ def _markdown(text: str, dark: bool) -> RenderableType:
     )
 
 
-def render_post(post: Post, width: int, *, dark: bool = True, first_only: bool = False) -> Document:
-    """A post as lines for the reader pane (the first part only when ``first_only``)."""
+HIGHLIGHT = Style(reverse=True, bold=True)
+
+
+def highlight_strip(strip: Strip, query: Compiled) -> Strip:
+    """``strip`` with the query's words and phrases (as the search index matches them) in reverse."""
+    text = strip.text
+    spans = highlight_spans(text, query)
+    if not spans:
+        return strip
+    # Segment.divide cuts at cell positions; spans are character offsets.
+    cells = [cell_len(text[:i]) for i in range(len(text) + 1)]
+    cuts = sorted({cells[i] for span in spans for i in span} | {cells[-1]})
+    pieces = list(Segment.divide(list(strip), cuts))
+    marked = {(cells[a], cells[b]) for a, b in spans}
+    out: list[Segment] = []
+    start = 0
+    inside = False
+    ends = {end for _, end in marked}
+    starts = {begin for begin, _ in marked}
+    for cut, piece in zip(cuts, pieces):
+        if start in starts:
+            inside = True
+        out.extend(Segment(seg.text, (seg.style or Style()) + HIGHLIGHT) if inside else seg for seg in piece)
+        if cut in ends:
+            inside = False
+        start = cut
+    return Strip(out, strip.cell_length)
+
+
+def render_post(
+    post: Post, width: int, *, dark: bool = True, first_only: bool = False, highlight: Compiled | None = None
+) -> Document:
+    """A post as lines for the reader pane (the first part only when ``first_only``).
+
+    Args:
+        highlight: a compiled query whose words and phrases are marked where they occur.
+    """
     width = max(20, width)
     body, links = number_links(post.content_md or post.summary or "*(this post has no text)*")
     head, tail = split_markdown(body)
@@ -171,6 +208,8 @@ def render_post(post: Post, width: int, *, dark: bool = True, first_only: bool =
     strips = render_lines(Group(*parts), width - 2, dark=dark)
     pad = Segment(" ")
     strips = [Strip([pad, *strip, pad], width) for strip in strips]
+    if highlight is not None and highlight.text_terms:
+        strips = [highlight_strip(strip, highlight) for strip in strips]
     return Document(post.id, width, strips, links, complete)
 
 
