@@ -215,14 +215,20 @@ def _progress_reporter(enabled: bool):  # type: ignore[no-untyped-def]
 
 
 def _report(outcomes: list[FeedOutcome], verb: str) -> int:
+    """Notes (on a terminal only), one line per failed feed, then a one-line summary; the exit code."""
+    from .refresh import INCOMPLETE_NOTE
+
     failed = [o for o in outcomes if o.error]
-    verbose = sys.stderr.isatty()
-    for outcome in outcomes:
-        if outcome.error:
-            _error(f"{outcome.url}: {outcome.error}")
-        if verbose:  # piped output is errors and the summary only
+    if sys.stderr.isatty():  # piped output is errors and the summary only
+        incomplete = [o for o in outcomes if INCOMPLETE_NOTE in o.notes]
+        for outcome in outcomes:
             for note in outcome.notes:
-                print(f"blogtui: {outcome.url}: {note}", file=sys.stderr)
+                if note != INCOMPLETE_NOTE or len(incomplete) <= 2:
+                    print(f"blogtui: {outcome.url}: {note}", file=sys.stderr)
+        if len(incomplete) > 2:
+            print(f"blogtui: {len(incomplete)} feeds: {INCOMPLETE_NOTE}", file=sys.stderr)
+    for outcome in failed:
+        _error(f"{outcome.url}: {outcome.error}")
     new = sum(o.new_posts for o in outcomes)
     unchanged = sum(1 for o in outcomes if o.not_modified)
     ok = len(outcomes) - len(failed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import re
 import ssl
 from html.parser import HTMLParser
@@ -27,6 +28,10 @@ FEED_TYPES = (
     "application/xml",
     "text/xml",
 )
+#: Declared alternates that are the blog's own feeds rather than an API or the comments.
+_FEED_TYPES_FIRST = (*FEED_TYPES[:3], "application/rdf+xml")
+_NOT_FEEDS = re.compile(r"/comments/feed/?$|/wp-json/|[?&]format=oembed|/oembed", re.I)
+_FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:rdf)\b")
 #: Paths tried when a page names no feed, first relative to the page, then at the site root.
 GUESSES = ("feed.xml", "atom.xml", "rss.xml", "index.xml", "feed/", "feed", "rss")
 
@@ -135,8 +140,12 @@ async def fetch(
         return await asyncio.to_thread(read_local, url, max_bytes)
     try:
         return await asyncio.wait_for(_fetch(client, url, etag, last_modified, max_bytes), timeout=timeout)
-    except asyncio.TimeoutError:
+    except (asyncio.TimeoutError, _Timeout):
         raise FetchError(f"timed out after {timeout:g} s") from None
+
+
+class _Timeout(Exception):
+    """httpx gave up on one phase (connect, read, ...) before the total deadline."""
 
 
 async def _fetch(
@@ -171,17 +180,25 @@ async def _fetch(
                     seen.add(current)
                     continue
                 if response.status_code == 304:
+                    # A 304 may carry a fresh validator; otherwise the one we sent stays good.
                     return FetchResult(
                         url=url, final_url=current, status=304, not_modified=True,
-                        etag=etag, last_modified=last_modified,
+                        etag=response.headers.get("etag") or etag,
+                        last_modified=response.headers.get("last-modified") or last_modified,
                         permanent_redirect=permanent and current != url,
                     )  # fmt: skip
-                if response.status_code in (429, 503) and retries_left > 0:
-                    wait = retry_after(response.headers.get("retry-after"))
-                    if wait is not None:
+                if response.status_code in (429, 503):
+                    asked = response.headers.get("retry-after")
+                    wait = retry_after(asked)
+                    if wait is not None and retries_left > 0:
                         retries_left -= 1
                         await asyncio.sleep(wait)
                         continue
+                    if asked:
+                        raise FetchError(
+                            f"HTTP {response.status_code} {response.reason_phrase}".strip()
+                            + f" (the server asks to retry after {asked.strip()[:40]})"
+                        )
                 if response.status_code == 410:
                     raise FeedGoneError("HTTP 410 Gone: the feed was removed (it will not be fetched again)")
                 if response.status_code >= 400:
@@ -211,39 +228,64 @@ async def _fetch(
         except httpx.ConnectError as exc:
             raise FetchError(_connect_cause(exc)) from None
         except httpx.TimeoutException:
-            raise FetchError("timed out") from None
+            raise _Timeout from None
         except httpx.DecodingError:
             raise FetchError("bad compressed body") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"HTTP error: {type(exc).__name__} {exc}".strip()) from None
         except ssl.SSLError as exc:
-            raise FetchError(f"TLS error: {exc.reason or exc}") from None
+            raise FetchError(f"TLS error: {_tls_reason(str(exc.reason or exc))}") from None
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
 
-def _connect_cause(exc: Exception) -> str:
-    text = str(exc)
-    lowered = text.lower()
-    if (
-        "name or service not known" in lowered
-        or "nodename nor servname" in lowered
-        or "getaddrinfo" in lowered
-    ):
-        return "DNS lookup failed"
-    if "certificate" in lowered or "ssl" in lowered:
-        return f"TLS error: {text}"
+def _connect_cause(exc: BaseException) -> str:
+    """The cause of a failed connection in a few words, from the exception and what it wraps."""
+    chain: list[BaseException] = []
+    node: BaseException | None = exc
+    while node is not None and node not in chain and len(chain) < 8:
+        chain.append(node)
+        node = node.__cause__ or node.__context__
+    errnos = {getattr(e, "errno", None) for e in chain}
+    if errno.ECONNREFUSED in errnos:
+        return "connection refused"
+    # The innermost message is the telling one ("All connection attempts failed" wraps it).
+    text = next((str(e) for e in reversed(chain) if str(e)), "")
+    lowered = " ".join(str(e) for e in chain).lower()
+    if any(
+        sign in lowered
+        for sign in (
+            "name or service not known", "nodename nor servname", "getaddrinfo", "name resolution",
+            "no address associated", "errno -2]", "errno -3]", "errno -5]",
+        )
+    ):  # fmt: skip
+        return f"DNS lookup failed ({text})" if text else "DNS lookup failed"
+    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+        return f"TLS error: {_tls_reason(text)}"
     if "refused" in lowered:
         return "connection refused"
     return f"cannot connect: {text}" if text else "cannot connect"
 
 
+def _tls_reason(text: str) -> str:
+    # "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ... (_ssl.c:1006)" -> the words.
+    text = re.sub(r"\s*\(_ssl\.c:\d+\)", "", text)
+    return re.sub(r"^\[SSL: [A-Z_]+\]\s*", "", text) or text
+
+
 def looks_like_html(result: FetchResult) -> bool:
-    """Whether a response is a web page rather than a feed."""
-    ctype = result.content_type.split(";")[0].strip().lower()
-    if ctype in ("text/html", "application/xhtml+xml"):
+    """Whether a response is a web page rather than a feed.
+
+    The bytes win over the Content-Type: many servers send RSS as ``text/html``.
+    """
+    head = result.body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")):
         return True
-    head = result.body[:1024].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html"))
+    if head.startswith(b"<?xml"):
+        return b"<html" in head and not _FEED_ROOT.search(head)
+    if head.startswith((b"<rss", b"<feed", b"<rdf", b"{")):
+        return False
+    ctype = result.content_type.split(";")[0].strip().lower()
+    return ctype in ("text/html", "application/xhtml+xml")
 
 
 class _LinkFinder(HTMLParser):
@@ -273,10 +315,19 @@ def discover_links(html: bytes, page_url: str) -> list[str]:
     except Exception:  # noqa: BLE001 - a broken page simply declares no feeds
         pass
     base = urljoin(page_url, finder.base) if finder.base else page_url
+    ranked: list[tuple[int, int, str]] = []
+    for order, (kind, href) in enumerate(finder.links):
+        try:
+            url = urljoin(base, href.strip())
+        except ValueError:
+            continue
+        if urlsplit(url).scheme not in ("http", "https", "file") or _NOT_FEEDS.search(url):
+            continue
+        # Feed types first; a bare JSON or XML alternate (often an API) only after them.
+        ranked.append((0 if kind in _FEED_TYPES_FIRST else 1, order, url))
     found: list[str] = []
-    for _kind, href in finder.links:
-        url = urljoin(base, href.strip())
-        if url not in found and not url.endswith("/comments/feed/"):
+    for _rank, _order, url in sorted(ranked):
+        if url not in found:
             found.append(url)
     return found
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import multiprocessing
-import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import TextIO
+from urllib.parse import urlsplit
 
 from . import fetch as fetching
 from .config import DB_NAME, Config
@@ -30,16 +25,10 @@ from .interop import (
     write_markdown_file,
     write_opml,
 )
-
-if TYPE_CHECKING:
-    import httpx
-
-from .models import Feed, FeedOutcome, FetchResult, ParsedFeed, Post, PostRow, Progress, Tag
-from .parse import NotAFeedError, parse_feed
+from .models import Feed, FeedOutcome, FetchResult, Post, PostRow, Tag
 from .query import Compiled, Query, QueryError, compile_query, is_view_name, parse
+from .refresh import ProgressCallback, Refresher
 from .store import Store
-
-ProgressCallback = Callable[[Progress], None]
 
 
 class LibraryError(Exception):
@@ -48,20 +37,6 @@ class LibraryError(Exception):
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@dataclass
-class _Job:
-    """One feed being fetched: where it is stored and what it was asked to do."""
-
-    location: str
-    feed_id: int | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
-    archive: bool = False
-    new: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 class Library:
@@ -83,7 +58,6 @@ class Library:
         self.clock = clock
         self._local = threading.local()
         self._stores: list[tuple[threading.Thread, Store]] = []
-        self._pool: ProcessPoolExecutor | None = None
         self._stores_lock = threading.Lock()
         self.store  # noqa: B018 - open (and migrate) now, so a bad database fails early
 
@@ -166,30 +140,13 @@ class Library:
     ) -> list[FeedOutcome]:
         """Subscribe to feeds (URL, blog home page, ``file://`` URL or path) and fetch them.
 
-        Returns one outcome per location, in order; failures are in ``outcome.error``.
+        With ``archive`` the feed's older pages are walked back too (see refresh.py). Returns one
+        outcome per location, in order; failures are in ``outcome.error`` (and stored on the feed
+        when it was already subscribed). ``on_progress`` gets a :class:`Progress` event as each
+        feed starts and ends.
         """
-        jobs_list: list[_Job] = []
-        outcomes: dict[int, FeedOutcome] = {}
-        for index, location in enumerate(locations):
-            try:
-                url = fetching.normalise_location(location)
-            except FetchError as exc:
-                outcomes[index] = FeedOutcome(url=location, error=str(exc))
-                jobs_list.append(_Job(location=location))
-                continue
-            stored = self.store.feed(url)
-            jobs_list.append(
-                _Job(
-                    location=url,
-                    feed_id=stored.id if stored else None,
-                    archive=archive,
-                    new=stored is None,
-                )
-            )
-        todo = [i for i in range(len(jobs_list)) if i not in outcomes]
-        results = self._run([jobs_list[i] for i in todo], jobs, timeout, on_progress)
-        outcomes.update(zip(todo, results))
-        return [outcomes[i] for i in range(len(jobs_list))]
+        refresher = Refresher(self)
+        return refresher.run(refresher.subscribe_jobs(locations, archive), jobs, timeout, on_progress)
 
     def refresh(
         self,
@@ -202,304 +159,22 @@ class Library:
     ) -> list[FeedOutcome]:
         """Fetch subscribed feeds again (all of them when ``locations`` is empty).
 
+        Only each feed's first page is fetched, conditionally, unless ``archive``. A feed that
+        answered 410 Gone is left alone unless named.
+
         Raises:
             LibraryError: a location names no subscribed feed.
         """
-        feeds = self.store.feeds()
-        if not locations:
-            # A feed that answered 410 Gone is left alone unless asked for by name.
-            gone = self.store.gone_feeds()
-            feeds = [f for f in feeds if f.url not in gone]
+        feed_ids = None
         if locations:
-            chosen = []
+            feed_ids = []
             for location in locations:
                 feed = self.feed(location)
                 if feed is None:
                     raise LibraryError(f"{location}: not subscribed (add it first)")
-                chosen.append(feed)
-            feeds = chosen
-        jobs_list = [
-            _Job(
-                location=f.url,
-                feed_id=f.id,
-                etag=None if archive else f.etag,
-                last_modified=None if archive else f.last_modified,
-                body_hash=None if archive else self.store.feed_body_hash(f.id),
-                archive=archive,
-            )
-            for f in feeds
-        ]
-        return self._run(jobs_list, jobs, timeout, on_progress)
-
-    def _run(
-        self,
-        jobs_list: list[_Job],
-        jobs: int | None,
-        timeout: float | None,
-        on_progress: ProgressCallback | None,
-    ) -> list[FeedOutcome]:
-        if not jobs_list:
-            return []
-        jobs = max(1, jobs or self.config.jobs)
-        timeout = timeout or self.config.timeout
-        return _run_coroutine(lambda: self._run_async(jobs_list, jobs, timeout, on_progress))
-
-    async def _run_async(
-        self,
-        jobs_list: list[_Job],
-        jobs: int,
-        timeout: float,
-        on_progress: ProgressCallback | None,
-    ) -> list[FeedOutcome]:
-        gate = asyncio.Semaphore(jobs)
-        hosts: dict[str, asyncio.Semaphore] = {}
-        done = 0
-        total = len(jobs_list)
-        new_total = 0
-
-        async def one(job: _Job) -> FeedOutcome:
-            nonlocal done, new_total
-            async with gate:
-                try:
-                    outcome = await self._update(client, job, timeout, hosts)
-                except fetching.FeedGoneError as exc:
-                    outcome = self._fail(job, str(exc), gone=True)
-                except (FetchError, NotAFeedError, LibraryError) as exc:
-                    outcome = self._fail(job, str(exc))
-                except Exception as exc:  # noqa: BLE001 - one feed's bug must not stop the others
-                    outcome = self._fail(job, f"internal error: {type(exc).__name__}: {exc}")
-            done += 1
-            new_total += outcome.new_posts
-            if on_progress:
-                on_progress(Progress(done, total, outcome.url, new_total, outcome.error or ""))
-            return outcome
-
-        self._pool = _parse_pool(total)
-        try:
-            async with fetching.make_client(jobs, timeout) as client:
-                if on_progress:
-                    on_progress(Progress(0, total))
-                return list(await asyncio.gather(*(one(j) for j in jobs_list)))
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
-                self._pool = None
-
-    async def _parse(self, body: bytes, url: str) -> ParsedFeed:
-        """Parse a document off the event loop: in the process pool when it pays, else a thread."""
-        if self._pool is not None and len(body) >= POOL_MIN_BYTES:
-            loop = asyncio.get_running_loop()
-            try:
-                return await loop.run_in_executor(self._pool, parse_feed, body, url)
-            except BrokenProcessPool:
-                self._pool = None
-        return await asyncio.to_thread(parse_feed, body, url)
-
-    def _fail(self, job: _Job, error: str, *, gone: bool = False) -> FeedOutcome:
-        if job.feed_id is not None:
-            with self.store.transaction():
-                self.store.update_feed(job.feed_id, error=error, error_at=self.clock(), gone=int(gone))
-        return FeedOutcome(url=job.location, error=error, notes=tuple(job.notes))
-
-    async def _get(
-        self,
-        client: httpx.AsyncClient,
-        url: str,
-        timeout: float,
-        hosts: dict[str, asyncio.Semaphore],
-        etag: str | None = None,
-        last_modified: str | None = None,
-    ) -> FetchResult:
-        host = urlsplit(url).netloc
-        gate = hosts.setdefault(host, asyncio.Semaphore(2))
-        async with gate:
-            return await fetching.fetch(
-                client,
-                url,
-                etag=etag,
-                last_modified=last_modified,
-                timeout=timeout,
-                max_bytes=self.config.max_feed_bytes,
-            )
-
-    async def _update(
-        self,
-        client: httpx.AsyncClient,
-        job: _Job,
-        timeout: float,
-        hosts: dict[str, asyncio.Semaphore],
-    ) -> FeedOutcome:
-        url = job.location
-        first = await self._get(client, url, timeout, hosts, job.etag, job.last_modified)
-        now = self.clock()
-        if first.not_modified and job.feed_id is not None:
-            with self.store.transaction():
-                self.store.update_feed(job.feed_id, fetched_at=now, error=None)
-            feed = self.store.feed_by_id(job.feed_id)
-            return FeedOutcome(url=url, title=feed.title if feed else "", not_modified=True)
-        if fetching.looks_like_html(first):
-            first = await self._discover(client, first, timeout, hosts, job)
-            url = first.final_url or first.url
-            stored = self.store.feed(url)
-            if stored is not None and job.new:
-                job.feed_id, job.new = stored.id, False
-        body_hash = hashlib.sha1(first.body).hexdigest()
-        if job.body_hash and body_hash == job.body_hash and job.feed_id is not None:
-            with self.store.transaction():
-                self.store.update_feed(
-                    job.feed_id, fetched_at=now, error=None, etag=first.etag,
-                    last_modified=first.last_modified,
-                )  # fmt: skip
-            feed = self.store.feed_by_id(job.feed_id)
-            return FeedOutcome(url=url, title=feed.title if feed else "", not_modified=True)
-        parsed = await self._parse(first.body, first.final_url or url)
-        if not parsed.posts and parsed.bozo:
-            raise NotAFeedError(f"not a feed ({parsed.bozo})")
-        pages = [parsed]
-        complete = False
-        if job.archive:
-            pages, complete = await self._walk_archive(client, job, first, parsed, timeout, hosts)
-        final_url = url
-        if first.permanent_redirect and first.final_url:
-            final_url = first.final_url
-        return self._save(job, final_url, first, pages, complete, body_hash, now)
-
-    async def _discover(
-        self,
-        client: httpx.AsyncClient,
-        page: FetchResult,
-        timeout: float,
-        hosts: dict[str, asyncio.Semaphore],
-        job: _Job,
-    ) -> FetchResult:
-        page_url = page.final_url or page.url
-        declared = fetching.discover_links(page.body, page_url)
-        candidates = declared or fetching.guess_urls(page_url)
-        for candidate in candidates:
-            try:
-                result = await self._get(client, candidate, timeout, hosts)
-            except FetchError:
-                continue
-            if fetching.looks_like_html(result):
-                continue
-            try:
-                await self._parse(result.body, candidate)
-            except NotAFeedError:
-                continue
-            how = "declared by the page" if declared else "found by guessing"
-            job.notes.append(f"using feed {result.final_url or candidate} ({how})")
-            return replace(result, url=result.final_url or candidate, permanent_redirect=False)
-        raise NotAFeedError("a web page that names no feed (no <link rel=alternate>, no usual feed path)")
-
-    async def _walk_archive(
-        self,
-        client: httpx.AsyncClient,
-        job: _Job,
-        first: FetchResult,
-        parsed: ParsedFeed,
-        timeout: float,
-        hosts: dict[str, asyncio.Semaphore],
-    ) -> tuple[list[ParsedFeed], bool]:
-        """Follow RFC 5005 / rel=next pages, else WordPress ``?paged=N``, until nothing new."""
-        pages = [parsed]
-        known = self._known_guids(job.feed_id)
-        seen = {p.guid for p in parsed.posts}
-        first_url = first.final_url or first.url
-        visited = {first.url, first_url}
-        limit = max(1, self.config.max_archive_pages)
-        next_url = parsed.next_url or parsed.prev_archive_url
-        wordpress = next_url is None and fetching.is_remote(first_url)
-        page_number = 1
-        while len(pages) < limit:
-            if wordpress:
-                page_number += 1
-                next_url = _with_page(first_url, page_number)
-            if not next_url or next_url in visited:
-                # Complete when an archive chain was followed to its end (not when there was none).
-                return pages, not wordpress and next_url is None and len(pages) > 1
-            visited.add(next_url)
-            try:
-                result = await self._get(client, next_url, timeout, hosts)
-            except FetchError as exc:
-                if wordpress and "HTTP 404" in str(exc) and page_number > 2:
-                    return pages, True
-                if not wordpress:
-                    job.notes.append(f"archive page {next_url}: {exc}")
-                return pages, False
-            try:
-                page = await self._parse(result.body, result.final_url or next_url)
-            except NotAFeedError as exc:
-                if not wordpress:
-                    job.notes.append(f"archive page {next_url}: {exc}")
-                return pages, False
-            fresh = [p for p in page.posts if p.guid not in seen and p.guid not in known]
-            if not fresh:
-                # A WordPress blog past its last page, or an archive we already hold.
-                return pages, wordpress and page_number > 2
-            seen.update(p.guid for p in page.posts)
-            pages.append(replace(page, posts=tuple(fresh)))
-            if not wordpress:
-                next_url = page.next_url or page.prev_archive_url
-        job.notes.append(f"stopped after {limit} archive pages (max_archive_pages)")
-        return pages, False
-
-    def _known_guids(self, feed_id: int | None) -> set[str]:
-        if feed_id is None:
-            return set()
-        return {r[0] for r in self.store.db.execute("SELECT guid FROM posts WHERE feed_id = ?", (feed_id,))}
-
-    def _save(
-        self,
-        job: _Job,
-        url: str,
-        first: FetchResult,
-        pages: list[ParsedFeed],
-        complete: bool,
-        body_hash: str,
-        now: datetime,
-    ) -> FeedOutcome:
-        store = self.store
-        head = pages[0]
-        with store.transaction():
-            feed_id = job.feed_id
-            if feed_id is None:
-                existing = store.feed(url)
-                feed_id = existing.id if existing else None
-            if feed_id is None:
-                store.db.execute(
-                    "INSERT INTO feeds(url, added_at) VALUES (?, ?)", (url, int(now.timestamp()))
-                )
-                feed_id = int(store.db.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()[0])
-            new = 0
-            for page in pages:
-                new += store.upsert_posts(feed_id, page.posts)
-            fields: dict[str, object] = dict(
-                title=head.title,
-                site_url=head.site_url,
-                etag=first.etag,
-                last_modified=first.last_modified,
-                fetched_at=now,
-                error=None,
-                gone=0,
-                error_at=None,
-                body_hash=body_hash,
-            )
-            if job.archive:
-                fields["archive_complete"] = int(complete)
-            current = store.feed_by_id(feed_id)
-            if current and current.url != url and store.feed(url) is None:
-                fields["url"] = url
-            store.update_feed(feed_id, **fields)
-        if job.archive and not complete and not any("archive" in n for n in job.notes):
-            job.notes.append("archive may be incomplete (the feed offers no older pages)")
-        return FeedOutcome(
-            url=url,
-            title=head.title,
-            new_posts=new,
-            pages=len(pages),
-            archive_complete=complete,
-            notes=tuple(job.notes),
-        )
+                feed_ids.append(feed.id)
+        refresher = Refresher(self)
+        return refresher.run(refresher.refresh_jobs(feed_ids, archive), jobs, timeout, on_progress)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -797,40 +472,3 @@ class Library:
         except InteropError as exc:
             raise LibraryError(str(exc)) from None
         return written
-
-
-#: Feeds per run from which parsing moves to a pool of processes (feedparser holds the GIL).
-POOL_MIN_FEEDS = 4
-#: Documents smaller than this are parsed in a thread: shipping them to a process costs more.
-POOL_MIN_BYTES = 32 * 1024
-
-
-def _parse_pool(feeds: int) -> ProcessPoolExecutor | None:
-    """A pool of parser processes, one per core, for big runs started from the main thread.
-
-    Forking is kept to the main thread (the CLI): the TUI runs fetches in worker threads, and a
-    fork from a threaded program may copy a lock held by another thread.
-    """
-    if feeds < POOL_MIN_FEEDS or threading.current_thread() is not threading.main_thread():
-        return None
-    cores = os.cpu_count() or 1
-    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    return ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=multiprocessing.get_context("fork"))
-
-
-def _run_coroutine(make: Callable[[], Any]) -> Any:
-    """Run a coroutine to completion, in a helper thread when this thread already runs a loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make())
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
-
-
-def _with_page(url: str, number: int) -> str:
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "paged"]
-    query.append(("paged", str(number)))
-    return urlunsplit(parts._replace(query=urlencode(query)))

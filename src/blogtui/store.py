@@ -264,6 +264,27 @@ class Store:
         row = self.db.execute("SELECT body_hash FROM feeds WHERE id = ?", (feed_id,)).fetchone()
         return row[0] if row else None
 
+    def feed_states(self) -> list[dict[str, object]]:
+        """Every feed's fetch state, by title, read from the feeds table alone (no post counts).
+
+        Keys: id, url, title, etag, last_modified, body_hash, archive_complete, gone.
+        """
+        cur = self.db.execute(
+            "SELECT id, url, title, etag, last_modified, body_hash, archive_complete, gone"
+            " FROM feeds ORDER BY lower(title), url"
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def feed_guids(self, feed_id: int) -> set[str]:
+        """The guids of a feed's stored posts."""
+        return {r[0] for r in self.db.execute("SELECT guid FROM posts WHERE feed_id = ?", (feed_id,))}
+
+    def insert_feed(self, url: str, now: datetime | None = None) -> int:
+        """Add a feed row and return its id; call inside :meth:`transaction` (see ``add_feed``)."""
+        cur = self.db.execute("INSERT INTO feeds(url, added_at) VALUES (?, ?)", (url, _ts(now)))
+        return int(cur.lastrowid or 0)
+
     def update_feed(self, feed_id: int, **fields: object) -> None:
         """Set columns of a feed (call inside :meth:`transaction` to group with post writes)."""
         allowed = {
@@ -330,38 +351,65 @@ class Store:
     def upsert_posts(self, feed_id: int, posts: Iterable[ParsedPost]) -> int:
         """Insert new posts and update changed ones, keeping read/starred; returns how many are new.
 
-        Call inside :meth:`transaction` so that a feed's fetch lands as one.
+        Call inside :meth:`transaction` so that a feed's fetch lands as one (outside one, it opens
+        its own). Stored posts are looked up in batches and new ones inserted with ``executemany``
+        (posts, search index and tags), so a new feed costs a few statements, not a few per post.
         """
+        if not self.db.in_transaction:
+            with self.transaction():
+                return self.upsert_posts(feed_id, posts)
         db = self.db
+        posts = list(posts)
         cache: dict[str, int] = {}
-        new = 0
+        stored: dict[str, tuple[object, ...]] = {}
+        guids = list({p.guid for p in posts})
+        for start in range(0, len(guids), 500):
+            chunk = guids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in db.execute(
+                "SELECT guid, id, url, title, author, published, summary, content_html FROM posts"
+                f" WHERE feed_id = ? AND guid IN ({marks})",
+                (feed_id, *chunk),
+            ):
+                stored[row[0]] = tuple(row[1:])
+        fresh: dict[str, ParsedPost] = {}
+        later: list[ParsedPost] = []
         for post in posts:
-            row = db.execute(
-                "SELECT id, url, title, author, published, summary, content_html FROM posts"
-                " WHERE feed_id = ? AND guid = ?",
-                (feed_id, post.guid),
-            ).fetchone()
-            published = _ts(post.published)
-            if row is None:
-                cur = db.execute(
-                    "INSERT INTO posts(feed_id, guid, url, title, author, published, updated,"
-                    " summary, content_html) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            if post.guid in stored:
+                later.append(post)
+            elif post.guid in fresh:
+                later.append(post)  # the same guid twice: insert the first, update with the second
+            else:
+                fresh[post.guid] = post
+        if fresh:
+            next_id = int(db.execute("SELECT coalesce(max(id), 0) FROM posts").fetchone()[0]) + 1
+            ids = {guid: next_id + n for n, guid in enumerate(fresh)}
+            db.executemany(
+                "INSERT INTO posts(id, feed_id, guid, url, title, author, published, updated,"
+                " summary, content_html) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
                     (
-                        feed_id, post.guid, post.url, post.title, post.author, published,
-                        _ts(post.updated) or None, post.summary, post.content_html,
-                    ),
+                        ids[p.guid], feed_id, p.guid, p.url, p.title, p.author, _ts(p.published),
+                        _ts(p.updated) or None, p.summary, p.content_html,
+                    )
+                    for p in fresh.values()
+                ],
+            )  # fmt: skip
+            db.executemany(
+                "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
+                [(ids[p.guid], p.title, p.author, p.text) for p in fresh.values()],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO post_tags(post_id, tag_id) VALUES (?, ?)",
+                [(ids[p.guid], t) for p in fresh.values() for t in self._tag_ids(p.tags, cache)],
+            )
+            for guid, p in fresh.items():
+                stored[guid] = (
+                    ids[guid], p.url, p.title, p.author, _ts(p.published), p.summary, p.content_html,
                 )  # fmt: skip
-                post_id = int(cur.lastrowid or 0)
-                db.execute(
-                    "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
-                    (post_id, post.title, post.author, post.text),
-                )
-                db.executemany(
-                    "INSERT OR IGNORE INTO post_tags(post_id, tag_id) VALUES (?, ?)",
-                    [(post_id, t) for t in self._tag_ids(post.tags, cache)],
-                )
-                new += 1
-                continue
+        for post in later:
+            published = _ts(post.published)
+            row = stored[post.guid]
             post_id, url, title, author, old_published, summary, html = row
             if post.summary and post.summary == post.content_html == summary and html != summary:
                 # Still only the summary, and we hold the article fetched for it: keep the article.
@@ -403,7 +451,9 @@ class Store:
                     "INSERT OR IGNORE INTO post_tags(post_id, tag_id) VALUES (?, ?)",
                     [(post_id, t) for t in tag_ids],
                 )
-        return new
+            stored[post.guid] = (post_id, post.url, post.title, post.author, published, post.summary,
+                                 post.content_html)  # fmt: skip
+        return len(fresh)
 
     def set_content_md(self, post_id: int, markdown: str) -> None:
         """Cache a post's Markdown (filled the first time the post is shown)."""

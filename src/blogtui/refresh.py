@@ -1,0 +1,489 @@
+"""Filling the cache from the network: subscribe and refresh runs, archive backfill, discovery, parse pool."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from . import fetch as fetching
+from .fetch import FetchError
+from .models import FeedOutcome, FetchResult, ParsedFeed, Progress
+from .parse import NotAFeedError, parse_feed
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .config import Config
+    from .store import Store
+
+ProgressCallback = Callable[[Progress], None]
+
+#: Feeds per run from which parsing moves to a pool of processes (feedparser holds the GIL);
+#: an archive walk (``add``) pays for it from two feeds on.
+POOL_MIN_FEEDS = 4
+POOL_MIN_FEEDS_ARCHIVE = 2
+#: Documents smaller than this are parsed in a thread: shipping them to a process costs more.
+POOL_MIN_BYTES = 32 * 1024
+#: The note on a feed whose archive walk found no older pages.
+INCOMPLETE_NOTE = "archive may be incomplete (the feed offers no older pages)"
+#: Connections open to one host at once.
+PER_HOST = 2
+
+
+@dataclass
+class Job:
+    """One feed being fetched: where it is stored and what it was asked to do."""
+
+    location: str
+    feed_id: int | None = None
+    title: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    archive: bool = False
+    #: Whether the archive was complete before this run (a re-walk that reaches known pages keeps it).
+    was_complete: bool = False
+    #: A web page may be given instead of a feed (``add``); a refresh expects the feed itself.
+    discover: bool = False
+    new: bool = False
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Refresher:
+    """Runs fetches for a library; all writes happen on the thread that calls :meth:`run`."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.config: Config = source.config
+        self.clock: Callable[[], datetime] = source.clock
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def store(self) -> Store:
+        """The calling thread's connection (the event loop's thread does every write)."""
+        return self.source.store  # type: ignore[no-any-return]
+
+    # -- building the work ---------------------------------------------------------------------
+
+    def subscribe_jobs(self, locations: Sequence[str], archive: bool) -> list[Job]:
+        """One job per location; a location that is not a URL or path gets a job with its error."""
+        jobs: list[Job] = []
+        for location in locations:
+            try:
+                url = fetching.normalise_location(location)
+            except FetchError as exc:
+                jobs.append(Job(location=location, error=str(exc)))
+                continue
+            stored = self.store.feed(url)
+            jobs.append(
+                Job(
+                    location=url,
+                    feed_id=stored.id if stored else None,
+                    title=stored.title if stored else "",
+                    archive=archive,
+                    was_complete=bool(stored and stored.archive_complete),
+                    discover=True,
+                    new=stored is None,
+                )
+            )
+        return jobs
+
+    def refresh_jobs(self, feed_ids: Sequence[int] | None, archive: bool) -> list[Job]:
+        """Jobs for the named feeds, or for every feed that is not gone (410) when none are named.
+
+        Reads only the feeds table: the work is proportional to the feeds, not to the posts.
+        """
+        states = self.store.feed_states()
+        if feed_ids is None:
+            chosen = [s for s in states if not s["gone"]]
+        else:
+            by_id = {s["id"]: s for s in states}
+            chosen = [by_id[i] for i in feed_ids if i in by_id]
+        return [
+            Job(
+                location=s["url"],
+                feed_id=s["id"],
+                title=s["title"] or "",
+                etag=None if archive else s["etag"],
+                last_modified=None if archive else s["last_modified"],
+                body_hash=None if archive else s["body_hash"],
+                archive=archive,
+                was_complete=bool(s["archive_complete"]),
+            )
+            for s in chosen
+        ]
+
+    # -- running -------------------------------------------------------------------------------
+
+    def run(
+        self,
+        todo: list[Job],
+        jobs: int | None = None,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[FeedOutcome]:
+        """Fetch every job, ``jobs`` feeds at once; returns one outcome per job, in order."""
+        outcomes: list[FeedOutcome | None] = [
+            FeedOutcome(url=j.location, error=j.error) if j.error else None for j in todo
+        ]
+        pending = [j for j in todo if not j.error]
+        if pending:
+            count = max(1, jobs or self.config.jobs)
+            deadline = timeout or self.config.timeout
+            results = iter(_run_coroutine(lambda: self._run_async(pending, count, deadline, on_progress)))
+            outcomes = [o if o is not None else next(results) for o in outcomes]
+        return [o for o in outcomes if o is not None]
+
+    async def _run_async(
+        self,
+        todo: list[Job],
+        jobs: int,
+        timeout: float,
+        on_progress: ProgressCallback | None,
+    ) -> list[FeedOutcome]:
+        gate = asyncio.Semaphore(jobs)
+        hosts: dict[str, asyncio.Semaphore] = {}
+        done = 0
+        total = len(todo)
+        new_total = 0
+
+        def report(url: str, message: str = "") -> None:
+            nonlocal on_progress
+            if on_progress:
+                try:
+                    on_progress(Progress(done, total, url, new_total, message))
+                except Exception:  # noqa: BLE001 - a broken display must not lose the fetch
+                    on_progress = None
+
+        async def one(job: Job) -> FeedOutcome:
+            nonlocal done, new_total
+            async with gate:
+                report(job.location, "fetching")
+                try:
+                    outcome = await self._update(client, job, timeout, hosts)
+                except fetching.FeedGoneError as exc:
+                    outcome = self._fail(job, str(exc), gone=True)
+                except (FetchError, NotAFeedError) as exc:
+                    outcome = self._fail(job, str(exc))
+                except Exception as exc:  # noqa: BLE001 - one feed's bug must not stop the others
+                    outcome = self._fail(job, f"internal error: {type(exc).__name__}: {exc}")
+            done += 1
+            new_total += outcome.new_posts
+            report(outcome.url, outcome.error or "")
+            return outcome
+
+        archive = any(j.archive for j in todo)
+        self._pool = _parse_pool(total, archive)
+        try:
+            async with fetching.make_client(jobs, timeout) as client:
+                report("")
+                return list(await asyncio.gather(*(one(j) for j in todo)))
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
+
+    async def _parse(self, body: bytes, url: str) -> ParsedFeed:
+        """Parse a document off the event loop: in the process pool when it pays, else a thread."""
+        if self._pool is not None and len(body) >= POOL_MIN_BYTES:
+            loop = asyncio.get_running_loop()
+            try:
+                return await loop.run_in_executor(self._pool, parse_feed, body, url)
+            except BrokenProcessPool:
+                self._pool = None
+        return await asyncio.to_thread(parse_feed, body, url)
+
+    def _fail(self, job: Job, error: str, *, gone: bool = False) -> FeedOutcome:
+        error = " ".join(error.split())  # one line, whatever the cause carried
+        if job.feed_id is not None:
+            try:
+                with self.store.transaction():
+                    self.store.update_feed(job.feed_id, error=error, error_at=self.clock(), gone=int(gone))
+            except Exception as exc:  # noqa: BLE001 - the fetch error is still reported
+                error += f" (and the error could not be stored: {exc})"
+        return FeedOutcome(url=job.location, title=job.title, error=error, notes=tuple(job.notes))
+
+    async def _get(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        timeout: float,
+        hosts: dict[str, asyncio.Semaphore],
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FetchResult:
+        host = urlsplit(url).netloc
+        gate = hosts.setdefault(host, asyncio.Semaphore(PER_HOST))
+        async with gate:
+            return await fetching.fetch(
+                client,
+                url,
+                etag=etag,
+                last_modified=last_modified,
+                timeout=timeout,
+                max_bytes=self.config.max_feed_bytes,
+            )
+
+    async def _update(
+        self,
+        client: httpx.AsyncClient,
+        job: Job,
+        timeout: float,
+        hosts: dict[str, asyncio.Semaphore],
+    ) -> FeedOutcome:
+        url = job.location
+        first = await self._get(client, url, timeout, hosts, job.etag, job.last_modified)
+        now = self.clock()
+        moved = first.final_url if first.permanent_redirect and first.final_url else None
+        if first.not_modified and job.feed_id is not None:
+            return self._unchanged(job, first, moved, now)
+        parsed: ParsedFeed | None = None
+        if fetching.looks_like_html(first):
+            if not job.discover:
+                raise NotAFeedError("not a feed: the server sent a web page")
+            first, parsed = await self._discover(client, first, timeout, hosts, job)
+            url = first.url
+            moved = None
+            stored = self.store.feed(url)
+            if stored is not None and job.new:
+                job.feed_id, job.new, job.was_complete = stored.id, False, stored.archive_complete
+        body_hash = hashlib.sha1(first.body).hexdigest()
+        if job.body_hash and body_hash == job.body_hash and job.feed_id is not None:
+            return self._unchanged(job, first, moved, now)
+        if parsed is None:
+            parsed = await self._parse(first.body, first.final_url or url)
+        if not parsed.posts and parsed.bozo:
+            raise NotAFeedError(f"not a feed ({parsed.bozo})")
+        pages = [parsed]
+        complete = job.was_complete
+        if job.archive:
+            pages, complete = await self._walk_archive(client, job, first, parsed, timeout, hosts)
+        return self._save(job, moved or url, first, pages, complete, body_hash, now)
+
+    def _unchanged(self, job: Job, first: FetchResult, moved: str | None, now: datetime) -> FeedOutcome:
+        """A 304, or the same bytes as last time: nothing to parse, only the feed's state to note."""
+        assert job.feed_id is not None
+        store = self.store
+        fields: dict[str, object] = dict(
+            fetched_at=now, error=None, error_at=None, gone=0, etag=first.etag,
+            last_modified=first.last_modified,
+        )  # fmt: skip
+        url = job.location
+        with store.transaction():
+            if moved and moved != url and store.feed(moved) is None:
+                fields["url"] = url = moved
+                job.notes.append(f"moved permanently to {moved}")
+            store.update_feed(job.feed_id, **fields)
+        return FeedOutcome(
+            url=url,
+            title=job.title,
+            not_modified=True,
+            archive_complete=job.was_complete,
+            notes=tuple(job.notes),
+        )
+
+    async def _discover(
+        self,
+        client: httpx.AsyncClient,
+        page: FetchResult,
+        timeout: float,
+        hosts: dict[str, asyncio.Semaphore],
+        job: Job,
+    ) -> tuple[FetchResult, ParsedFeed]:
+        """The feed a web page leads to: its ``<link rel=alternate>`` feeds, then the usual paths."""
+        page_url = page.final_url or page.url
+        declared = fetching.discover_links(page.body, page_url)
+        guessed = [u for u in fetching.guess_urls(page_url) if u not in declared]
+        for candidate in [*declared, *guessed]:
+            try:
+                result = await self._get(client, candidate, timeout, hosts)
+            except FetchError:
+                continue
+            if fetching.looks_like_html(result):
+                continue
+            try:
+                parsed = await self._parse(result.body, result.final_url or candidate)
+            except NotAFeedError:
+                continue
+            if not parsed.posts and parsed.bozo:
+                continue
+            chosen = result.final_url or candidate
+            how = "declared by the page" if candidate in declared else "found at a usual feed path"
+            job.notes.append(f"using feed {chosen} ({how})")
+            return replace(result, url=chosen, final_url=chosen, permanent_redirect=False), parsed
+        if declared:
+            raise NotAFeedError(f"none of the feeds the page names could be read (first: {declared[0]})")
+        raise NotAFeedError("a web page that names no feed (no <link rel=alternate>, no usual feed path)")
+
+    async def _walk_archive(
+        self,
+        client: httpx.AsyncClient,
+        job: Job,
+        first: FetchResult,
+        parsed: ParsedFeed,
+        timeout: float,
+        hosts: dict[str, asyncio.Semaphore],
+    ) -> tuple[list[ParsedFeed], bool]:
+        """Follow RFC 5005 / rel=next pages, else WordPress ``?paged=N``; returns pages and completeness.
+
+        Stops at the end of the chain, a 404 past WordPress's last page, a page that only repeats
+        this walk's posts, a page already stored when the archive was complete before (a re-walk),
+        a loop, an error, or ``max_archive_pages``.
+        """
+        pages = [parsed]
+        known = self._known_guids(job.feed_id)
+        seen = {p.guid for p in parsed.posts}
+        first_url = first.final_url or first.url
+        visited = {first.url, first_url}
+        limit = max(1, self.config.max_archive_pages)
+        next_url = parsed.next_url or parsed.prev_archive_url
+        wordpress = next_url is None and fetching.is_remote(first_url)
+        page_number = 1
+        fetched = 1
+        while fetched < limit:
+            if wordpress:
+                page_number += 1
+                next_url = _with_page(first_url, page_number)
+            if not next_url:
+                # Complete when an archive chain was followed to its end (not when there was none).
+                return pages, fetched > 1
+            if next_url in visited:
+                job.notes.append(f"archive pages loop back to {next_url}")
+                return pages, False
+            visited.add(next_url)
+            try:
+                result = await self._get(client, next_url, timeout, hosts)
+            except FetchError as exc:
+                if wordpress and "HTTP 404" in str(exc) and page_number > 2:
+                    return pages, True
+                if not wordpress:
+                    job.notes.append(f"archive page {next_url}: {exc}")
+                return pages, False
+            fetched += 1
+            try:
+                page = await self._parse(result.body, result.final_url or next_url)
+            except NotAFeedError as exc:
+                if not wordpress:
+                    job.notes.append(f"archive page {next_url}: {exc}")
+                return pages, False
+            guids = [p.guid for p in page.posts]
+            if all(g in seen for g in guids):
+                # Nothing but this walk's posts again: a WordPress blog past its last page, or a
+                # server that ignores the page parameter.
+                return pages, wordpress and page_number > 2
+            fresh = [p for p in page.posts if p.guid not in seen and p.guid not in known]
+            seen.update(guids)
+            if not fresh and job.was_complete:
+                return pages, True  # the rest was walked before
+            if fresh:
+                pages.append(replace(page, posts=tuple(fresh)))
+            if not wordpress:
+                next_url = page.next_url or page.prev_archive_url
+        job.notes.append(f"stopped after {limit} archive pages (max_archive_pages)")
+        return pages, False
+
+    def _known_guids(self, feed_id: int | None) -> set[str]:
+        return set() if feed_id is None else self.store.feed_guids(feed_id)
+
+    def _save(
+        self,
+        job: Job,
+        url: str,
+        first: FetchResult,
+        pages: list[ParsedFeed],
+        complete: bool,
+        body_hash: str,
+        now: datetime,
+    ) -> FeedOutcome:
+        """Write the feed and every page's posts in one transaction."""
+        store = self.store
+        head = pages[0]
+        with store.transaction():
+            feed_id = job.feed_id
+            if feed_id is None:
+                existing = store.feed(url)
+                feed_id = existing.id if existing else None
+            if feed_id is None:
+                feed_id = store.insert_feed(url, now)
+            new = 0
+            for page in pages:
+                new += store.upsert_posts(feed_id, page.posts)
+            fields: dict[str, object] = dict(
+                title=head.title,
+                site_url=head.site_url,
+                etag=first.etag,
+                last_modified=first.last_modified,
+                fetched_at=now,
+                error=None,
+                gone=0,
+                error_at=None,
+                body_hash=body_hash,
+            )
+            if job.archive:
+                fields["archive_complete"] = int(complete)
+            if url != job.location and not job.new and store.feed(url) is None:
+                fields["url"] = url
+                job.notes.append(f"moved permanently to {url}")
+            store.update_feed(feed_id, **fields)
+        if job.archive and not complete and not any("archive" in n for n in job.notes):
+            job.notes.append(INCOMPLETE_NOTE)
+        return FeedOutcome(
+            url=url,
+            title=head.title,
+            new_posts=new,
+            pages=len(pages),
+            archive_complete=complete if job.archive else job.was_complete,
+            notes=tuple(job.notes),
+        )
+
+
+def _parse_pool(feeds: int, archive: bool) -> ProcessPoolExecutor | None:
+    """A pool of parser processes, one per core, for big runs started from the main thread.
+
+    Forking is kept to the main thread (the CLI): the TUI runs fetches in worker threads, and a
+    fork from a threaded program may copy a lock held by another thread. The workers are forked
+    at once, before the run starts any thread of its own.
+    """
+    if feeds < (POOL_MIN_FEEDS_ARCHIVE if archive else POOL_MIN_FEEDS):
+        return None
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    cores = os.cpu_count() or 1
+    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    pool = ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=multiprocessing.get_context("fork"))
+    try:
+        pool.submit(int)  # with fork, submitting starts every worker now
+    except Exception:  # noqa: BLE001 - no pool: parse in threads instead
+        pool.shutdown(cancel_futures=True)
+        return None
+    return pool
+
+
+def _run_coroutine(make: Callable[[], Any]) -> Any:
+    """Run a coroutine to completion, in a helper thread when this thread already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+def _with_page(url: str, number: int) -> str:
+    """``url`` with WordPress's ``paged`` parameter set to ``number``."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "paged"]
+    query.append(("paged", str(number)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
