@@ -116,6 +116,15 @@ def _rss(channel: Any) -> dict[str, Any]:
     }
     if channel.find(f"{FH}archive") is not None:
         feed["archive"] = ""
+    # feedparser reads the channel's managingEditor (or dc:creator) as the feed's author, which
+    # posts without an author of their own inherit; with more than one, its order rules apply.
+    editors = [
+        _text(c).strip() for c in channel if c.tag in ("managingEditor", f"{DC}creator", f"{DC}author")
+    ]
+    if len(editors) > 1:
+        raise _Unsupported
+    if editors and editors[0]:
+        feed["author"] = editors[0]
     entries = []
     for item in channel.iterfind("item"):
         entry: dict[str, Any] = {}
@@ -148,9 +157,7 @@ def _rss(channel: Any) -> dict[str, Any]:
         published = _date(_text(item.find("pubDate")))
         entry["published_parsed"] = entry["updated_parsed"] = _struct(published)
         author = _text(item.find("author")).strip() or _text(item.find(f"{DC}creator")).strip()
-        if "(" in author or "<" in author:
-            raise _Unsupported  # "email (Name)" spellings: feedparser's rules
-        if author:
+        if author:  # "email (Name)" spellings are read the same on both paths (parse.author_name)
             entry["author"] = author
         tags = [{"term": _text(c).strip()} for c in item.findall("category") if _text(c).strip()]
         tags += [{"term": _text(c).strip()} for c in item.findall(f"{DC}subject") if _text(c).strip()]

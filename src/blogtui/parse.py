@@ -178,7 +178,7 @@ def _parse_xml_feed(body: bytes, url: str) -> ParsedFeed:
     is_archive = "archive" in meta or b"<fh:archive" in body[:20000]
     summaries_only = version.startswith(_SUMMARY_FORMATS)
     posts = [_entry(entry, base or site_url, site_url, url, summaries_only) for entry in entries]
-    feed_author = clean_line(meta.get("author"))
+    feed_author = clean_line(author_name(meta.get("author") or ""))
     if feed_author:
         # An entry without an author was written by the feed's author (Atom's inheritance rule).
         posts = [p if p.author else replace(p, author=feed_author) for p in posts]
@@ -265,7 +265,7 @@ def _entry(entry: Any, base: str, site_url: str, doc_url: str, summaries_only: b
     if summary_only:
         # The mark content.is_summary_only() reads: the summary stored as the content too.
         summary = content_html
-    author = entry.get("author") or ""
+    author = author_name(entry.get("author") or "")
     if not author:
         author_detail = entry.get("author_detail") or {}
         author = author_detail.get("name") or author_detail.get("email") or ""
@@ -281,6 +281,20 @@ def _entry(entry: Any, base: str, site_url: str, doc_url: str, summaries_only: b
         text=html_to_text(content_html),
         tags=_tags(entry.get("tags")),
     )
+
+
+_EMAIL_NAME_RE = re.compile(r"^\s*[^\s()<>@]+@[^\s()<>@]+\s*\(\s*([^()]*?)\s*\)\s*$")
+_NAME_EMAIL_RE = re.compile(r"^\s*([^<>@]*?)\s*<\s*[^\s<>@]+@[^\s<>]+\s*>\s*$")
+
+
+def author_name(raw: str) -> str:
+    """The person's name from RSS's ``email (Name)`` or a ``Name <email>`` spelling, else ``raw``.
+
+    A reader wants "Ann Author", not "ann@some.example (Ann Author)"; both parse paths use this,
+    so they agree.
+    """
+    match = _EMAIL_NAME_RE.match(raw) or _NAME_EMAIL_RE.match(raw)
+    return match.group(1) if match and match.group(1) else raw
 
 
 def _attachments(items: list[tuple[Any, Any, Any]], base: str, content_html: str) -> str:
