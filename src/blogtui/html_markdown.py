@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import urljoin
@@ -16,7 +17,7 @@ from .content import safe_link
 _LANG_PREFIX_RE = re.compile(r"^(?:language|lang|highlight-source|highlight)-([\w+#.-]+)$", re.I)
 _BRUSH_RE = re.compile(r"brush:\s*([\w+#-]+)", re.I)
 _NOT_LANGUAGES = frozenset(
-    {"none", "plaintext", "text", "plain", "nohighlight", "notranslate", "source", "default", "txt"}
+    {"none", "plaintext", "text", "plain", "nohighlight", "notranslate", "source", "default", "txt", "output"}
 )
 # Class names that say "this is highlighted code" without naming the language.
 _MARKER_CLASSES = frozenset({"hljs", "sourcecode", "highlight", "chroma", "prettyprint", "code"})
@@ -27,8 +28,23 @@ def _classes(node: Any) -> list[str]:
     return classes.split() if isinstance(classes, str) else list(classes)
 
 
-def _language_of(node: Any) -> str:
-    """A language named by one element's attributes, or ''."""
+@functools.cache
+def _known_languages() -> frozenset[str]:
+    """Every language name Pygments knows (what the reader highlights fences with)."""
+    try:
+        from pygments.lexers import get_all_lexers
+    except ImportError:  # pragma: no cover - Rich depends on Pygments
+        return frozenset()
+    names = {alias.lower() for _, aliases, _, _ in get_all_lexers(plugins=False) for alias in aliases}
+    return frozenset(names - _NOT_LANGUAGES)
+
+
+def _language_of(node: Any, bare: bool = False) -> str:
+    """A language named by one element's attributes, or ''.
+
+    With ``bare``, a class that is only a language's name counts too (``<pre class="ruby">``,
+    ``<code class="csharp">``, Rouge's ``<pre class="highlight objective_c">``) when Pygments knows it.
+    """
     lang = node.get("data-lang") or node.get("data-language") or node.get("lang-code")
     if isinstance(lang, str) and lang.strip() and lang.strip().lower() not in _NOT_LANGUAGES:
         return lang.strip().lower()
@@ -49,6 +65,13 @@ def _language_of(node: Any) -> str:
             if low not in _MARKER_CLASSES and not low.startswith("hljs-") and low not in _NOT_LANGUAGES:
                 if re.fullmatch(r"[\w+#.-]+", low):
                     return low
+    if bare or lowered & _MARKER_CLASSES:
+        known = _known_languages()
+        for name in classes:
+            low = name.lower()
+            for candidate in (low, low.replace("_", "-")):
+                if candidate in known:
+                    return candidate
     return ""
 
 
@@ -65,7 +88,7 @@ def _code_language(pre: Any) -> str:
         candidates.append(parent)
         parent = parent.parent
     for node in candidates:
-        lang = _language_of(node)
+        lang = _language_of(node, bare=node.name in ("pre", "code"))
         if lang:
             return lang
     return ""
@@ -99,7 +122,9 @@ def _pre_text(node: Any) -> str:
 # -- footnotes -------------------------------------------------------------------------------------
 
 _FOOTNOTE_ID_RE = re.compile(r"^(?:fn|footnote|note|endnote)[-:_]?([\w.-]+)$", re.I)
-_BACKREF_RE = re.compile(r"^#(?:fnref|footnote-ref|noteref|ref)[-:_]?", re.I)
+_BACKREF_RE = re.compile(r"^#(?:fnref|fnr\d|footnote-ref|noteref|ref)[-:_]?", re.I)
+# What a footnote's "back to the text" link shows (variation selectors stripped).
+_BACKREF_MARKS = frozenset({"↩", "⤴", "↑", "^", "⏎"})
 
 
 def _footnote_label(anchor_id: str) -> str:
@@ -112,7 +137,8 @@ def _is_backref(el: Any) -> bool:
     classes = {c.lower() for c in _classes(el)}
     return bool(
         _BACKREF_RE.match(href)
-        or classes & {"footnote-backref", "reversefootnote", "footnote-back"}
+        or classes & {"footnote-backref", "reversefootnote", "footnote-back", "footnotebacklink"}
+        or (href.startswith("#") and el.get_text().strip().strip("\ufe0e\ufe0f") in _BACKREF_MARKS)
         or el.get("rev") == "footnote"
         or el.get("role") == "doc-backlink"
     )
@@ -215,6 +241,8 @@ class Converter(MarkdownConverter):
         raw_href = (el.get("href") or "").strip()
         if raw_href.startswith("#") and stripped in _PERMALINK_MARKS:
             return ""  # a heading's permalink mark ("¶", "#")
+        if raw_href in ("", "#"):
+            return text  # a script's button ("New window", "Show more"), not a link
         href = self._link(raw_href)
         if not stripped or href is None or el.find(_BLOCK_TAGS) is not None:
             return text  # a link around whole blocks (a heading, a card) keeps the blocks only
@@ -315,7 +343,21 @@ class Converter(MarkdownConverter):
             pre = code.find("pre") if code is not None else None
             if pre is not None:
                 return self.convert_pre(pre, "", parent_tags)
-        return super().convert_table(el, text, parent_tags)
+        # markdownify underlines the first row of every <tbody> and <tfoot> as if it were a header:
+        # a Markdown table has one header, so later separator lines go.
+        lines, seen = [], False
+        for line in text.split("\n"):
+            if _SEPARATOR_RE.match(line):
+                if seen:
+                    continue
+                seen = True
+            lines.append(line)
+        return super().convert_table(el, "\n".join(lines), parent_tags)
+
+    def convert_soup(self, soup):  # type: ignore[no-untyped-def]
+        for table in soup.find_all("table"):
+            _normalise_table(table)
+        return super().convert_soup(soup)
 
     def convert_div(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
         if "feedflare" in _classes(el):  # FeedBurner's share buttons
@@ -329,6 +371,26 @@ class Converter(MarkdownConverter):
     convert_object = convert_embed = convert_svg = convert_head = convert_title = _drop
     convert_button = convert_input = convert_select = convert_textarea = convert_form = _drop
     convert_base = convert_meta = convert_link = _drop
+
+
+_SEPARATOR_RE = re.compile(r"^\|(?: --- \|)+$")
+
+
+def _normalise_table(table: Any) -> None:
+    """A table as a browser lays it out: ``<tfoot>`` rows last, no cell wider than the table.
+
+    (A "copyright" footer cell with ``colspan="999"`` would otherwise become 999 empty cells.)
+    """
+    for foot in table.find_all("tfoot", recursive=False):
+        table.append(foot.extract())
+    rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+    cells = [row.find_all(["td", "th"], recursive=False) for row in rows]
+    width = max((len(row) for row in cells), default=1)
+    for row in cells:
+        for cell in row:
+            span = str(cell.get("colspan") or "").strip()
+            if span.isdigit() and int(span) > 1:
+                cell["colspan"] = str(max(1, min(int(span), width - len(row) + 1)))
 
 
 def _tiny(value: Any) -> bool:
