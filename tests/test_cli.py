@@ -196,3 +196,17 @@ def test_version_and_help_in_a_real_process(data_dir: Path) -> None:
         [*exe, "--data-dir", str(data_dir), "posts", "--json"], capture_output=True, text=True, timeout=60
     )
     assert len(json.loads(out.stdout)) == 10
+
+
+def test_a_data_dir_that_is_a_file_is_named_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    not_a_dir = tmp_path / "notes.txt"
+    not_a_dir.write_text("mine")
+    code, _, err = run(capsys, "--data-dir", str(not_a_dir), "feeds")
+    assert code == 2
+    assert (
+        err.strip()
+        == f"blogtui: cannot open the cache: {not_a_dir}: not a directory (the data dir must be one)"
+    )
+    assert not_a_dir.read_text() == "mine"

@@ -144,6 +144,8 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: {exc}") from None
+        except FileExistsError:
+            raise StoreError(f"{self.path.parent}: not a directory (the data dir must be one)") from None
         except OSError as exc:
             raise StoreError(f"{path}: {exc.strerror or exc}") from None
         self._lock = threading.RLock()
