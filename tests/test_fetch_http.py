@@ -164,44 +164,40 @@ def test_gzip_deflate_and_brotli_bodies(server: FeedServer, data_dir: Path) -> N
     )
 
 
+class Concurrency:
+    """Serves ``/<prefix>N`` slowly and counts the most requests the server held at once."""
+
+    def __init__(self, server: FeedServer, prefix: str, feeds: int, delay: float) -> None:
+        self.most = 0
+        self._now = 0
+        self._lock = threading.Lock()
+        self._delay = delay
+        self.urls: list[str] = []
+        for n in range(1, feeds + 1):
+            server.add(f"/{prefix}{n}", self._serve)
+            self.urls.append(server.url(f"/{prefix}{n}"))
+
+    def _serve(self, request: Request) -> Response:
+        with self._lock:
+            self._now += 1
+            self.most = max(self.most, self._now)
+        time.sleep(self._delay)
+        with self._lock:
+            self._now -= 1
+        return Response(atom([int(request.path.strip("/abcdefghijklmnopqrstuvwxyz"))]))
+
+
 def test_at_most_two_connections_per_host(server: FeedServer, data_dir: Path) -> None:
-    lock = threading.Lock()
-    state = {"now": 0, "most": 0}
-
-    def slow(request: Request) -> Response:
-        with lock:
-            state["now"] += 1
-            state["most"] = max(state["most"], state["now"])
-        time.sleep(0.15)
-        with lock:
-            state["now"] -= 1
-        return Response(atom([int(request.path.strip("/f"))]))
-
-    for n in range(1, 7):
-        server.add(f"/f{n}", slow)
-    urls = [server.url(f"/f{n}") for n in range(1, 7)]
-    outcomes = lib(data_dir).subscribe(urls, archive=False, jobs=8)
+    feeds = Concurrency(server, "f", 6, delay=0.15)
+    outcomes = lib(data_dir).subscribe(feeds.urls, archive=False, jobs=8)
     assert all(o.error is None for o in outcomes)
-    assert state["most"] == 2
+    assert feeds.most == 2
 
 
 def test_one_job_fetches_one_feed_at_a_time(server: FeedServer, data_dir: Path) -> None:
-    lock = threading.Lock()
-    state = {"now": 0, "most": 0}
-
-    def slow(request: Request) -> Response:
-        with lock:
-            state["now"] += 1
-            state["most"] = max(state["most"], state["now"])
-        time.sleep(0.05)
-        with lock:
-            state["now"] -= 1
-        return Response(atom([int(request.path.strip("/g"))]))
-
-    for n in range(1, 4):
-        server.add(f"/g{n}", slow)
-    lib(data_dir).subscribe([server.url(f"/g{n}") for n in range(1, 4)], archive=False, jobs=1)
-    assert state["most"] == 1
+    feeds = Concurrency(server, "g", 3, delay=0.05)
+    lib(data_dir).subscribe(feeds.urls, archive=False, jobs=1)
+    assert feeds.most == 1
 
 
 def test_discovery_prefers_feed_types_and_resolves_base(server: FeedServer, data_dir: Path) -> None:
