@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from blogtui.article import extract_article, restore_lost_markup
 from blogtui.cli import main
-from blogtui.content import is_summary_only
+from blogtui.content import html_to_markdown, is_summary_only
 from blogtui.library import Library, LibraryError
 from feedserver import FeedServer, Request, Response
 
@@ -169,3 +170,34 @@ def test_cli_show_full_failure_is_one_line_and_shows_the_summary(
     out, err = capsys.readouterr()
     assert err.count("\n") == 1 and "HTTP 404" in err and "Traceback" not in err
     assert "The start of a post about caches" in out
+
+
+FIGURE_PAGE = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Figures</title></head><body>
+<nav><a href="/">Home</a></nav><main><article><h1>Figures</h1>
+{"".join(PARAGRAPH.format(n=n) for n in range(1, 4))}
+<pre><code class="language-python">def fetch(url):
+    return client.get(url)</code></pre>
+<div class="highlight"><pre class="highlight objective_c"><code>[self fetch];</code></pre></div>
+<figure><img src="/img/plot.png" alt="A plot"><figcaption>Latency by <em>cache</em> size</figcaption></figure>
+<figure><img src="/img/again.png" alt="Again"><figcaption>number 3.</figcaption></figure>
+{"".join(PARAGRAPH.format(n=n) for n in range(4, 7))}
+</article></main><footer>FOOTER</footer></body></html>"""
+
+
+def test_extracted_article_keeps_code_languages_and_captions() -> None:
+    """trafilatura drops both; extract_article puts them back from the page."""
+    url = "https://blog.example/posts/figures/"
+    markdown = html_to_markdown(extract_article(FIGURE_PAGE.encode(), url), url)
+    assert "```python\ndef fetch(url):\n    return client.get(url)\n```" in markdown
+    assert "```objective-c\n[self fetch];\n```" in markdown
+    assert "[image: A plot](https://blog.example/img/plot.png)\n\n*Latency by cache size*" in markdown
+    # A caption whose words the article already holds is not repeated.
+    assert "[image: Again](https://blog.example/img/again.png)" in markdown
+    assert markdown.count("number 3.") == 1
+    assert "FOOTER" not in markdown
+
+
+def test_restore_lost_markup_leaves_unmatched_blocks_alone() -> None:
+    page = '<pre><code class="language-go">x := 1</code></pre>'
+    extracted = "<p>text</p><pre>y := 2</pre>"
+    assert restore_lost_markup(extracted, page, "https://blog.example/") == extracted

@@ -71,8 +71,8 @@ def extract_article(body: bytes, url: str = "", content_type: str = "") -> str:
 
     Uses trafilatura: on generated blog pages (benchmarks/article_extraction.py) it kept every
     article sentence and table and no boilerplate, where readability-lxml dropped small tables and
-    kept newsletter boxes inside the article. (trafilatura loses code-block languages and figure
-    captions; the text of the code is kept.)
+    kept newsletter boxes inside the article. trafilatura drops code-block languages and figure
+    captions: :func:`restore_lost_markup` puts them back from the page.
 
     Raises:
         ArticleError: the page holds no article (too little text after extraction).
@@ -84,4 +84,62 @@ def extract_article(body: bytes, url: str = "", content_type: str = "") -> str:
     text_length = len(re.sub(r"<[^>]*>|\s+", "", extracted or ""))
     if not extracted or text_length < MIN_ARTICLE_CHARS // 2:
         raise ArticleError("no article found on the page")
-    return extracted
+    try:
+        return restore_lost_markup(extracted, html, url)
+    except Exception:  # noqa: BLE001 - the article as extracted is still worth reading
+        return extracted
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def restore_lost_markup(extracted: str, page: str, url: str = "") -> str:
+    """Put back what trafilatura drops from an article: code-block languages and figure captions.
+
+    Each ``<pre>`` of the extracted article whose text matches a block of the page gets that
+    block's language (``class="language-x"``); each image that sat in a ``<figure>`` on the page
+    gets its ``<figcaption>`` back, unless the caption's words are already in the article.
+    """
+    from urllib.parse import urljoin
+
+    from bs4 import BeautifulSoup
+
+    from .html_markdown import code_language, pre_text
+
+    original = BeautifulSoup(page, "lxml")
+    languages: dict[str, str] = {}
+    for pre in original.find_all("pre"):
+        if pre.find_parent("pre") is None:
+            language = code_language(pre)
+            if language:
+                languages.setdefault(_words(pre_text(pre)), language)
+    captions: dict[str, str] = {}
+    for figure in original.find_all("figure"):
+        caption = figure.find("figcaption")
+        text = _words(caption.get_text(" ")) if caption is not None else ""
+        if not text:
+            continue
+        for img in figure.find_all("img"):
+            src = img.get("src") or img.get("data-src") or ""
+            if isinstance(src, str) and src.strip():
+                captions.setdefault(urljoin(url, src.strip()) if url else src.strip(), text)
+    if not languages and not captions:
+        return extracted
+    article = BeautifulSoup(extracted, "lxml")
+    for pre in article.find_all("pre"):
+        if pre.find_parent("pre") is None and not code_language(pre):
+            language = languages.get(_words(pre_text(pre)))
+            if language:
+                pre["class"] = [f"language-{language}"]
+    article_words = _words(article.get_text(" "))
+    for img in article.find_all("img"):
+        src = img.get("src") or ""
+        caption_text = captions.get(urljoin(url, src) if url and isinstance(src, str) else src)
+        if caption_text and caption_text not in article_words and img.find_parent("figure") is None:
+            figure = img.wrap(article.new_tag("figure"))
+            figcaption = article.new_tag("figcaption")
+            figcaption.string = caption_text
+            figure.append(figcaption)
+    body = article.body
+    return body.decode_contents() if body is not None else str(article)

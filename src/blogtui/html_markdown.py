@@ -75,7 +75,7 @@ def _language_of(node: Any, bare: bool = False) -> str:
     return ""
 
 
-def _code_language(pre: Any) -> str:
+def code_language(pre: Any) -> str:
     """The language of a ``<pre>`` block: from it, its ``<code>`` child, or up to three wrappers."""
     candidates = [pre]
     code = pre.find("code")
@@ -94,7 +94,7 @@ def _code_language(pre: Any) -> str:
     return ""
 
 
-def _pre_text(node: Any) -> str:
+def pre_text(node: Any) -> str:
     """The literal text of a ``<pre>``, with ``<br>`` as newlines and line-number gutters left out."""
     from bs4 import NavigableString, Tag
     from bs4.element import Comment
@@ -301,13 +301,13 @@ class Converter(MarkdownConverter):
         return f"\n\n*{text}*\n\n" if "*" not in text else f"\n\n{text}\n\n"
 
     def convert_pre(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
-        code = _pre_text(el).strip("\n")
+        code = pre_text(el).strip("\n")
         if not code.strip():
             return ""
         code = "\n".join(line.rstrip() for line in code.split("\n"))
         longest = max((len(m) for m in re.findall(r"`{3,}", code)), default=2)
         fence = "`" * (longest + 1)
-        language = _code_language(el)
+        language = code_language(el)
         return f"\n\n{fence}{language}\n{code}\n{fence}\n\n"
 
     def convert_li(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
