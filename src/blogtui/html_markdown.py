@@ -359,6 +359,18 @@ class Converter(MarkdownConverter):
             _normalise_table(table)
         return super().convert_soup(soup)
 
+    def convert_math(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        # MathML from KaTeX/MathJax/pandoc carries its TeX source: shown as code, it reads; the
+        # MathML's own text (every <mi> and <mn> run together) does not, and both together repeat.
+        tex = el.find("annotation", attrs={"encoding": _TEX_RE})
+        source = " ".join(tex.get_text().split()) if tex is not None else ""
+        if not source:
+            return text
+        if el.get("display") == "block" and "_inline" not in parent_tags:
+            return f"\n\n```latex\n{source}\n```\n\n"
+        ticks = "``" if "`" in source else "`"
+        return f"{ticks}{source}{ticks}"
+
     def convert_div(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
         if "feedflare" in _classes(el):  # FeedBurner's share buttons
             return ""
@@ -373,6 +385,7 @@ class Converter(MarkdownConverter):
     convert_base = convert_meta = convert_link = _drop
 
 
+_TEX_RE = re.compile(r"tex", re.IGNORECASE)
 _SEPARATOR_RE = re.compile(r"^\|(?: --- \|)+$")
 
 
