@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
+from textual import events
 
+from blogtui.config import load_config
 from blogtui.library import Library
+from blogtui.ui.app import BlogApp
+from blogtui.ui.screens import main as main_screen
+from blogtui.ui.screens.dialogs import FollowLinkDialog, TagDialog
 from blogtui.ui.screens.help import HelpScreen
 from blogtui.ui.screens.main import MainScreen
 from blogtui.ui.screens.welcome import WelcomeScreen
 from blogtui.ui.widgets.post_list import PostList
 from blogtui.ui.widgets.reader import ReaderView
-from blogtui.ui.widgets.sidebar import Sidebar
-from ui_harness import DATA, FakeBrowser, make_app, seeded_library, settle
+from blogtui.ui.widgets.sidebar import Entry, Sidebar
+from feedserver import FeedServer, Request, Response
+from ui_harness import DATA, FakeBrowser, feed_xml, frozen_clock, make_app, seeded_library, settle
 
 SIZE = (120, 36)
 
@@ -305,3 +312,240 @@ async def test_query_matches_are_highlighted_in_the_reader(demo: Library) -> Non
             seg.text for strip in reader.document.strips for seg in strip if seg.style and seg.style.reverse
         ]
         assert any(text.lower() == "compost" for text in marked)
+
+
+@pytest.fixture
+def long_feed(tmp_path: Path) -> Path:
+    path = tmp_path / "long.xml"
+    path.write_text(feed_xml(400), encoding="utf-8")
+    return path
+
+
+def _screen_row(posts: PostList) -> int:
+    return posts.cursor - int(posts.scroll_offset.y)
+
+
+async def test_g_G_and_page_keys_on_a_long_list(data_dir: Path, long_feed: Path) -> None:
+    library = seeded_library(data_dir, long_feed)
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        height = posts.scrollable_content_region.height
+        assert posts.count == 400
+        await pilot.press("G")
+        assert posts.cursor == 399
+        assert 0 <= _screen_row(posts) < height
+        await pilot.press("pageup")
+        assert posts.cursor == 399 - (height - 1)
+        assert 0 <= _screen_row(posts) < height
+        await pilot.press("g", "pagedown", "pagedown")
+        assert posts.cursor == 2 * (height - 1)
+        assert 0 <= _screen_row(posts) < height
+        await settle(pilot, app)
+        rendered = posts.render_line(_screen_row(posts)).text
+        assert f"Post number {400 - posts.cursor}" in rendered
+        assert app.screen.query_one(ReaderView).post_id == posts.highlighted_id
+    library.close()
+
+
+async def test_list_keeps_its_place_when_posts_arrive(data_dir: Path, long_feed: Path) -> None:
+    library = seeded_library(data_dir, long_feed)
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        await pilot.press("pagedown", "pagedown", "k", "k")
+        await settle(pilot, app)
+        kept, row = posts.highlighted_id, _screen_row(posts)
+        top = posts.ids[int(posts.scroll_offset.y)]
+        long_feed.write_text(feed_xml(420), encoding="utf-8")  # 20 newer posts
+        await pilot.press("r")
+        await settle(pilot, app)
+        assert posts.count == 420
+        assert posts.highlighted_id == kept
+        assert _screen_row(posts) == row
+        assert posts.ids[int(posts.scroll_offset.y)] == top
+        assert app.screen.query_one(ReaderView).post_id == kept
+    library.close()
+
+
+async def test_holding_j_renders_only_the_post_left_highlighted(
+    demo: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        rendered: list[int] = []
+        real = main_screen.render_post
+
+        def counting(post, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if kwargs.get("first_only"):
+                rendered.append(post.id)
+            return real(post, *args, **kwargs)
+
+        monkeypatch.setattr(main_screen, "render_post", counting)
+        for _ in range(10):  # key repeat: ten presses arrive together
+            app.post_message(events.Key("j", "j"))
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        assert posts.cursor == 10
+        assert rendered == [posts.highlighted_id]
+        assert app.screen.query_one(ReaderView).post_id == posts.highlighted_id
+
+
+async def test_plus_puts_the_users_own_tag_on_a_post(demo: Library) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        post_id = app.screen.query_one(PostList).highlighted_id
+        feed_tags = demo.post_tags(post_id, user=False)
+        await pilot.press("plus")
+        assert isinstance(app.screen, TagDialog)
+        await pilot.press(*"to reread", "enter")
+        await settle(pilot, app)
+        assert demo.post_tags(post_id, user=True) == ["to reread"]
+        header = " ".join(strip.text for strip in app.screen.query_one(ReaderView).document.strips[:4])
+        assert "yours: +to reread" in header
+        assert all(f" {name} " in header.split("yours:")[0] for name in feed_tags)
+        sidebar = app.screen.query_one(Sidebar)
+        assert Entry("tag", "to reread") in sidebar._entries
+        await pilot.press("plus", *"-to reread", "enter")
+        await settle(pilot, app)
+        assert demo.post_tags(post_id, user=True) == []
+        assert demo.post_tags(post_id, user=False) == feed_tags
+        header = " ".join(strip.text for strip in app.screen.query_one(ReaderView).document.strips[:4])
+        assert "yours:" not in header
+
+
+async def test_saved_views_are_in_the_sidebar(demo: Library) -> None:
+    demo.save_view("py", "tag:python")
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        line = sidebar._entries.index(Entry("view", "py"))
+        assert line < min(i for i, e in enumerate(sidebar._entries) if e and e.kind == "feed")
+        await pilot.press("t")
+        sidebar.highlighted = line
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert set(app.screen.query_one(PostList).ids) == set(demo.post_ids("tag:python"))
+        assert "@py" in str(app.screen.query_one("#status").render())
+
+
+async def test_palette_toggles_theme_and_the_theme_is_remembered(demo: Library) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for wanted in ("Add feed", "Refresh feeds", "Toggle theme", "Export subscriptions", "Quit"):
+            assert wanted in titles
+        assert app.current_theme.dark
+        await pilot.press("ctrl+p")
+        await pilot.press(*"toggle theme")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.theme == "textual-light"
+    assert load_config().theme == "textual-light"
+    again = BlogApp(demo, load_config(), clock=frozen_clock, opener=FakeBrowser())
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot, again)
+        assert not again.current_theme.dark
+
+
+async def test_mouse_opens_rows_chooses_sidebar_entries_and_follows_links(demo: Library) -> None:
+    browser = FakeBrowser()
+    app = make_app(demo, browser)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        ids = demo.post_ids()
+        await pilot.click(PostList, offset=(10, 3))
+        await settle(pilot, app)
+        reader = app.screen.query_one(ReaderView)
+        assert reader.post_id == ids[3]
+        assert app.focused is reader
+        assert demo.rows([ids[3]])[0].read
+        sidebar = app.screen.query_one(Sidebar)
+        starred = sidebar._entries.index(Entry("smart", "unread"))
+        await pilot.click(Sidebar, offset=(5, starred))
+        await settle(pilot, app)
+        assert app.screen.query_one(PostList).count == 15
+        # A link's number in the text opens it when clicked.
+        target = demo.post_ids("feedparser")[0]
+        app.screen.query_one(PostList).move_to(target)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        line = next(i for i, s in enumerate(reader.document.strips) if " [1]" in s.text)
+        reader.scroll_to(y=line, animate=False)
+        await pilot.pause()
+        x = reader.document.strips[line].text.index(" [1]") + 2
+        await pilot.click(ReaderView, offset=(x, 0))
+        assert browser.opened == ["https://feedparser.readthedocs.io/"]
+
+
+async def test_f_follows_a_link_by_number(demo: Library) -> None:
+    browser = FakeBrowser()
+    app = make_app(demo, browser)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one(PostList).move_to(demo.post_ids("feedparser")[0])
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("f")
+        assert isinstance(app.screen, FollowLinkDialog)
+        await pilot.press("1", "enter")
+        assert browser.opened == ["https://feedparser.readthedocs.io/"]
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_escape_leaves_the_reader_then_clears_the_filter(demo: Library) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"garden", "enter", "enter")
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        assert app.focused is app.screen.query_one(ReaderView)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert posts.count == 16 and app.focused is posts
+        await pilot.press("z")
+        await settle(pilot, app)
+        await pilot.press("z")
+        assert app.focused is posts
+
+
+async def test_refresh_shows_progress_while_keys_keep_working(data_dir: Path, server: FeedServer) -> None:
+    gate = threading.Event()
+    fast = server.add("/fast.xml", feed_xml(5, title="Fast"))
+    slow_body = feed_xml(5, first=100, title="Slow").encode()
+    slow = server.add("/slow.xml", slow_body)
+    library = seeded_library(data_dir, fast, slow)
+
+    def held(request: Request) -> Response:
+        gate.wait(10)
+        return Response(slow_body)
+
+    server.add("/slow.xml", held)
+    app = make_app(library)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            posts = app.screen.query_one(PostList)
+            await pilot.press("r")
+            status = app.screen.query_one("#status")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if "refreshed 1/2 feeds" in str(status.render()):
+                    break
+            assert "refreshed 1/2 feeds" in str(status.render())
+            await pilot.press("j", "j")
+            assert posts.cursor == 2
+            gate.set()
+            await settle(pilot, app)
+            assert "refreshed 2/2 feeds" in str(status.render())
+    finally:
+        gate.set()
+        library.close()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -36,6 +37,23 @@ def seeded_library(data_dir: Path, *feeds: str | Path) -> Library:
     outcomes = library.subscribe(sources)
     assert not any(o.error for o in outcomes), outcomes
     return library
+
+
+def feed_xml(count: int, *, first: int = 1, title: str = "Long Blog") -> str:
+    """An RSS feed of ``count`` posts numbered from ``first`` up; a higher number is a newer post."""
+    start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    items = []
+    for n in range(first + count - 1, first - 1, -1):
+        items.append(
+            f"<item><title>Post number {n}</title><link>https://long.example/{n}/</link>"
+            f"<guid>https://long.example/{n}/</guid>"
+            f"<pubDate>{format_datetime(start + timedelta(hours=n))}</pubDate>"
+            f"<description>Text of post {n}.</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{title}</title><link>https://long.example/</link>{''.join(items)}</channel></rss>"
+    )
 
 
 def make_app(library: Library, browser: FakeBrowser | None = None) -> BlogApp:

@@ -10,7 +10,9 @@ from typing import Any
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
+from textual.theme import Theme
 
 from ..config import Config, ConfigError, load_config, save_setting
 from ..content import safe_link
@@ -53,9 +55,31 @@ class BlogApp(App[int]):
         self._opener = opener or (lambda url: webbrowser.open(url, new=2))
         if self.config.theme in self.available_themes:
             self.theme = self.config.theme
+        self._saved_theme = self.theme
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen() if self.library.has_feeds() else WelcomeScreen())
+        # Any change of theme (the toggle, or the palette's theme picker) is remembered in config.
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if theme.name != self._saved_theme:
+            self._saved_theme = theme.name
+            self._save_theme(theme.name)
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        """The main screen, even while a dialog or the help is open over it."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def _to_main(self, message: Message) -> None:
+        """Hand a message to the main screen (from any thread); dropped if there is none yet."""
+        screen = self.main_screen
+        if screen is not None:
+            screen.post_message(message)
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -63,6 +87,7 @@ class BlogApp(App[int]):
         yield SystemCommand("Add feed", "Subscribe to a blog and fetch its archive", self.action_add_feed)
         yield SystemCommand("Refresh feeds", "Fetch every feed again", self.action_refresh_feeds)
         yield SystemCommand("Toggle theme", "Switch between dark and light", self.action_toggle_theme)
+        yield SystemCommand("Change theme", "Pick any Textual theme", self.action_change_theme)
         yield SystemCommand(
             "Export subscriptions", "Write every feed as OPML into the data directory", self.action_export
         )
@@ -75,7 +100,6 @@ class BlogApp(App[int]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.current_theme.dark else DARK
-        self._save_theme(self.theme)
 
     @work(thread=True, group="config", exit_on_error=False)
     def _save_theme(self, theme: str) -> None:
@@ -117,24 +141,35 @@ class BlogApp(App[int]):
         refresh_sidebar: bool = False,
         refresh_list: bool = False,
         message: str = "",
+        then: Callable[[], object] | None = None,
     ) -> None:
-        """Apply a change to the library off the UI thread (a refresh elsewhere may hold the lock)."""
-        self._write(change, refresh_sidebar, refresh_list, message)
+        """Apply a change to the library off the UI thread (a refresh elsewhere may hold the lock).
+
+        Args:
+            then: called on the UI thread once the change is stored.
+        """
+        self._write(change, refresh_sidebar, refresh_list, message, then)
 
     @work(thread=True, group="write", exit_on_error=False)
     def _write(
-        self, change: Callable[[Library], object], refresh_sidebar: bool, refresh_list: bool, message: str
+        self,
+        change: Callable[[Library], object],
+        refresh_sidebar: bool,
+        refresh_list: bool,
+        message: str,
+        then: Callable[[], object] | None,
     ) -> None:
         try:
             change(self.library)
         except LibraryError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
-        screen = self.screen
         if refresh_list:
-            self.call_from_thread(screen.post_message, LibraryChanged(message))
-        elif refresh_sidebar and isinstance(screen, MainScreen):
+            self._to_main(LibraryChanged(message))
+        elif refresh_sidebar and (screen := self.main_screen) is not None:
             self.call_from_thread(screen.load_sidebar)
+        if then is not None:
+            self.call_from_thread(then)
 
     def remember(self, key: str, value: str) -> None:
         """Keep a piece of UI state (last filter, last post) across restarts."""
@@ -155,7 +190,7 @@ class BlogApp(App[int]):
     @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
     def _fetch(self, url: str | None, verb: str) -> None:
         def progress(event: Any) -> None:
-            self.screen.post_message(FetchProgress(event, verb))
+            self._to_main(FetchProgress(event, verb))
 
         try:
             if url is None:
@@ -177,7 +212,7 @@ class BlogApp(App[int]):
         if isinstance(self.screen, WelcomeScreen) and self.library.has_feeds():
             self.switch_screen(MainScreen())
         else:
-            self.screen.post_message(LibraryChanged(summary))
+            self._to_main(LibraryChanged(summary))
 
 
 def run(library: Library) -> int:

@@ -1,4 +1,4 @@
-"""Small modal dialogs: add a feed, confirm a removal, follow a link by number."""
+"""Small modal dialogs: add a feed, confirm a removal, follow a link by number, tag a post."""
 
 from __future__ import annotations
 
@@ -102,6 +102,34 @@ class FollowLinkDialog(ModalScreen[int | None]):
             self.dismiss(number)
         else:
             self.notify(f"No link {number}: this post has {len(self.links)}", severity="warning")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TagDialog(ModalScreen[str | None]):
+    """Ask for a tag of the user's own to put on a post; ``-name`` takes one off."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, current: list[str]) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Tag this post", classes="dialog-title")
+            mine = ", ".join(self.current) if self.current else "none yet"
+            yield Static(
+                Text(f"Your tags on it: {mine}. Type a tag to add it, or -tag to take it off."),
+                classes="dialog-help",
+            )
+            yield Input(placeholder="tag", id="tag-name")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if value.lstrip("+-").strip():
+            self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

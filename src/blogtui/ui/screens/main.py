@@ -16,13 +16,13 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from ...library import LibraryError
+from ...library import Library, LibraryError
 from ...query import fts_quote
 from ..messages import FetchProgress, LibraryChanged
 from ..widgets.post_list import PostList
 from ..widgets.reader import ReaderView, render_post
 from ..widgets.sidebar import Entry, Sidebar
-from .dialogs import ConfirmDialog, FollowLinkDialog
+from .dialogs import ConfirmDialog, FollowLinkDialog, TagDialog
 
 if TYPE_CHECKING:
     from ..app import BlogApp
@@ -103,6 +103,7 @@ class MainScreen(Screen[None]):
         Binding("b", "toggle_sidebar", "Sidebar", show=False),
         Binding("f", "follow_link", "Follow link", show=False),
         Binding("F", "full_article", "Full article", show=False),
+        Binding("plus", "tag_post", "Tag", show=False),
         *[Binding(str(n), f"open_link({n})", f"Link {n}", show=False) for n in range(1, 10)],
         Binding("r", "app.refresh_feeds", "Refresh"),
         Binding("a", "app.add_feed", "Add"),
@@ -219,8 +220,7 @@ class MainScreen(Screen[None]):
             tags = library.tags(library.compile(self.filter.query()))
         except LibraryError:
             tags = library.tags()
-        views_method = getattr(library, "views", None)
-        views = list(views_method()) if callable(views_method) else []
+        views = library.views()
         if get_current_worker().is_cancelled:
             return
         self.app.call_from_thread(self._show_sidebar, counts, feeds, tags, views)
@@ -291,12 +291,13 @@ class MainScreen(Screen[None]):
                 highlight = library.compile(self.filter.text, prefix_last=True)
             except LibraryError:
                 highlight = None
-        first = render_post(post, width, dark=dark, first_only=True, highlight=highlight)
+        mine = library.post_tags(post_id, user=True)
+        first = render_post(post, width, dark=dark, first_only=True, highlight=highlight, user_tags=mine)
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self.reader.show, first, keep_scroll=keep_scroll)
         if not first.complete:
-            full = render_post(post, width, dark=dark, highlight=highlight)
+            full = render_post(post, width, dark=dark, highlight=highlight, user_tags=mine)
             if not worker.is_cancelled:
                 self.app.call_from_thread(self.reader.show, full, keep_scroll=True)
 
@@ -343,6 +344,36 @@ class MainScreen(Screen[None]):
                 self.app.write(lambda lib: lib.mark_all_read(query), refresh_list=True)
 
         self.app.push_screen(ConfirmDialog(f"Mark all {count:,} posts in view read?"), done)
+
+    def action_tag_post(self) -> None:
+        """Put a tag of the user's own on the current post (``-name`` takes one off)."""
+        post_id = self._current()
+        if post_id is None:
+            return
+        mine = self.app.library.post_tags(post_id, user=True)
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            remove = value.startswith("-")
+            name = value.lstrip("+-").strip()
+            if not name:
+                return
+
+            def change(library: Library) -> object:
+                if remove:
+                    return library.remove_user_tag(post_id, name)
+                return library.add_user_tag(post_id, name)
+
+            message = f"tag “{name}” taken off" if remove else f"tagged “{name}”"
+            self.app.write(change, refresh_sidebar=True, then=lambda: self._tagged(post_id, message))
+
+        self.app.push_screen(TagDialog(mine), chosen)
+
+    def _tagged(self, post_id: int, message: str) -> None:
+        self._set_status(message=message)
+        if self.reader.post_id == post_id:
+            self.load_post(post_id, keep_scroll=True)
 
     # -- links ---------------------------------------------------------------------------------
 

@@ -131,13 +131,21 @@ class PostList(ScrollView, can_focus=True):
         return self._index.get(post_id)
 
     def set_posts(self, ids: Sequence[int], keep: int | None = None) -> None:
-        """Show these posts; the cursor stays on post ``keep`` when it is still listed."""
+        """Show these posts; the cursor stays on post ``keep`` when it is still listed.
+
+        A kept post also keeps its line on screen: posts arriving above it push the rows above
+        out of view instead of pushing the cursor down the list.
+        """
+        # Where the cursor sits on screen now, so that a kept post can stay on that line.
+        screen_row = self.cursor - int(self.scroll_offset.y)
         self._ids = list(ids)
         self._index = None
         self._rows.clear()
         self._strips.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._ids))
         target = self._position(keep) if keep is not None else None
+        if target is not None and 0 <= screen_row < self.scrollable_content_region.height:
+            self.scroll_to(y=max(0, target - screen_row), animate=False)
         if target is None:
             target = min(self.cursor, max(0, len(self._ids) - 1)) if keep is not None else 0
         self._last_highlight = -1

@@ -95,8 +95,9 @@ class Document:
     complete: bool
 
 
-def post_header(post: Post, words: int | None = None) -> RenderableType:
-    """The header above a post: title, feed, author, date, reading time and tags (never markup)."""
+def post_header(post: Post, user_tags: Sequence[str] = ()) -> RenderableType:
+    """The header above a post: title, feed, author, date, reading time, then the feed's tags and
+    the user's own tags (``user_tags``), apart (never markup)."""
     title = Text(post.title or "(untitled)", style="bold")
     meta = Text(style="dim")
     parts = [post.feed_title]
@@ -108,11 +109,18 @@ def post_header(post: Post, words: int | None = None) -> RenderableType:
     parts.append(f"{minutes} min read")
     meta.append(" · ".join(p for p in parts if p))
     lines: list[RenderableType] = [title, meta]
-    if post.tags:
+    mine = {name.casefold() for name in user_tags}
+    feed_tags = [name for name in post.tags if name.casefold() not in mine]
+    if feed_tags or user_tags:
         tags = Text()
-        for name in post.tags:
+        for name in feed_tags:
             tags.append(f" {name} ", style="reverse")
             tags.append(" ")
+        if user_tags:
+            tags.append(" yours: " if feed_tags else "yours: ", style="dim")
+            for name in user_tags:
+                tags.append(f"+{name}", style="bold underline")
+                tags.append(" ")
         lines.append(tags)
     state = []
     if post.starred:
@@ -153,61 +161,89 @@ def _markdown(text: str, dark: bool) -> RenderableType:
 
 HIGHLIGHT = Style(reverse=True, bold=True)
 
+# A link's number as number_links writes it: "[n]" after a space (or at the start of a line).
+_LINK_NUMBER_RE = re.compile(r"(?:(?<=\s)|^)\[(\d+)\]")
 
-def highlight_strip(strip: Strip, query: Compiled) -> Strip:
-    """``strip`` with the query's words and phrases (as the search index matches them) in reverse."""
-    text = strip.text
-    spans = highlight_spans(text, query)
+
+def link_style(number: int) -> Style:
+    """The style of link ``number``'s marker: underlined, and a click opens the link."""
+    return Style(underline=True) + Style.from_meta({"@click": f"screen.open_link({number})"})
+
+
+def restyle_strip(strip: Strip, spans: Sequence[tuple[int, int, Style]]) -> Strip:
+    """``strip`` with ``style`` added over each ``(start, end, style)`` span of its characters."""
     if not spans:
         return strip
+    text = strip.text
     # Segment.divide cuts at cell positions; spans are character offsets.
     cells = [cell_len(text[:i]) for i in range(len(text) + 1)]
-    cuts = sorted({cells[i] for span in spans for i in span} | {cells[-1]})
-    pieces = list(Segment.divide(list(strip), cuts))
-    marked = {(cells[a], cells[b]) for a, b in spans}
+    cell_spans = [(cells[a], cells[b], style) for a, b, style in spans]
+    cuts = sorted({c for a, b, _ in cell_spans for c in (a, b)} | {cells[-1]})
     out: list[Segment] = []
     start = 0
-    inside = False
-    ends = {end for _, end in marked}
-    starts = {begin for begin, _ in marked}
-    for cut, piece in zip(cuts, pieces):
-        if start in starts:
-            inside = True
-        out.extend(Segment(seg.text, (seg.style or Style()) + HIGHLIGHT) if inside else seg for seg in piece)
-        if cut in ends:
-            inside = False
+    for cut, piece in zip(cuts, Segment.divide(list(strip), cuts)):
+        over = [style for a, b, style in cell_spans if a <= start and cut <= b]
+        if over:
+            extra = Style.chain(*over)
+            out.extend(Segment(seg.text, (seg.style or Style()) + extra) for seg in piece)
+        else:
+            out.extend(piece)
         start = cut
     return Strip(out, strip.cell_length)
 
 
+def highlight_strip(strip: Strip, query: Compiled) -> Strip:
+    """``strip`` with the query's words and phrases (as the search index matches them) in reverse."""
+    return restyle_strip(strip, [(a, b, HIGHLIGHT) for a, b in highlight_spans(strip.text, query)])
+
+
+def link_strip(strip: Strip, links: int) -> Strip:
+    """``strip`` with its link numbers ``[1]`` … ``[links]`` underlined and clickable."""
+    spans = [
+        (match.start(), match.end(), link_style(int(match.group(1))))
+        for match in _LINK_NUMBER_RE.finditer(strip.text)
+        if 1 <= int(match.group(1)) <= links
+    ]
+    return restyle_strip(strip, spans)
+
+
 def render_post(
-    post: Post, width: int, *, dark: bool = True, first_only: bool = False, highlight: Compiled | None = None
+    post: Post,
+    width: int,
+    *,
+    dark: bool = True,
+    first_only: bool = False,
+    highlight: Compiled | None = None,
+    user_tags: Sequence[str] = (),
 ) -> Document:
     """A post as lines for the reader pane (the first part only when ``first_only``).
 
     Args:
         highlight: a compiled query whose words and phrases are marked where they occur.
+        user_tags: the user's own tags on the post, shown apart from the feed's.
     """
     width = max(20, width)
     body, links = number_links(post.content_md or post.summary or "*(this post has no text)*")
     head, tail = split_markdown(body)
+    header = post_header(post, user_tags)
     if first_only and tail:
-        parts: list[RenderableType] = [post_header(post), _markdown(head, dark)]
+        parts: list[RenderableType] = [header, _markdown(head, dark)]
         complete = False
     else:
-        parts = [post_header(post), _markdown(body, dark)]
+        parts = [header, _markdown(body, dark)]
         complete = True
     if complete and links:
         listing = Text(style="dim")
         listing.append("Links\n", style="bold")
         for number, url in enumerate(links, 1):
-            listing.append(f"[{number}] ")
-            listing.append(url)
+            listing.append(f"[{number}] {url}", style=link_style(number))
             listing.append("\n")
         parts += [Rule(style="dim"), listing]
     strips = render_lines(Group(*parts), width - 2, dark=dark)
     pad = Segment(" ")
     strips = [Strip([pad, *strip, pad], width) for strip in strips]
+    if links:
+        strips = [link_strip(strip, len(links)) for strip in strips]
     if highlight is not None and highlight.text_terms:
         strips = [highlight_strip(strip, highlight) for strip in strips]
     return Document(post.id, width, strips, links, complete)

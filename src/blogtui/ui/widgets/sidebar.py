@@ -12,6 +12,9 @@ from textual.widgets.option_list import Option
 
 from ...models import Feed, Tag
 
+#: Width of a sidebar line before the sidebar has been laid out (its CSS width less edges).
+FALLBACK_WIDTH = 26
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -77,12 +80,20 @@ class Sidebar(OptionList):
             entries.append(entry)
             options.append(Option(prompt, disabled=disabled))
 
+        # One line per entry: a long feed title is cut with an ellipsis, counts line up on the right.
+        width = self.scrollable_content_region.width or FALLBACK_WIDTH
+
         def line(label: str, count: int | None, active: bool, mark: str = " ") -> Text:
+            number = f"{count:,}" if count is not None else ""
+            name = Text(label, style="bold" if active else "")
+            name.truncate(
+                max(1, width - 1 - (len(number) + 1 if number else 0)), overflow="ellipsis", pad=True
+            )
             text = Text(no_wrap=True, overflow="ellipsis")
             text.append(mark, style="bold")
-            text.append(label, style="bold" if active else "")
-            if count is not None:
-                text.append(f" {count}", style="dim")
+            text.append_text(name)
+            if number:
+                text.append(f" {number}", style="dim")
             return text
 
         def heading(label: str) -> Text:
