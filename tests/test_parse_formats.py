@@ -245,6 +245,28 @@ def test_relative_links_without_xml_base_use_the_entry_then_the_feed_link() -> N
     )
 
 
+def test_a_feed_read_from_disk_resolves_against_its_self_link() -> None:
+    """As feed-rs's atom_relative.xml: relative links, and a rel=self link saying where it lives."""
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Relative</title>
+<link href="/blog/"/><link rel="self" href="https://example.com/blog/feed.xml"/>
+<id>urn:f</id><updated>2003-12-13T18:30:02Z</updated>
+<entry><title>Robots</title><link href="/blog/2003/12/13/atom03"/><id>urn:e</id>
+<updated>2003-12-13T18:30:02Z</updated><content type="html">&lt;img src="robot.png"&gt;</content></entry>
+</feed>"""
+    feed = parse_feed(body, "file:///tmp/feed.xml")
+    assert feed.site_url == "https://example.com/blog/"
+    (post,) = feed.posts
+    assert post.url == "https://example.com/blog/2003/12/13/atom03"
+    assert (
+        html_to_markdown(post.content_html, post.url)
+        == "[image](https://example.com/blog/2003/12/13/robot.png)"
+    )
+    # Fetched over HTTP, the address it was fetched from wins.
+    (fetched,) = parse_feed(body, "https://mirror.example/feed.xml").posts
+    assert fetched.url == "https://mirror.example/blog/2003/12/13/atom03"
+
+
 def test_rss_in_json() -> None:
     doc = {
         "rss": {

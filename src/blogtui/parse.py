@@ -163,7 +163,12 @@ def _parse_xml_feed(body: bytes, url: str) -> ParsedFeed:
         detail = f" ({_short_error(cause)})" if cause else ""
         raise NotAFeedError(f"not a feed{detail}")
     links = meta.get("links", []) or []
-    site_url = _join(url, meta.get("link"))
+    # A feed read from disk may say where it lives (rel="self"): its relative links mean that place.
+    home = url
+    if not url.startswith("http"):
+        own = next((_join("", link.get("href")) for link in links if link.get("rel") == "self"), "")
+        home = own if own.startswith(("http://", "https://")) else url
+    site_url = _join(home, meta.get("link"))
     # A feed read from disk resolves its posts' relative links against the blog, not the file.
     base = url if url.startswith("http") or not site_url.startswith("http") else site_url
     next_url = prev_archive = None
