@@ -21,6 +21,7 @@ SHOTS: list[tuple[str, tuple[int, int], Sequence[str], str | None]] = [
     ("help", (120, 42), ("question_mark",), None),
     ("narrow-80x24", (80, 24), ("j",), None),
     ("light", (140, 40), ("enter",), "textual-light"),
+    ("wide-200x60", (200, 60), ("j", "j", "enter"), None),
 ]
 
 

@@ -77,3 +77,9 @@ def test_tag_filter_and_query(snap_compare, demo: Library) -> None:  # type: ign
         await settle(pilot, app)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_wide_200x60_with_own_tag(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
+    demo.add_user_tag(demo.post_ids()[2], "to reread")
+    app = make_app(demo)
+    assert snap_compare(app, terminal_size=(200, 60), run_before=_before(app, "j", "j", "enter"))

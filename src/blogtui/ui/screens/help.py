@@ -39,6 +39,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("/", 'query box: words, "phrases", tag:, feed:, is:, after:, before:, -negation'),
             ("escape", "clear the query / tags, close"),
             ("space", "toggle a tag in the sidebar (several = AND)"),
+            ("enter / click", "choose a sidebar entry, open a post, follow a [n] link"),
             ("b", "show or hide the sidebar"),
         ],
     ),
@@ -47,6 +48,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("m", "toggle read"),
             ("s", "toggle star"),
+            ("+", "put your own tag on the post (-tag takes it off)"),
             ("M", "mark every post in view read"),
             ("r", "refresh all feeds"),
             ("a", "add a feed"),
@@ -56,7 +58,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "App",
         [
-            ("ctrl+p", "command palette (add feed, refresh, toggle theme, quit)"),
+            ("ctrl+p", "command palette: add feed, refresh, theme, export, quit"),
             ("?", "this help"),
             ("q", "quit"),
         ],

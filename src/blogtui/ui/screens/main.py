@@ -91,6 +91,7 @@ class MainScreen(Screen[None]):
 
     BINDINGS = [
         Binding("slash", "search", "Search"),
+        Binding("question_mark", "app.help", "Help"),
         Binding("escape", "clear", "Clear", show=False),
         Binding("t", "focus_tags", "Tags"),
         Binding("m", "toggle_read", "Read/unread"),
@@ -107,7 +108,6 @@ class MainScreen(Screen[None]):
         *[Binding(str(n), f"open_link({n})", f"Link {n}", show=False) for n in range(1, 10)],
         Binding("r", "app.refresh_feeds", "Refresh"),
         Binding("a", "app.add_feed", "Add"),
-        Binding("question_mark", "app.help", "Help"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -134,7 +134,7 @@ class MainScreen(Screen[None]):
                 yield PostList(self.app.library.rows, empty_text="No posts match", id="posts")
                 yield ReaderView(placeholder="Highlight a post to read it here.", id="reader")
         yield Static(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def posts(self) -> PostList:

@@ -13,7 +13,8 @@ WELCOME = """\
 blogtui keeps whole blogs — every post, years back — in a local cache you can read offline.
 
 Add a blog:
-  press  a  and give a blog's address (its home page is enough), or from a shell:
+  press  a  and give its address (the home page is enough),
+  or from a shell:
       blogtui add https://some.blog/
 
 Just looking?
