@@ -500,21 +500,36 @@ async def test_f_follows_a_link_by_number(demo: Library) -> None:
         assert isinstance(app.screen, MainScreen)
 
 
-async def test_escape_leaves_the_reader_then_clears_the_filter(demo: Library) -> None:
+async def test_escape_steps_back_full_screen_reader_query_tags(demo: Library) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("slash", *"garden", "enter", "enter")
-        await settle(pilot, app)
         posts = app.screen.query_one(PostList)
-        assert app.focused is app.screen.query_one(ReaderView)
+        reader = app.screen.query_one(ReaderView)
+        await pilot.press("slash", *"garden", "enter", "z")
+        await settle(pilot, app)
+        assert app.screen.has_class("-reading") and app.focused is reader
+        await pilot.press("escape")
+        assert not app.screen.has_class("-reading") and app.focused is posts
+        await pilot.press("enter")
+        assert app.focused is reader
         await pilot.press("escape")
         await settle(pilot, app)
-        assert posts.count == 16 and app.focused is posts
-        await pilot.press("z")
+        assert app.focused is posts and posts.count == len(
+            demo.post_ids(demo.compile("garden", prefix_last=True))
+        )
+        await pilot.press("escape")
         await settle(pilot, app)
-        await pilot.press("z")
-        assert app.focused is posts
+        assert posts.count == 16
+        await pilot.press("t")
+        sidebar = app.screen.query_one(Sidebar)
+        sidebar.highlighted = sidebar._entries.index(Entry("tag", "python"))
+        await pilot.press("space")
+        await settle(pilot, app)
+        assert posts.count == len(demo.post_ids("tag:python"))
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert posts.count == 16
 
 
 async def test_refresh_shows_progress_while_keys_keep_working(data_dir: Path, server: FeedServer) -> None:

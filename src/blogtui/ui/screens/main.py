@@ -452,8 +452,13 @@ class MainScreen(Screen[None]):
             self.posts.focus()
 
     def action_clear(self) -> None:
+        """Escape steps back one layer: full screen, then the reader, then the query, then tags."""
         box = self.query_box
-        if self.focused is box or self.filter.text:
+        if self.has_class("-reading"):
+            self.action_zoom()
+        elif self.focused is self.reader:
+            self.posts.focus()
+        elif self.focused is box or self.filter.text:
             box.value = ""
             box.remove_class("-active")
             self.filter.text = ""
@@ -462,8 +467,6 @@ class MainScreen(Screen[None]):
         elif self.filter.tags or self.filter.base != Entry("smart", "all"):
             self.filter = Filter()
             self.apply_filter()
-        elif self.focused is self.reader:
-            self.posts.focus()
 
     def action_focus_tags(self) -> None:
         if not self.sidebar.display:
