@@ -37,7 +37,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         "Filtering",
         [
             ("/", 'query box: words, "phrases", tag:, feed:, is:, after:, before:, -negation'),
-            ("escape", "clear the query / tags, close"),
+            ("escape", "step back: close full screen, leave the reader, clear the query, then tags"),
             ("space", "toggle a tag in the sidebar (several = AND)"),
             ("enter / click", "choose a sidebar entry, open a post, follow a [n] link"),
             ("b", "show or hide the sidebar"),

@@ -31,7 +31,7 @@ class Sidebar(OptionList):
         Binding("space", "toggle", "Toggle tag", show=True),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("x,delete", "remove_feed", "Remove feed", show=False),
+        Binding("x,delete", "remove_feed", "Remove feed", show=True),
     ]
 
     class Chosen(Message):
