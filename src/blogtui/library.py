@@ -59,6 +59,7 @@ class Library:
         self._local = threading.local()
         self._stores: list[tuple[threading.Thread, Store]] = []
         self._stores_lock = threading.Lock()
+        self._sizes: dict[tuple[str, tuple[object, ...]], int] = {}
         self.store  # noqa: B018 - open (and migrate) now, so a bad database fails early
 
     @property
@@ -203,12 +204,25 @@ class Library:
     def post_ids(self, text: str | Compiled | None = None, *, ranked: bool = False) -> list[int]:
         """Ids of the posts a query matches, newest first (best match first if ``ranked``)."""
         compiled = text if isinstance(text, Compiled) else self.compile(text)
-        return self.store.post_ids(compiled, ranked=ranked)
+        ids = self.store.post_ids(compiled, ranked=ranked)
+        self._remember_size(compiled, len(ids))
+        return ids
 
     def count(self, text: str | Compiled | None = None) -> int:
         """How many posts a query matches (all posts when no query)."""
         compiled = text if isinstance(text, Compiled) else self.compile(text)
-        return self.store.count(compiled)
+        size = self.store.count(compiled)
+        self._remember_size(compiled, size)
+        return size
+
+    def _remember_size(self, compiled: Compiled, size: int) -> None:
+        # How many posts a query matched lately (any thread): a hint for tags() within it.
+        key = (compiled.where, compiled.params)
+        with self._stores_lock:
+            self._sizes.pop(key, None)
+            self._sizes[key] = size
+            while len(self._sizes) > 64:
+                del self._sizes[next(iter(self._sizes))]
 
     def rows(self, post_ids: Sequence[int]) -> list[PostRow]:
         """List rows for these ids, in order."""
@@ -224,7 +238,13 @@ class Library:
     def tags(self, text: str | Compiled | None = None) -> list[Tag]:
         """Tags with counts within a query's results (all posts when no query)."""
         compiled = text if isinstance(text, Compiled) or text is None else self.compile(text)
-        return self.store.tags(compiled)
+        if compiled is None:
+            return self.store.tags()
+        # The list for this query was usually just loaded: its length spares counting the posts
+        # again (a stale length only makes the count slower, never wrong).
+        with self._stores_lock:
+            size = self._sizes.get((compiled.where, compiled.params))
+        return self.store.tags(compiled, size_hint=size)
 
     def post(self, post_id: int) -> Post | None:
         """One post, with its Markdown (converted and cached the first time it is asked for)."""
@@ -363,6 +383,10 @@ class Library:
         if stored is None:
             raise LibraryError(f"post {post_id}: no such post")
         return stored
+
+    def user_tags(self) -> list[Tag]:
+        """The tags you put on posts yourself, with how many posts carry each, by name."""
+        return self.store.tags(user=True)
 
     def remove_user_tag(self, post_id: int, name: str) -> bool:
         """Take your own tag off a post (a feed's tags stay); False if the post had no such tag."""

@@ -12,6 +12,10 @@ from datetime import date, datetime, timezone
 MAX_TERMS = 64
 #: At most this many characters in one query.
 MAX_QUERY_CHARS = 4000
+#: A word being typed (search as you type) is searched from this many letters on: one letter
+#: begins nearly every post's words (``m`` matches 49,998 of 50,000), which filters nothing and
+#: costs a scan of the whole index, so the list stays as it was until the second letter.
+MIN_PREFIX = 2
 
 
 class QueryError(ValueError):
@@ -227,6 +231,12 @@ class _Compiler:
         if kind in ("word", "phrase"):
             if not _has_words(value):
                 return
+            if prefix:
+                words = _WORD_RE.findall(value)
+                if words and len(words[-1]) < MIN_PREFIX:
+                    if len(words) == 1:
+                        return  # one letter typed so far: not a search yet
+                    prefix = False  # "foo-b": the phrase "foo b", not "foo" followed by any b-word
             token = fts_quote(value) + ("*" if prefix else "")
             if neg:
                 self.clauses.append("posts.id NOT IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
@@ -320,7 +330,8 @@ def compile_query(
     Args:
         query: the parsed query.
         prefix_last: search as you type: when the query ends with a (positive) word, that word
-            matches any word it begins (``pyth`` finds ``python``).
+            matches any word it begins (``pyth`` finds ``python``); a single letter so far
+            (fewer than ``MIN_PREFIX``) filters nothing yet.
         views: the saved views (name -> query text, or a function returning None for an unknown
             name). ``@name`` is replaced by the view's terms and ``-@name`` excludes its posts.
             Without it, views are only listed in ``Compiled.views`` and filter nothing.

@@ -1,0 +1,309 @@
+"""Search through the library: the query language end to end, ranking, search as you type, tag
+counts within a query, the user's own tags, saved views, and the schema 3 migration."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from blogtui import store as store_module
+from blogtui.content import html_to_text
+from blogtui.library import Library, LibraryError
+from blogtui.models import ParsedPost
+from blogtui.query import highlight_spans
+from blogtui.store import Store
+
+
+def _post(
+    guid: str, title: str, body: str, day: int, tags: tuple[str, ...] = (), year: int = 2024
+) -> ParsedPost:
+    html = f"<p>{body}</p>"
+    return ParsedPost(
+        guid=guid,
+        url=f"https://x.example/{guid}",
+        title=title,
+        author="Ann",
+        published=datetime(year, 1, day, tzinfo=timezone.utc),
+        content_html=html,
+        text=html_to_text(html),
+        tags=tags,
+    )
+
+
+@pytest.fixture
+def lib(library: Library) -> Library:
+    """Two feeds, eight posts with known words, tags, dates and states."""
+    store = library.store
+    garden = store.add_feed("https://garden.example/feed.xml")
+    systems = store.add_feed("https://systems.example/rss")
+    with store.transaction():
+        store.update_feed(garden, title="The Gardener")
+        store.update_feed(systems, title="Systems Notes")
+        store.upsert_posts(
+            garden,
+            [
+                _post("g1", "Tomatoes in July", "water the tomatoes early", 1, ("Garden",)),
+                _post("g2", "Compost notes", "compost and tomatoes and worms", 2, ("garden ", "soil")),
+                _post("g3", "Winter pruning", "cut back the apple trees", 3, ("GARDEN",), year=2019),
+            ],
+        )
+        store.upsert_posts(
+            systems,
+            [
+                _post("s1", "SQLite write-ahead log", "the wal makes readers and writers concurrent", 4,
+                      ("SQLite", "databases")),
+                _post("s2", "Python packaging", "a python wheel is a zip file", 5, ("Python",)),
+                _post("s3", "Typing in python", "python type hints help tools", 6, ("python",)),
+                _post("s4", "Write-ahead logging elsewhere", "postgres has a log too; sqlite has wal", 7,
+                      ("databases",)),
+                _post("s5", "Undated musings", "tomatoes again, said the sysadmin", 8, ()),
+            ],
+        )  # fmt: skip
+    ids = {title: i for i, title in store.db.execute("SELECT id, title FROM posts")}
+    library.mark_read([ids["Compost notes"], ids["Python packaging"]])
+    library.star([ids["Typing in python"]])
+    return library
+
+
+def titles(library: Library, query: str, *, ranked: bool = False, prefix: bool = False) -> list[str]:
+    compiled = library.compile(query, prefix_last=prefix)
+    return [r.title for r in library.rows(library.post_ids(compiled, ranked=ranked))]
+
+
+def test_every_part_of_the_query_language(lib: Library) -> None:
+    assert titles(lib, "tomatoes") == ["Undated musings", "Compost notes", "Tomatoes in July"]
+    assert titles(lib, "tomatoes worms") == ["Compost notes"]  # words are ANDed
+    assert titles(lib, '"type hints"') == ["Typing in python"]
+    assert titles(lib, '"hints type"') == []  # a phrase keeps its order
+    assert titles(lib, "tag:garden") == ["Compost notes", "Tomatoes in July", "Winter pruning"]
+    assert titles(lib, "tag:python tag:Python") == ["Typing in python", "Python packaging"]
+    assert titles(lib, "tag:databases tag:sqlite") == ["SQLite write-ahead log"]  # repeatable = AND
+    assert titles(lib, "feed:gardener tomatoes") == ["Compost notes", "Tomatoes in July"]
+    assert titles(lib, "feed:systems.example tomatoes") == ["Undated musings"]  # the URL counts too
+    assert titles(lib, "is:read") == ["Python packaging", "Compost notes"]
+    assert titles(lib, "is:starred") == ["Typing in python"]
+    assert len(titles(lib, "is:unread")) == 6
+    assert titles(lib, "after:2024-01-07") == ["Undated musings", "Write-ahead logging elsewhere"]
+    assert titles(lib, "before:2020-01-01") == ["Winter pruning"]
+    assert titles(lib, "tomatoes -worms") == ["Undated musings", "Tomatoes in July"]
+    assert titles(lib, "tag:garden -tag:soil") == ["Tomatoes in July", "Winter pruning"]
+    assert titles(lib, "python -is:read") == ["Typing in python"]
+    assert titles(lib, "WAL Sqlite") == ["Write-ahead logging elsewhere", "SQLite write-ahead log"]
+
+
+@pytest.mark.parametrize(
+    ("query", "part"),
+    [
+        ("after:2015-13-40", "after:2015-13-40"),
+        ("before:yesterday", "before:yesterday"),
+        ("is:bogus", "is:bogus"),
+        ("tag:", "tag:"),
+        ("tomatoes @nowhere", "@nowhere"),
+        ("@bad/name", "@bad/name"),
+    ],
+)
+def test_bad_queries_are_one_line_errors_naming_the_part(lib: Library, query: str, part: str) -> None:
+    with pytest.raises(LibraryError) as caught:
+        lib.post_ids(query)
+    message = str(caught.value)
+    assert part in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "query", ['"', "-", '"unclosed phrase', "AND OR NOT", "(", "*", "c++", 'NEAR("a")', "\x00"]
+)
+def test_fts_syntax_in_a_query_is_plain_text(lib: Library, query: str) -> None:
+    lib.post_ids(query, ranked=True)  # never an FTS5 syntax error
+    lib.tags(query)
+    lib.count(query)
+
+
+def test_ranked_by_relevance_then_date(lib: Library) -> None:
+    # "tomatoes" in a title weighs more than in a body; among body hits, the newer first.
+    ranked = titles(lib, "tomatoes", ranked=True)
+    assert ranked[0] == "Tomatoes in July"
+    assert set(ranked) == set(titles(lib, "tomatoes"))
+    assert titles(lib, "python", ranked=True)[:2] == ["Typing in python", "Python packaging"]
+    posts = lib.posts_json("tomatoes", ranked=True, limit=1)
+    assert [p["title"] for p in posts] == ["Tomatoes in July"]
+
+
+def test_search_as_you_type(lib: Library) -> None:
+    assert titles(lib, "tomat", prefix=True) == ["Undated musings", "Compost notes", "Tomatoes in July"]
+    assert titles(lib, "tomat") == []  # a finished word is a whole word
+    assert titles(lib, "tomat ", prefix=True) == []  # a space finishes it
+    assert titles(lib, "py", prefix=True) == ["Typing in python", "Python packaging"]
+    # One letter filters nothing yet (it begins nearly every post's words).
+    assert titles(lib, "t", prefix=True) == titles(lib, "")
+    assert titles(lib, "tomatoes w", prefix=True) == titles(lib, "tomatoes")
+    assert titles(lib, "tomatoes wo", prefix=True) == ["Compost notes"]
+    compiled = lib.compile("tomatoes wo", prefix_last=True)
+    text = "Worms and tomatoes, a word or two"
+    spans = highlight_spans(text, compiled)
+    assert [text[a:b] for a, b in spans] == ["Worms", "tomatoes", "word"]
+    assert highlight_spans(text, lib.compile("tomatoes w", prefix_last=True)) == [(10, 18)]
+
+
+def _forced(monkeypatch: pytest.MonkeyPatch, lookup: int, rank: int) -> None:
+    monkeypatch.setattr(store_module, "LOOKUP_LIMIT", lookup)
+    monkeypatch.setattr(store_module, "RANK_LIMIT", rank)
+
+
+QUERIES = [
+    "tomatoes",
+    "tomatoes -worms",
+    "python is:unread",
+    "wal sqlite tag:databases",
+    "the",
+    "a -tag:garden",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_every_plan_gives_the_same_posts(lib: Library, monkeypatch: pytest.MonkeyPatch, query: str) -> None:
+    _forced(monkeypatch, 10_000, 10_000)  # few matches: looked up by id, bm25 for all
+    by_lookup = lib.post_ids(query)
+    ranked = lib.post_ids(query, ranked=True)
+    count = lib.count(query)
+    _forced(monkeypatch, 0, 0)  # many matches: scan of the date index, coarse ranking
+    assert lib.post_ids(query) == by_lookup
+    assert lib.count(query) == count == len(by_lookup)
+    compiled = lib.compile(query)
+    title_hits = {
+        r[0]
+        for r in lib.store.db.execute(
+            "SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?", (f"{{title}} : ({compiled.match})",)
+        )
+    }
+    for rank_limit in (0, 1):  # title hits newest first, or (when few enough) by bm25
+        _forced(monkeypatch, 0, rank_limit)
+        tiered = lib.post_ids(query, ranked=True)
+        assert sorted(tiered) == sorted(ranked)
+        # Coarse ranking: posts matching in the title first, the rest newest first.
+        head = [i for i in tiered if i in title_hits]
+        assert tiered[: len(head)] == head
+        assert tiered[len(head) :] == [i for i in by_lookup if i not in title_hits]
+        if len(head) <= rank_limit or rank_limit == 0:
+            assert head == ([i for i in ranked if i in title_hits] if rank_limit else
+                            [i for i in by_lookup if i in title_hits])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "query", ["", "tomatoes", "-tomatoes", "is:unread", "the", "tag:garden", "python -is:read"]
+)
+def test_tags_within_a_query_count_its_posts(lib: Library, query: str) -> None:
+    store = lib.store
+    ids = lib.post_ids(query)
+    expected = Counter(
+        name
+        for post_id in ids
+        for name in store.post_tags(post_id)  # brute force: every post's tags
+    )
+    compiled = lib.compile(query)
+    for hint in (None, 0, 10**6):  # counted first, taken as few, taken as most: all exact
+        got = {t.name: t.count for t in store.tags(compiled, size_hint=hint)}
+        assert got == dict(expected), hint
+    assert {t.name: t.count for t in lib.tags(query)} == dict(expected)
+
+
+def test_tag_spellings_are_one_tag(lib: Library) -> None:
+    counts = {t.name.lower(): t.count for t in lib.tags()}
+    assert counts["garden"] == 3 and counts["python"] == 2
+    assert len([t for t in lib.tags() if t.name.lower() == "garden"]) == 1
+
+
+def test_own_tags_are_kept_apart_and_survive_refresh(lib: Library) -> None:
+    post_id = lib.post_ids("compost")[0]
+    assert lib.add_user_tag(post_id, "  to   read ") == "to read"
+    assert lib.add_user_tag(post_id, "SOIL") == "soil"  # the feed's tag, in another case, is reused
+    assert lib.post_tags(post_id, user=True) == ["soil", "to read"]
+    assert lib.post_tags(post_id, user=False) == ["Garden"]  # the first spelling seen
+    assert titles(lib, 'tag:"To Read"') == ["Compost notes"]
+    assert [(t.name, t.count) for t in lib.user_tags()] == [("soil", 1), ("to read", 1)]
+    # A refresh bringing the same post again keeps the user's tags.
+    feed = lib.store.feed("https://garden.example/feed.xml")
+    assert feed is not None
+    with lib.store.transaction():
+        lib.store.upsert_posts(feed.id, [_post("g2", "Compost notes", "compost v2", 2, ("garden",))])
+    assert lib.post_tags(post_id, user=True) == ["soil", "to read"]
+    assert lib.remove_user_tag(post_id, "TO READ")
+    assert not lib.remove_user_tag(post_id, "to read")
+    assert titles(lib, 'tag:"to read"') == []
+    with pytest.raises(LibraryError, match="no such post"):
+        lib.add_user_tag(99999, "x")
+    with pytest.raises(LibraryError, match="needs a name"):
+        lib.add_user_tag(post_id, "   ")
+
+
+def test_saved_views(lib: Library) -> None:
+    lib.save_view("@Food", "tomatoes -is:read")
+    assert lib.views() == [("Food", "tomatoes -is:read")]
+    assert titles(lib, "@food") == ["Undated musings", "Tomatoes in July"]  # names in any case
+    assert titles(lib, "@Food tag:garden") == ["Tomatoes in July"]
+    assert titles(lib, "tomatoes -@food") == ["Compost notes"]
+    lib.save_view("both", "@food is:unread")  # a view may use another
+    assert titles(lib, "@both") == ["Undated musings", "Tomatoes in July"]
+    with pytest.raises(LibraryError, match="cannot include itself"):
+        lib.save_view("food", "@both")
+    with pytest.raises(LibraryError, match="not a date"):
+        lib.save_view("bad", "after:2015-13-40")
+    with pytest.raises(LibraryError, match="not a view name"):
+        lib.save_view("no spaces", "x")
+    lib.save_view("FOOD", "worms")  # replaces the view of that name in any case
+    assert [name for name, _ in lib.views()] == ["both", "FOOD"]
+    assert titles(lib, "@food") == ["Compost notes"]
+    assert lib.delete_view("@food")
+    assert not lib.delete_view("food")
+    with pytest.raises(LibraryError, match="@food: no saved view"):
+        lib.post_ids("@both")
+
+
+def _v2_database(path: Path) -> None:
+    """A schema-2 cache as the previous release left it: posts indexed without prefixes."""
+    db = sqlite3.connect(path, isolation_level=None)
+    store_module._v1(db)
+    store_module._v2(db)
+    db.execute("INSERT INTO feeds(id, url, title) VALUES (1, 'https://old.example/feed', 'Old')")
+    for post_id, title, html in [
+        (1, "Meadows in May", "<p>meadow grasses and <b>mellow</b> light</p>"),
+        (2, "Other things", "<p>nothing about that</p>"),
+    ]:
+        db.execute(
+            "INSERT INTO posts(id, feed_id, guid, title, author, published, content_html)"
+            " VALUES (?, 1, ?, ?, 'A', 1700000000, ?)",
+            (post_id, f"g{post_id}", title, html),
+        )
+        db.execute(
+            "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, 'A', ?)",
+            (post_id, title, html_to_text(html)),
+        )
+    db.execute("PRAGMA user_version = 2")
+    db.close()
+
+
+def test_migration_3_rebuilds_the_index_with_prefixes(tmp_path: Path) -> None:
+    path = tmp_path / "blogtui.db"
+    _v2_database(path)
+    store = Store(path)
+    try:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        sql = store.db.execute("SELECT sql FROM sqlite_master WHERE name = 'posts_fts'").fetchone()[0]
+        assert "prefix='2'" in sql
+        indexes = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"posts_by_date_state", "posts_by_id"} <= indexes and "posts_by_date" not in indexes
+        lib_ids = store.post_ids
+        from blogtui.query import compile_query, parse
+
+        assert lib_ids(compile_query(parse("me"), prefix_last=True)) == [1]
+        assert lib_ids(compile_query(parse("mellow"))) == [1]
+        assert lib_ids(compile_query(parse("nothing"))) == [2]
+        # The rebuilt index holds exactly what a delete repeats: removing the feed empties it.
+        assert store.remove_feed("https://old.example/feed")
+        store.db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, posts_fts, 'row')")
+        assert store.db.execute("SELECT count(*) FROM temp.vocab").fetchone()[0] == 0
+    finally:
+        store.close()
