@@ -105,8 +105,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N posts")
     p.add_argument("--json", action="store_true", help="print one JSON array")
+    p.add_argument(
+        "--ranked", action="store_true", help="best match first (relevance to the words, then newest)"
+    )
     p = command("tags", "list tags with their post counts")
     p.add_argument("--json", action="store_true", help="print one JSON array")
+    p.add_argument("--mine", action="store_true", help="only the tags you put on posts yourself")
+    p = command("tag", "put your own tag on a post (kept across refreshes)")
+    p.add_argument("post_id", type=_post_id, metavar="POST_ID")
+    p.add_argument("name", metavar="NAME", help='the tag (quote a name with spaces: "machine learning")')
+    p.add_argument("--remove", action="store_true", help="take your tag off the post instead")
+    p = command("views", "list saved views (use one as `blogtui posts @NAME`)")
+    p.add_argument("--json", action="store_true", help="print one JSON array")
+    p = command("view", "save a query under a name (shown in the sidebar, usable as @NAME)")
+    p.add_argument("name", metavar="NAME", help="letters, digits, _ . + - (with or without @)")
+    p.add_argument("query", nargs="*", metavar="QUERY", help="the query to save (none: print the saved one)")
+    p.add_argument("--delete", action="store_true", help="forget the view")
+    p = command("import", "subscribe to the feeds of an OPML file (feeds already subscribed are skipped)")
+    p.add_argument("file", metavar="FILE.opml")
+    p.add_argument("--no-fetch", action="store_true", help="subscribe only; fetch at the next refresh")
+    p.add_argument("--no-archive", action="store_true", help="fetch only each feed's current page")
+    fetch_options(p)
+    p = command("export", "write subscriptions (opml), a backup (json) or Markdown files (markdown)")
+    p.add_argument("--format", choices=("opml", "json", "markdown"), default="opml", help="default: opml")
+    p.add_argument("--to", metavar="DIR", type=Path, help="the directory for --format markdown")
+    p.add_argument(
+        "query", nargs="*", metavar="QUERY", help="only the posts matching a query (json and markdown)"
+    )
     p = command("show", "print one post as Markdown (plain text when piped)")
     p.add_argument("post_id", type=_post_id, metavar="POST_ID")
     p.add_argument(
@@ -127,10 +152,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands whose positional arguments are a query: ``-word`` there excludes a word.
+_QUERY_COMMANDS = ("posts", "export")
+
+
+def _query_args(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``argv`` with the query of ``posts``/``export`` moved after ``--``.
+
+    A query excludes with a leading dash (``python -haskell``, ``-tag:go``), which argparse would
+    take for options (and ``-haskell`` for ``-h`` with a value). Options of the command stay
+    where they are; every other word, dashed or not, goes after ``--`` in order.
+    """
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    index = 0
+    while index < len(argv) and argv[index] not in subparsers.choices:
+        index += 2 if argv[index] == "--data-dir" else 1  # the one option before it with a value
+    if index >= len(argv) or argv[index] not in _QUERY_COMMANDS:
+        return argv
+    token = argv[index]
+    command = subparsers.choices[token]
+    takes_value = {o: a.nargs != 0 for a in command._actions for o in a.option_strings}
+    head, options, words = argv[: index + 1], [], []
+    rest = iter(argv[index + 1 :])
+    for arg in rest:
+        if arg == "--":
+            words.extend(rest)
+            break
+        name = arg.split("=", 1)[0]
+        if arg.startswith("--"):
+            matches = [o for o in takes_value if o.startswith(name)]
+            options.append(arg)
+            if "=" not in arg and len(matches) == 1 and takes_value[matches[0]]:
+                options.extend(arg for arg in [next(rest, None)] if arg is not None)
+        elif arg == "-h":
+            options.append(arg)
+        else:
+            words.append(arg)
+    return [*head, *options, "--", *words] if words else [*head, *options]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_query_args(parser, list(sys.argv[1:] if argv is None else argv)))
     try:
         return _dispatch(args)
     except UsageError as exc:
@@ -311,7 +375,7 @@ def _cmd_posts(library: Any, args: argparse.Namespace) -> int:
 
     text = " ".join(args.query)
     try:
-        posts = library.posts_json(text, limit=args.limit)
+        posts = library.posts_json(text, limit=args.limit, ranked=args.ranked)
     except LibraryError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -325,7 +389,7 @@ def _cmd_posts(library: Any, args: argparse.Namespace) -> int:
 
 
 def _cmd_tags(library: Any, args: argparse.Namespace) -> int:
-    tags = library.tags()
+    tags = library.user_tags() if args.mine else library.tags()
     if args.json:
         _print_json([{"name": t.name, "count": t.count} for t in tags])
         return EXIT_OK
@@ -334,8 +398,9 @@ def _cmd_tags(library: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def post_markdown(post: Post) -> str:
-    """A post as one Markdown document: a header (title, feed, author, date, link, tags) and its body."""
+def post_markdown(post: Post, user_tags: Sequence[str] = ()) -> str:
+    """A post as one Markdown document: a header (title, feed, author, date, link, the feed's tags
+    and the user's own) and its body. ``post.tags`` are shown as the feed's."""
     lines = [f"# {post.title or '(untitled)'}", ""]
     meta = [post.feed_title]
     if post.author:
@@ -347,6 +412,8 @@ def post_markdown(post: Post) -> str:
         lines.append(f"<{post.url}>")
     if post.tags:
         lines.append("Tags: " + ", ".join(post.tags))
+    if user_tags:
+        lines.append("Your tags: " + ", ".join(user_tags))
     lines += ["", post.content_md or post.summary or "(this post has no text)", ""]
     return "\n".join(lines)
 
@@ -376,6 +443,8 @@ def _cmd_show(library: Any, args: argparse.Namespace) -> int:
             code = EXIT_FAILED
     elif is_summary_only(post) and post.url.startswith(("http://", "https://")):
         _error(f"post {post.id}: the feed gives only a summary (`blogtui show --full {post.id}` fetches all)")
+    mine = library.post_tags(post.id, user=True)
+    post = replace(post, tags=tuple(library.post_tags(post.id, user=False)))
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.markdown import Markdown
@@ -389,9 +458,10 @@ def _cmd_show(library: Any, args: argparse.Namespace) -> int:
             author=_literal(post.author),
             tags=tuple(_literal(t) for t in post.tags),
         )
-        Console().print(Markdown(clean_text(post_markdown(header)), hyperlinks=False))
+        header_mine = [_literal(t) for t in mine]
+        Console().print(Markdown(clean_text(post_markdown(header, header_mine)), hyperlinks=False))
     else:
-        sys.stdout.write(clean_text(post_markdown(post)))
+        sys.stdout.write(clean_text(post_markdown(post, mine)))
     return code
 
 
@@ -428,6 +498,115 @@ def _cmd_remove(library: Any, args: argparse.Namespace) -> int:
     if not library.remove(args.url):
         raise UsageError(f"{args.url}: not subscribed (see blogtui feeds)")
     print(f"removed {args.url}", file=sys.stderr)
+    return EXIT_OK
+
+
+# -- tags, saved views, import and export ----------------------------------------------------
+
+
+def _cmd_tag(library: Any, args: argparse.Namespace) -> int:
+    from .library import LibraryError
+
+    if args.remove:
+        if not library.remove_user_tag(args.post_id, args.name):
+            if library.missing_posts([args.post_id]):
+                raise UsageError(f"post {args.post_id}: no such post (see blogtui posts)")
+            raise UsageError(f"post {args.post_id}: has no tag of yours named {args.name!r}")
+        print(f"post {args.post_id}: removed your tag {args.name!r}", file=sys.stderr)
+        return EXIT_OK
+    try:
+        stored = library.add_user_tag(args.post_id, args.name)
+    except LibraryError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"post {args.post_id}: tagged {stored!r}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_views(library: Any, args: argparse.Namespace) -> int:
+    views = library.views()
+    if args.json:
+        _print_json([{"name": name, "query": query} for name, query in views])
+        return EXIT_OK
+    if not views:
+        print("No saved views: save one with `blogtui view NAME QUERY`.", file=sys.stderr)
+    for name, query in views:
+        print(f"@{name}  {query}")
+    return EXIT_OK
+
+
+def _cmd_view(library: Any, args: argparse.Namespace) -> int:
+    from .library import LibraryError
+
+    name = args.name.strip().lstrip("@")
+    if args.delete:
+        if args.query:
+            raise UsageError("view --delete takes a name only")
+        if not library.delete_view(name):
+            raise UsageError(f"@{name}: no saved view of that name (see blogtui views)")
+        print(f"deleted @{name}", file=sys.stderr)
+        return EXIT_OK
+    if not args.query:
+        query = library.view(name)
+        if query is None:
+            raise UsageError(f"@{name}: no saved view of that name (see blogtui views)")
+        print(query)
+        return EXIT_OK
+    try:
+        library.save_view(name, " ".join(args.query))
+    except LibraryError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"saved @{name}: {library.count(f'@{name}')} posts match", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_import(library: Any, args: argparse.Namespace) -> int:
+    from .library import LibraryError
+
+    try:
+        with _progress_reporter(not args.no_fetch) as progress:
+            report = library.import_opml(
+                args.file,
+                fetch=not args.no_fetch,
+                archive=not args.no_archive,
+                jobs=args.jobs,
+                timeout=args.timeout,
+                on_progress=progress,
+            )
+    except LibraryError as exc:
+        raise UsageError(str(exc)) from None
+    for outcome in report.failed:
+        _error(f"{outcome.url}: {outcome.error}")
+    for url, reason in report.skipped:
+        _error(f"{url or '(empty)'}: skipped: {reason}")
+    print(report.summary(), file=sys.stderr)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _cmd_export(library: Any, args: argparse.Namespace) -> int:
+    from .library import LibraryError
+
+    text = " ".join(args.query)
+    if args.format == "markdown":
+        if args.to is None:
+            raise UsageError("export --format markdown needs --to DIR (one file per post)")
+        try:
+            written = library.export_markdown(args.to, text)
+        except LibraryError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"wrote {written} Markdown file{'s' if written != 1 else ''} to {args.to}", file=sys.stderr)
+        return EXIT_OK
+    if args.to is not None:
+        raise UsageError(f"export --format {args.format} writes to stdout; --to DIR is for markdown")
+    if args.format == "opml":
+        if text:
+            raise UsageError("export --format opml lists subscriptions; a query applies to json and markdown")
+        sys.stdout.write(library.export_opml())
+        return EXIT_OK
+    try:
+        library.compile(text)  # a bad query fails before any output
+        library.export_json(sys.stdout, text)
+    except LibraryError as exc:
+        raise UsageError(str(exc)) from None
     return EXIT_OK
 
 
