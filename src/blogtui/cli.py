@@ -427,15 +427,14 @@ def _literal(text: str) -> str:
 
 
 def _cmd_show(library: Any, args: argparse.Namespace) -> int:
-    from .content import clean_text, is_summary_only
+    from .content import clean_text, is_summary_only, wants_full_article
     from .library import LibraryError
 
     post = library.post(args.post_id)
     if post is None:
         raise UsageError(f"post {args.post_id}: no such post (see blogtui posts)")
     code = EXIT_OK
-    # --full fetches unless the post already holds more than its summary (feed content or a fetch).
-    if args.full and (is_summary_only(post) or not post.summary):
+    if args.full and wants_full_article(post):
         try:
             post = library.fetch_full_article(args.post_id)
         except LibraryError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -116,24 +117,48 @@ def is_summary_only(post: Post) -> bool:
     return bool(summary) and summary == (post.content_html or "").strip()
 
 
+def wants_full_article(post: Post) -> bool:
+    """Whether fetching the post's page (``F``, ``show --full``) can add to what is stored.
+
+    True for a summary-only post, and when nothing tells (no summary kept apart from the content);
+    False when the post already holds more than its summary: the feed's whole article or a fetch.
+    """
+    return is_summary_only(post) or not (post.summary or "").strip()
+
+
 TEXT_ESCAPE_RE = re.compile(r"([\\`*\[\]<])|&(?=#?\w+;)")
 _FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
+
+
+def fenced(lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
+    """Each Markdown line with whether it is part of a fenced code block (fences included).
+
+    A block closes only at a fence of its own character at least as long as the one that opened
+    it, with nothing after it (CommonMark), so a post quoting a fence inside code stays whole.
+    """
+    fence = ""
+    for line in lines:
+        match = _FENCE_RE.match(line)
+        if fence:
+            if match and match.group(1).startswith(fence) and not line.strip()[len(match.group(1)) :]:
+                fence = ""
+            yield line, True
+        elif match:
+            fence = match.group(1)
+            yield line, True
+        else:
+            yield line, False
 
 
 def _tidy(markdown: str) -> str:
     """Trailing spaces off (hard breaks kept), one blank line at most; code blocks left alone."""
     out: list[str] = []
-    fence = ""
     blank = True
-    for line in markdown.split("\n"):
-        match = _FENCE_RE.match(line)
-        if fence:
+    for line, code in fenced(markdown.split("\n")):
+        if code:
             out.append(line)
-            if match and match.group(1).startswith(fence) and not line.strip()[len(match.group(1)) :]:
-                fence = ""
+            blank = False
             continue
-        if match:
-            fence = match.group(1)
         if not line.strip():
             if not blank:
                 out.append("")
@@ -141,7 +166,7 @@ def _tidy(markdown: str) -> str:
             continue
         hard_break = line.endswith("  ") and not line.endswith("   ")
         line = line.rstrip()
-        out.append(line + "  " if hard_break and not match else line)
+        out.append(line + "  " if hard_break else line)
         blank = False
     text = "\n".join(out).strip("\n")
     # A hard break at the end of a paragraph means nothing.

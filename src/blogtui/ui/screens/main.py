@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
+from ...content import wants_full_article
 from ...library import Library, LibraryError
 from ...query import fts_quote
 from ..messages import FetchProgress, LibraryChanged
@@ -416,11 +417,15 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="article", exit_on_error=False)
     def _fetch_article(self, post_id: int) -> None:
         library = self.app.library
-        fetcher = getattr(library, "fetch_full_article", None)
-        if fetcher is None:
+        post = library.post(post_id)
+        if post is None:
+            return
+        if not wants_full_article(post):
+            message = "this post already holds the whole article"
+            self.app.call_from_thread(self._set_status, message=message)
             return
         try:
-            fetcher(post_id)
+            library.fetch_full_article(post_id)
         except LibraryError as exc:
             self.app.call_from_thread(self._set_status, error=str(exc))
             return

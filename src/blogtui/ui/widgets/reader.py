@@ -18,11 +18,10 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...content import is_summary_only, reading_minutes
+from ...content import fenced, is_summary_only, reading_minutes
 from ...models import Post
 from ...query import Compiled, highlight_spans
 
-_FENCE_RE = re.compile(r"^(```|~~~)")
 # [text](url) or [text](url "title"), not images-in-links; nested brackets are rare in converted HTML.
 _LINK_RE = re.compile(r"(?<!\\)\[((?:[^\[\]\\]|\\.)*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+|mailto:[^>\s]+)>")
@@ -55,13 +54,8 @@ def number_links(markdown: str) -> tuple[str, list[str]]:
         return f"{match.group(1)} [{number(match.group(1))}]"
 
     out: list[str] = []
-    in_fence = False
-    for line in markdown.split("\n"):
-        if _FENCE_RE.match(line.lstrip()):
-            in_fence = not in_fence
-            out.append(line)
-            continue
-        if in_fence:
+    for line, code in fenced(markdown.split("\n")):
+        if code:
             out.append(line)
             continue
         line = _LINK_RE.sub(replace_link, line)
@@ -73,13 +67,10 @@ def split_markdown(markdown: str, first: int = FIRST_CHUNK) -> tuple[str, str]:
     """Split at a blank line outside code blocks near ``first`` characters (for progressive rendering)."""
     if len(markdown) <= first * 1.5:
         return markdown, ""
-    in_fence = False
     position = 0
-    for line in markdown.split("\n"):
-        if _FENCE_RE.match(line.lstrip()):
-            in_fence = not in_fence
+    for line, code in fenced(markdown.split("\n")):
         position += len(line) + 1
-        if position >= first and not in_fence and not line.strip():
+        if position >= first and not code and not line.strip():
             return markdown[:position], markdown[position:]
     return markdown, ""
 
