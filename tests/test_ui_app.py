@@ -556,11 +556,14 @@ async def test_refresh_shows_progress_while_keys_keep_working(data_dir: Path, se
                 if "refreshed 1/2 feeds" in str(status.render()):
                     break
             assert "refreshed 1/2 feeds" in str(status.render())
+            bar = app.screen.query_one("#fetch-progress")
+            assert bar.display and bar.percentage == 0.5
             await pilot.press("j", "j")
             assert posts.cursor == 2
             gate.set()
             await settle(pilot, app)
             assert "refreshed 2/2 feeds" in str(status.render())
+            assert not bar.display  # the bar goes once every feed is done
     finally:
         gate.set()
         library.close()

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ...content import wants_full_article
@@ -134,7 +134,9 @@ class MainScreen(Screen[None]):
                 )
                 yield PostList(self.app.library.rows, empty_text="No posts match", id="posts")
                 yield ReaderView(placeholder="Highlight a post to read it here.", id="reader")
-        yield Static(id="status")
+        with Horizontal(id="statusbar"):
+            yield Static(id="status")
+            yield ProgressBar(id="fetch-progress", show_eta=False)
         yield Footer(compact=True)
 
     @property
@@ -525,6 +527,9 @@ class MainScreen(Screen[None]):
         progress = event.progress
         text = f"{event.verb} {progress.done}/{progress.total} feeds · {progress.new_posts} new posts"
         self._set_status(message=text)
+        bar = self.query_one("#fetch-progress", ProgressBar)
+        bar.update(total=max(progress.total, 1), progress=progress.done)
+        bar.set_class(progress.done < progress.total, "-running")
 
     def on_library_changed(self, event: LibraryChanged) -> None:
         if event.summary:
