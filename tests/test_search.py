@@ -193,7 +193,18 @@ def test_every_plan_gives_the_same_posts(lib: Library, monkeypatch: pytest.Monke
 
 
 @pytest.mark.parametrize(
-    "query", ["", "tomatoes", "-tomatoes", "is:unread", "the", "tag:garden", "python -is:read"]
+    "query",
+    [
+        "",
+        "tomatoes",
+        "-tomatoes",
+        "is:unread",
+        "the",
+        "ann",
+        "ann -tomatoes",
+        "tag:garden",
+        "python -is:read",
+    ],
 )
 def test_tags_within_a_query_count_its_posts(lib: Library, query: str) -> None:
     store = lib.store

@@ -769,7 +769,9 @@ class Store:
             few = compiled.match is not None and self._match_size(compiled.match, half + 1) <= half
         # The posts are read from a covering index (never the wide rows), then each one's tags.
         by_date = "posts INDEXED BY posts_by_date_state"
-        if few or (size_hint is None and self.count(compiled) <= half):
+        # A query of words alone matches what the index matched: no need to count again.
+        counted = size_hint is not None or compiled.where == MATCH_CLAUSE
+        if few or (not counted and self.count(compiled) <= half):
             source = self._posts_source(compiled) if compiled.match else by_date
             sql = within.format(source=source, where=compiled.where, mine=mine)
             return [Tag(r[0], r[1]) for r in self.db.execute(sql, compiled.params)]
