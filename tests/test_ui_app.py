@@ -12,7 +12,7 @@ from blogtui.config import load_config
 from blogtui.library import Library
 from blogtui.ui.app import BlogApp
 from blogtui.ui.screens import main as main_screen
-from blogtui.ui.screens.dialogs import FollowLinkDialog, TagDialog
+from blogtui.ui.screens.dialogs import AskDialog, FollowLinkDialog
 from blogtui.ui.screens.help import HelpScreen
 from blogtui.ui.screens.main import MainScreen
 from blogtui.ui.screens.welcome import WelcomeScreen
@@ -109,6 +109,41 @@ async def test_query_box_filters_as_you_type_and_escape_clears(demo: Library) ->
         await settle(pilot, app)
         assert posts.count == 16
         assert app.focused is posts
+
+
+async def test_words_in_the_query_put_the_best_match_first(demo: Library) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        await pilot.press("slash", *"feed archive", "enter")
+        await settle(pilot, app)
+        typed = demo.compile("feed archive", prefix_last=True)  # the last word may still grow
+        ranked = demo.post_ids(typed, ranked=True)
+        assert len(ranked) > 1 and ranked != demo.post_ids(typed)  # the orders differ here
+        assert posts.ids == ranked
+        assert "best match first" in str(app.screen.query_one("#status").render())
+        # Only filters, no words: newest first again.
+        await pilot.press("slash", "ctrl+u", *"is:unread", "enter")
+        await settle(pilot, app)
+        assert posts.ids == demo.post_ids("is:unread")
+        assert "best match first" not in str(app.screen.query_one("#status").render())
+
+
+async def test_capital_v_saves_the_filter_as_a_view(demo: Library) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"tag:python seed", "enter")
+        await settle(pilot, app)
+        await pilot.press("V")
+        assert isinstance(app.screen, AskDialog)
+        await pilot.press(*"pyseed", "enter")
+        await settle(pilot, app)
+        assert demo.views() == [("pyseed", "tag:python seed")]
+        assert Entry("view", "pyseed") in app.screen.query_one(Sidebar)._entries
+        assert "saved as @pyseed" in str(app.screen.query_one("#status").render())
+        assert demo.post_ids("@pyseed") == demo.post_ids("tag:python seed")
 
 
 async def test_bad_query_shows_error_and_keeps_list(demo: Library) -> None:
@@ -401,7 +436,7 @@ async def test_plus_puts_the_users_own_tag_on_a_post(demo: Library) -> None:
         post_id = app.screen.query_one(PostList).highlighted_id
         feed_tags = demo.post_tags(post_id, user=False)
         await pilot.press("plus")
-        assert isinstance(app.screen, TagDialog)
+        assert isinstance(app.screen, AskDialog)
         await pilot.press(*"to reread", "enter")
         await settle(pilot, app)
         assert demo.post_tags(post_id, user=True) == ["to reread"]

@@ -1,4 +1,4 @@
-"""Small modal dialogs: add a feed, confirm a removal, follow a link by number, tag a post."""
+"""Small modal dialogs: add a feed, confirm a removal, follow a link by number, ask for a name."""
 
 from __future__ import annotations
 
@@ -107,29 +107,44 @@ class FollowLinkDialog(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class TagDialog(ModalScreen[str | None]):
-    """Ask for a tag of the user's own to put on a post; ``-name`` takes one off."""
+class AskDialog(ModalScreen[str | None]):
+    """Ask for one short value (a tag, a view's name); dismisses with it, stripped, or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, current: list[str]) -> None:
+    def __init__(self, title: str, help_text: str, placeholder: str) -> None:
         super().__init__()
-        self.current = current
+        self.title_text = title
+        self.help_text = help_text
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Tag this post", classes="dialog-title")
-            mine = ", ".join(self.current) if self.current else "none yet"
-            yield Static(
-                Text(f"Your tags on it: {mine}. Type a tag to add it, or -tag to take it off."),
-                classes="dialog-help",
-            )
-            yield Input(placeholder="tag", id="tag-name")
+            yield Label(Text(self.title_text), classes="dialog-title")
+            yield Static(Text(self.help_text), classes="dialog-help")
+            yield Input(placeholder=self.placeholder, id="ask-value")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
-        if value.lstrip("+-").strip():
+        if value.lstrip("+-@").strip():
             self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def tag_dialog(current: list[str]) -> AskDialog:
+    """Ask for a tag of the user's own to put on a post; ``-name`` takes one off."""
+    mine = ", ".join(current) if current else "none yet"
+    return AskDialog(
+        "Tag this post", f"Your tags on it: {mine}. Type a tag to add it, or -tag to take it off.", "tag"
+    )
+
+
+def view_dialog(query: str) -> AskDialog:
+    """Ask for the name to save the list's current filter under (a saved view)."""
+    return AskDialog(
+        "Save this view",
+        f"Save “{query}” under a name: it appears in the sidebar and works as @name in any query.",
+        "name (letters, digits, _ . + -)",
+    )

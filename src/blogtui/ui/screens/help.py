@@ -41,6 +41,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("space", "toggle a tag in the sidebar (several = AND)"),
             ("enter / click", "choose a sidebar entry, open a post, follow a [n] link"),
             ("b", "show or hide the sidebar"),
+            ("V", "save the list's filter as a view (sidebar, @name)"),
         ],
     ),
     (

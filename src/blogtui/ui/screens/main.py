@@ -18,12 +18,12 @@ from textual.worker import get_current_worker
 
 from ...content import wants_full_article
 from ...library import Library, LibraryError
-from ...query import fts_quote
+from ...query import Compiled, fts_quote
 from ..messages import FetchProgress, LibraryChanged
 from ..widgets.post_list import PostList
 from ..widgets.reader import ReaderView, render_post
 from ..widgets.sidebar import Entry, Sidebar
-from .dialogs import ConfirmDialog, FollowLinkDialog, TagDialog
+from .dialogs import ConfirmDialog, FollowLinkDialog, tag_dialog, view_dialog
 
 if TYPE_CHECKING:
     from ..app import BlogApp
@@ -98,6 +98,7 @@ class MainScreen(Screen[None]):
         Binding("m", "toggle_read", "Read/unread"),
         Binding("s", "toggle_star", "Star"),
         Binding("M", "mark_all_read", "All read", show=False),
+        Binding("V", "save_view", "Save view", show=False),
         Binding("n", "next_post", "Next", show=False),
         Binding("p", "previous_post", "Previous", show=False),
         Binding("o", "open_in_browser", "Browser", show=False),
@@ -121,6 +122,7 @@ class MainScreen(Screen[None]):
         self._query_timer: Timer | None = None
         self._sidebar_forced: bool | None = None
         self._status_text = ""
+        self._ranked = False
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -203,12 +205,15 @@ class MainScreen(Screen[None]):
         self.app.remember("ui.filter", self.filter.to_json())
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
-    def _load_ids(self, compiled: object, keep: int | None) -> None:
-        ids = self.app.library.post_ids(compiled)  # type: ignore[arg-type]
+    def _load_ids(self, compiled: Compiled, keep: int | None) -> None:
+        # Words in the query: best match first (relevance, then date); otherwise newest first.
+        ranked = compiled.match is not None
+        ids = self.app.library.post_ids(compiled, ranked=ranked)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_ids, ids, keep)
+            self.app.call_from_thread(self._show_ids, ids, keep, ranked)
 
-    def _show_ids(self, ids: list[int], keep: int | None) -> None:
+    def _show_ids(self, ids: list[int], keep: int | None, ranked: bool = False) -> None:
+        self._ranked = ranked
         self.posts.set_posts(ids, keep=keep)
         self._set_status()
         self.load_sidebar()
@@ -220,7 +225,7 @@ class MainScreen(Screen[None]):
         counts = (library.count(""), library.count("is:unread"), library.count("is:starred"))
         feeds = library.feeds()
         try:
-            tags = library.tags(library.compile(self.filter.query()))
+            tags = library.tags(library.compile(self.filter.query(), prefix_last=True))
         except LibraryError:
             tags = library.tags()
         views = library.views()
@@ -245,7 +250,8 @@ class MainScreen(Screen[None]):
             return
         if message is not None:
             self._status_text = message
-        text = Text(f" {self.filter.describe()} · {self.posts.count:,} posts", style="dim")
+        order = " · best match first" if self._ranked else ""
+        text = Text(f" {self.filter.describe()} · {self.posts.count:,} posts{order}", style="dim")
         if self._status_text:
             text.append(f"  {self._status_text}", style="italic")
         status.update(text)
@@ -371,7 +377,25 @@ class MainScreen(Screen[None]):
             message = f"tag “{name}” taken off" if remove else f"tagged “{name}”"
             self.app.write(change, refresh_sidebar=True, then=lambda: self._tagged(post_id, message))
 
-        self.app.push_screen(TagDialog(mine), chosen)
+        self.app.push_screen(tag_dialog(mine), chosen)
+
+    def action_save_view(self) -> None:
+        """Save what the list shows (entry, tags and query) as a named view."""
+        query = self.filter.query().strip()
+        if not query:
+            self.notify("All posts need no view: filter the list first (/, t, a sidebar entry).")
+            return
+
+        def chosen(name: str | None) -> None:
+            if name:
+                name = name.lstrip("@").strip()
+                self.app.write(
+                    lambda library: library.save_view(name, query),
+                    refresh_sidebar=True,
+                    then=lambda: self._set_status(message=f"saved as @{name}"),
+                )
+
+        self.app.push_screen(view_dialog(query), chosen)
 
     def _tagged(self, post_id: int, message: str) -> None:
         self._set_status(message=message)
