@@ -141,3 +141,21 @@ def test_state_round_trip(store: Store) -> None:
     assert store.get_state("last_query") == "tag:python"
     store.set_state("last_query", None)
     assert store.get_state("last_query", "none") == "none"
+
+
+def test_needs_upgrade_reads_the_version_without_migrating(tmp_path: Path) -> None:
+    from blogtui.store import needs_upgrade
+
+    path = tmp_path / "blogtui.db"
+    assert not needs_upgrade(path)  # no cache yet
+    old = sqlite3.connect(path)
+    old.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    old.close()
+    assert needs_upgrade(path)
+    assert needs_upgrade(path)  # asking changed nothing
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database at all" * 100)
+    assert not needs_upgrade(garbage)
+    current = tmp_path / "current" / "blogtui.db"
+    Store(current).close()
+    assert not needs_upgrade(current)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
-from .config import Config, ConfigError, data_dir, load_config
+from .config import DB_NAME, Config, ConfigError, data_dir, load_config
 from .models import FeedOutcome, Post, Progress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -223,9 +223,15 @@ def _config() -> Config:
 
 def _open_library(args: argparse.Namespace, directory: Path | None = None) -> Any:
     from .library import Library
-    from .store import StoreError
+    from .store import StoreError, needs_upgrade
 
     path = directory or data_dir(getattr(args, "data_dir", None))
+    if sys.stderr.isatty() and needs_upgrade(path / DB_NAME):
+        # The upgrade rebuilds the search index: seconds on a large cache, with nothing on screen.
+        print(
+            "blogtui: upgrading the cache for this version (once; a large one takes seconds)…",
+            file=sys.stderr,
+        )
     try:
         return Library(path, _config())
     except StoreError as exc:

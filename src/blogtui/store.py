@@ -142,6 +142,24 @@ MIGRATIONS = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def needs_upgrade(path: Path) -> bool:
+    """Whether the cache at ``path`` exists and was written by an older schema (opening migrates it).
+
+    Read without writing or migrating, so the caller can say so before a long upgrade starts.
+    """
+    if not path.is_file():
+        return False
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False  # opening it properly reports what is wrong
+    return 0 < version < SCHEMA_VERSION
+
+
 def _ts(value: datetime | None) -> int:
     return int(value.timestamp()) if value else 0
 
