@@ -76,3 +76,15 @@ def library(data_dir: Path) -> Iterator[object]:
         yield lib
     finally:
         lib.close()
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process: its exit code, stdout and stderr (argparse's exits included)."""
+    from blogtui.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse rejects bad usage by exiting
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

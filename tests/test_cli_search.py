@@ -7,18 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from blogtui.cli import main
+from conftest import run
 
 FEED = Path(__file__).parent / "data" / "some-feed.xml"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(args))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

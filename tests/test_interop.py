@@ -10,22 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from blogtui.cli import main
 from blogtui.interop import InteropError, read_opml
 from blogtui.library import Library, LibraryError
+from conftest import run
 
 DATA = Path(__file__).parent / "data"
 FEED = DATA / "some-feed.xml"
 PAGED = DATA / "paged" / "page-1.xml"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(args))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _opml(path: Path, body: str) -> Path:
