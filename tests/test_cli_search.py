@@ -87,6 +87,10 @@ def test_own_tags(capsys: pytest.CaptureFixture[str], d: str) -> None:
     assert code == 2 and err.strip() == "blogtui: post 999: no such post"
     code, _, err = run(capsys, "--data-dir", d, "tag", "4", "   ")
     assert code == 2 and "needs a name" in err
+    code, _, err = run(capsys, "--data-dir", d, "tag", "4", "DESIGN")  # the feed's own tag
+    assert code == 0 and err.strip() == "post 4: its feed already tags it 'design'"
+    _, out, _ = run(capsys, "--data-dir", d, "show", "4")
+    assert "Tags: design, terminal\nYour tags: python\n" in out
 
 
 def test_saved_views(capsys: pytest.CaptureFixture[str], d: str) -> None:

@@ -230,17 +230,17 @@ def test_tag_spellings_are_one_tag(lib: Library) -> None:
 def test_own_tags_are_kept_apart_and_survive_refresh(lib: Library) -> None:
     post_id = lib.post_ids("compost")[0]
     assert lib.add_user_tag(post_id, "  to   read ") == "to read"
-    assert lib.add_user_tag(post_id, "SOIL") == "soil"  # the feed's tag, in another case, is reused
-    assert lib.post_tags(post_id, user=True) == ["soil", "to read"]
-    assert lib.post_tags(post_id, user=False) == ["Garden"]  # the first spelling seen
+    assert lib.add_user_tag(post_id, "PYTHON") == "Python"  # a tag of other posts, in another case, is reused
+    assert lib.post_tags(post_id, user=True) == ["Python", "to read"]
+    assert lib.post_tags(post_id, user=False) == ["Garden", "soil"]  # the first spelling seen
     assert titles(lib, 'tag:"To Read"') == ["Compost notes"]
-    assert [(t.name, t.count) for t in lib.user_tags()] == [("soil", 1), ("to read", 1)]
+    assert [(t.name, t.count) for t in lib.user_tags()] == [("Python", 1), ("to read", 1)]
     # A refresh bringing the same post again keeps the user's tags.
     feed = lib.store.feed("https://garden.example/feed.xml")
     assert feed is not None
     with lib.store.transaction():
         lib.store.upsert_posts(feed.id, [_post("g2", "Compost notes", "compost v2", 2, ("garden",))])
-    assert lib.post_tags(post_id, user=True) == ["soil", "to read"]
+    assert lib.post_tags(post_id, user=True) == ["Python", "to read"]
     assert lib.remove_user_tag(post_id, "TO READ")
     assert not lib.remove_user_tag(post_id, "to read")
     assert titles(lib, 'tag:"to read"') == []
@@ -248,6 +248,15 @@ def test_own_tags_are_kept_apart_and_survive_refresh(lib: Library) -> None:
         lib.add_user_tag(99999, "x")
     with pytest.raises(LibraryError, match="needs a name"):
         lib.add_user_tag(post_id, "   ")
+
+
+def test_a_tag_the_feed_already_gives_stays_the_feeds(lib: Library) -> None:
+    post_id = lib.post_ids("compost")[0]
+    assert lib.add_user_tag(post_id, "GARDEN") == "Garden"
+    assert lib.post_tags(post_id, user=False) == ["Garden", "soil"]
+    assert lib.post_tags(post_id, user=True) == []
+    assert not lib.remove_user_tag(post_id, "garden")  # not the user's to take off
+    assert lib.post_tags(post_id) == ["Garden", "soil"]
 
 
 def test_saved_views(lib: Library) -> None:

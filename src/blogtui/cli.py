@@ -523,7 +523,10 @@ def _cmd_tag(library: Any, args: argparse.Namespace) -> int:
         stored = library.add_user_tag(args.post_id, args.name)
     except LibraryError as exc:
         raise UsageError(str(exc)) from None
-    print(f"post {args.post_id}: tagged {stored!r}", file=sys.stderr)
+    if stored in library.post_tags(args.post_id, user=False):
+        print(f"post {args.post_id}: its feed already tags it {stored!r}", file=sys.stderr)
+    else:
+        print(f"post {args.post_id}: tagged {stored!r}", file=sys.stderr)
     return EXIT_OK
 
 

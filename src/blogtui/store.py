@@ -853,7 +853,11 @@ class Store:
 
     def add_user_tag(self, post_id: int, name: str) -> str | None:
         """Put the user's own tag on a post (kept across refreshes); returns the tag's stored
-        spelling (an existing tag in another case wins), or None if there is no such post."""
+        spelling (an existing tag in another case wins), or None if there is no such post.
+
+        A tag the post already has from its feed stays the feed's: marking it the user's would
+        move it out of the feed's tags, and taking it off again would lose it.
+        """
         name = normalise_tag(name)
         if not name:
             raise ValueError("a tag needs a name")
@@ -863,7 +867,7 @@ class Store:
             tag_id = self._tag_id(name)
             self.db.execute(
                 "INSERT INTO post_tags(post_id, tag_id, user) VALUES (?, ?, 1)"
-                " ON CONFLICT(post_id, tag_id) DO UPDATE SET user = 1",
+                " ON CONFLICT(post_id, tag_id) DO NOTHING",
                 (post_id, tag_id),
             )
             return str(self.db.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()[0])
