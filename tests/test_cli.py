@@ -201,3 +201,26 @@ def test_a_data_dir_that_is_a_file_is_named_in_one_line(
         == f"blogtui: cannot open the cache: {not_a_dir}: not a directory (the data dir must be one)"
     )
     assert not_a_dir.read_text() == "mine"
+
+
+def test_a_bug_gives_one_line_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data_dir: Path
+) -> None:
+    from blogtui import cli
+
+    def broken(*args: object) -> int:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(cli, "_dispatch", broken)
+    monkeypatch.setattr(sys, "argv", ["blogtui", "--data-dir", str(data_dir), "feeds"])
+    monkeypatch.delenv("BLOGTUI_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        cli.entry()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert (
+        err == "blogtui: internal error: ZeroDivisionError: division by zero (BLOGTUI_DEBUG=1 shows where)\n"
+    )
+    monkeypatch.setenv("BLOGTUI_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.entry()

@@ -646,8 +646,18 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def entry() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point: no traceback reaches the user, whatever goes wrong.
+
+    A bug still gets one line naming it (``BLOGTUI_DEBUG=1`` shows the traceback instead).
+    """
+    try:
+        code = main()
+    except Exception as exc:  # noqa: BLE001 - the last line of defence, not a way to handle errors
+        if os.environ.get("BLOGTUI_DEBUG"):
+            raise
+        _error(f"internal error: {type(exc).__name__}: {exc} (BLOGTUI_DEBUG=1 shows where)")
+        code = EXIT_FAILED
+    sys.exit(code)
 
 
 if __name__ == "__main__":
