@@ -652,7 +652,7 @@ def entry() -> None:
     """
     try:
         code = main()
-    except Exception as exc:  # noqa: BLE001 - the last line of defence, not a way to handle errors
+    except Exception as exc:  # the last line of defence, not a way to handle errors
         if os.environ.get("BLOGTUI_DEBUG"):
             raise
         _error(f"internal error: {type(exc).__name__}: {exc} (BLOGTUI_DEBUG=1 shows where)")
