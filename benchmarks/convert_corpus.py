@@ -14,19 +14,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from blogtui import content  # noqa: E402
+from blogtui import content, html_markdown  # noqa: E402
+from blogtui.models import ParsedPost  # noqa: E402
 from blogtui.parse import NotAFeedError, parse_feed  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "real"
 
 
-def main() -> None:
-    """Parse every corpus file, convert every post, print totals and the slowest posts."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--parser", default=None, help="BeautifulSoup parser to use instead of the default")
-    args = parser.parse_args()
-    if args.parser:
-        content._OPTIONS["bs4_options"] = args.parser
+def corpus_posts() -> list[tuple[str, ParsedPost]]:
+    """Every post of every readable corpus file, with the file's name."""
     posts = []
     for path in sorted(CORPUS.rglob("*")):
         if path.is_file() and path.name not in ("MANIFEST.tsv", "README.md"):
@@ -35,6 +31,17 @@ def main() -> None:
             except NotAFeedError:
                 continue
             posts += [(path.name, p) for p in feed.posts]
+    return posts
+
+
+def main() -> None:
+    """Parse every corpus file, convert every post, print totals and the slowest posts."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--parser", default=None, help="BeautifulSoup parser to use instead of the default")
+    args = parser.parse_args()
+    if args.parser:
+        html_markdown.OPTIONS["bs4_options"] = args.parser
+    posts = corpus_posts()
     times = []
     total_chars = 0
     for name, post in posts:

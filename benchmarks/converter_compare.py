@@ -20,11 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from convert_corpus import CORPUS, corpus_posts  # noqa: E402
 
 from blogtui import content  # noqa: E402
-from blogtui.parse import NotAFeedError, parse_feed  # noqa: E402
-
-CORPUS = ROOT.parent / "shared" / "corpus" / "real"
 
 # 1x1 tracking pixels and FeedBurner's ad images: blogtui drops them on purpose, so a post whose only
 # images are these does not count as having an image.
@@ -75,14 +75,7 @@ def converters() -> dict[str, Callable[[str, str], str]]:
 
 def main() -> None:
     """Convert every corpus post with each converter; print a table of speed and fidelity."""
-    posts = []
-    for path in sorted(CORPUS.rglob("*")):
-        if path.is_file() and path.name not in ("MANIFEST.tsv", "README.md"):
-            try:
-                feed = parse_feed(path.read_bytes(), path.as_uri())
-            except NotAFeedError:
-                continue
-            posts += [p for p in feed.posts if p.content_html.strip()]
+    posts = [p for _, p in corpus_posts() if p.content_html.strip()]
     print(f"{len(posts)} posts with HTML from {CORPUS}")
     header = f"{'converter':30} {'median ms':>9} {'total s':>8} {'errors':>6}"
     header += "".join(f" {name:>15}" for name, _, _ in FEATURES)
