@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from blogtui.content import html_to_markdown, html_to_text, is_summary_only, reading_minutes, safe_link
-from blogtui.models import Post
+from blogtui.content import (
+    html_to_markdown,
+    html_to_text,
+    is_summary_only,
+    reading_minutes,
+    safe_link,
+    without_title,
+)
+from blogtui.library import Library
+from blogtui.models import ParsedPost, Post
 
 GOLDEN = Path(__file__).parent / "golden"
 BASE = "https://blog.example/posts/hello/"
@@ -136,3 +144,31 @@ def test_converter_survives_deep_nesting() -> None:
 def test_reading_minutes() -> None:
     assert reading_minutes("") == 1
     assert reading_minutes("word " * 2300) == 10
+
+
+@pytest.mark.parametrize(
+    ("markdown", "title", "expected"),
+    [
+        ("# Hello  World\n\nThe body.", "Hello World", "The body."),
+        ("\n## \\*Hello\\* ##\nThe body.", "*Hello*", "The body."),  # escapes, closing hashes
+        ("# hello world\n\nThe body.", "Hello World", "The body."),
+        ("# Another heading\n\nThe body.", "Hello World", "# Another heading\n\nThe body."),
+        ("Hello World\n\nThe body.", "Hello World", "Hello World\n\nThe body."),  # not a heading
+        ("# Hello World", "Hello World", "# Hello World"),  # nothing else to show: keep it
+        ("# Hello World\n\nThe body.", "", "# Hello World\n\nThe body."),
+    ],
+)
+def test_a_first_heading_that_repeats_the_title_goes(markdown: str, title: str, expected: str) -> None:
+    assert without_title(markdown, title) == expected
+
+
+def test_the_reader_shows_the_title_once(library: Library) -> None:
+    feed = library.store.add_feed("https://blog.example/feed.xml")
+    post = ParsedPost(
+        guid="p1", url="https://blog.example/p1", title="Seed saving",
+        content_html="<h1>Seed saving</h1><p>Keep the best plants.</p>",
+    )  # fmt: skip
+    with library.store.transaction():
+        library.store.upsert_posts(feed, [post])
+    (post_id,) = library.post_ids()
+    assert library.post(post_id).content_md == "Keep the best plants."  # type: ignore[union-attr]

@@ -117,6 +117,28 @@ def is_summary_only(post: Post) -> bool:
     return bool(summary) and summary == (post.content_html or "").strip()
 
 
+_HEADING_RE = re.compile(r"^#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+
+
+def _plain_words(text: str) -> str:
+    text = re.sub(r"\\(.)", r"\1", text)  # Markdown escapes
+    return " ".join(text.replace("*", " ").replace("_", " ").split()).casefold()
+
+
+def without_title(markdown: str, title: str) -> str:
+    """``markdown`` without a first heading that only repeats the post's title.
+
+    Many blogs start a post's HTML (and every web page) with its title as ``<h1>``; the reader's
+    header already shows the title, so it would read twice.
+    """
+    stripped = markdown.lstrip("\n")
+    first, _, rest = stripped.partition("\n")
+    match = _HEADING_RE.match(first)
+    if match and rest.strip() and title.strip() and _plain_words(match.group(1)) == _plain_words(title):
+        return rest.lstrip("\n")
+    return markdown
+
+
 def wants_full_article(post: Post) -> bool:
     """Whether fetching the post's page (``F``, ``show --full``) can add to what is stored.
 

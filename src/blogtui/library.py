@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from . import fetch as fetching
 from .config import DB_NAME, Config
-from .content import clean_text, html_to_markdown, html_to_text, safe_link
+from .content import clean_text, html_to_markdown, html_to_text, safe_link, without_title
 from .fetch import FetchError
 from .interop import (
     ImportReport,
@@ -253,6 +253,7 @@ class Library:
             return None
         if not post.content_md and post.content_html:
             markdown = html_to_markdown(post.content_html, base_url=post.url or post.feed_url)
+            markdown = without_title(markdown, post.title)
             self.store.set_content_md(post_id, markdown)
             post = replace(post, content_md=markdown)
         return post
@@ -293,7 +294,7 @@ class Library:
             article = clean_text(extract_article(page.body, page_url, page.content_type))
         except ArticleError as exc:
             raise LibraryError(f"{url}: {exc}") from None
-        markdown = html_to_markdown(article, base_url=page_url)
+        markdown = without_title(html_to_markdown(article, base_url=page_url), post.title)
         self.store.set_content_html(post_id, article, html_to_text(article), markdown)
         full = self.post(post_id)
         if full is None:  # removed meanwhile
