@@ -21,6 +21,7 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
         ("ann@some.example (Ann Author)", "Ann Author"),
         ("  ann@some.example ( Ann Author )  ", "Ann Author"),
         ("Ann Author <ann@some.example>", "Ann Author"),
+        ("Ann Author (ann@some.example)", "Ann Author"),  # feedparser's Atom name + email
         ("ann@some.example", "ann@some.example"),  # no name given: the address is all there is
         ("(Ann)", "(Ann)"),
         ("Ann (the editor)", "Ann (the editor)"),  # no address: a name with a remark, kept whole

@@ -290,15 +290,17 @@ def _entry(entry: Any, base: str, site_url: str, doc_url: str, summaries_only: b
 
 _EMAIL_NAME_RE = re.compile(r"^\s*[^\s()<>@]+@[^\s()<>@]+\s*\(\s*([^()]*?)\s*\)\s*$")
 _NAME_EMAIL_RE = re.compile(r"^\s*([^<>@]*?)\s*<\s*[^\s<>@]+@[^\s<>]+\s*>\s*$")
+# feedparser writes an Atom author with a name and an email as "Name (email)".
+_NAME_PAREN_EMAIL_RE = re.compile(r"^\s*([^()@]*?)\s*\(\s*[^\s()<>@]+@[^\s()<>@]+\s*\)\s*$")
 
 
 def author_name(raw: str) -> str:
-    """The person's name from RSS's ``email (Name)`` or a ``Name <email>`` spelling, else ``raw``.
+    """The person's name from ``email (Name)``, ``Name <email>`` or ``Name (email)``, else ``raw``.
 
     A reader wants "Ann Author", not "ann@some.example (Ann Author)"; both parse paths use this,
     so they agree.
     """
-    match = _EMAIL_NAME_RE.match(raw) or _NAME_EMAIL_RE.match(raw)
+    match = _EMAIL_NAME_RE.match(raw) or _NAME_EMAIL_RE.match(raw) or _NAME_PAREN_EMAIL_RE.match(raw)
     return match.group(1) if match and match.group(1) else raw
 
 
