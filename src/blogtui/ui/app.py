@@ -176,13 +176,14 @@ class BlogApp(App[int]):
         self.write(lambda lib: lib.set_state(key, value))
 
     def action_refresh_feeds(self) -> None:
-        self.notify("Refreshing feeds…", timeout=2)
+        # Progress shows in the main screen's status line and bar (a toast would cover them).
         self._fetch(None, "refreshed")
 
     def action_add_feed(self) -> None:
         def chosen(url: str | None) -> None:
             if url:
-                self.notify(f"Adding {url}…", timeout=3)
+                if self.main_screen is None:  # the welcome screen has no status line
+                    self.notify(f"Adding {url}…", timeout=3)
                 self._fetch(url, "added")
 
         self.push_screen(AddFeedDialog(), chosen)
