@@ -16,6 +16,7 @@ import pytest
 
 from blogtui.config import Config
 from blogtui.library import Library
+from blogtui.models import Progress
 from feedserver import FeedServer, Request, Response
 
 
@@ -54,9 +55,18 @@ def test_paged_atom_is_walked_to_the_end(server: FeedServer, data_dir: Path) -> 
     server.routes["/feed?page=2"] = Response(atom("Paged", [6, 5, 4], {"next": server.url("/feed?page=3")}))
     server.routes["/feed?page=3"] = Response(atom("Paged", [3, 2, 1]))
     library = lib(data_dir)
-    [outcome] = library.subscribe([server.url("/feed")])
+    events: list[Progress] = []
+    [outcome] = library.subscribe([server.url("/feed")], on_progress=events.append)
     assert (outcome.error, outcome.new_posts, outcome.pages, outcome.archive_complete) == (None, 9, 3, True)
     assert library.feeds()[0].archive_complete
+    # One feed, three pages: progress moves with every page, long before the feed is done.
+    walked = [(e.pages, e.done, e.url) for e in events if e.message == "page"]
+    assert walked == [
+        (1, 0, server.url("/feed")),
+        (2, 0, server.url("/feed?page=2")),
+        (3, 0, server.url("/feed?page=3")),
+    ]
+    assert events[-1].pages == 3 and events[-1].done == 1
 
 
 def test_rfc5005_prev_archive_chain(server: FeedServer, data_dir: Path) -> None:

@@ -285,7 +285,7 @@ def test_progress_events_start_and_end_every_feed(server: FeedServer, data_dir: 
     )
     assert events[0] == Progress(0, 3)
     starts = [e for e in events if e.message == "fetching"]
-    ends = [e for e in events[1:] if e.message != "fetching"]
+    ends = [e for e in events[1:] if e.message not in ("fetching", "page")]
     assert len(starts) == 3 and [e.done for e in ends] == [1, 2, 3]
     assert ends[-1].new_posts == 3 and ends[-1].total == 3
     assert any(e.url == server.url("/404") and e.message.startswith("HTTP 404") for e in ends)

@@ -269,16 +269,19 @@ def _progress_reporter(enabled: bool):  # type: ignore[no-untyped-def]
         TextColumn("[bold]fetching"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[new]} new posts"),
+        TextColumn("{task.fields[new]} new posts, {task.fields[pages]} pages"),
         TimeElapsedColumn(),
         TextColumn("{task.fields[url]}", markup=False),
         console=console,
         transient=True,
     )
-    task = bar.add_task("fetch", total=None, new=0, url="")
+    task = bar.add_task("fetch", total=None, new=0, pages=0, url="")
 
     def update(event: Progress) -> None:
-        bar.update(task, completed=event.done, total=event.total, new=event.new_posts, url=event.url[-60:])
+        bar.update(
+            task, completed=event.done, total=event.total, new=event.new_posts, pages=event.pages,
+            url=event.url[-60:],
+        )  # fmt: skip
 
     with bar:
         yield update

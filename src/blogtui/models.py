@@ -133,3 +133,6 @@ class Progress:
     url: str = ""
     new_posts: int = 0
     message: str = ""
+    #: Documents fetched so far in this run (first pages, archive pages, discovery), so a long
+    #: archive walk of a single feed still shows it is moving.
+    pages: int = 0

@@ -68,6 +68,8 @@ class Refresher:
         self.config: Config = source.config
         self.clock: Callable[[], datetime] = source.clock
         self._pool: ProcessPoolExecutor | None = None
+        #: Called with each fetched document's URL during a run (progress for archive walks).
+        self._on_page: Callable[[str], None] | None = None
 
     @property
     def store(self) -> Store:
@@ -157,14 +159,22 @@ class Refresher:
         done = 0
         total = len(todo)
         new_total = 0
+        pages = 0
 
         def report(url: str, message: str = "") -> None:
             nonlocal on_progress
             if on_progress:
                 try:
-                    on_progress(Progress(done, total, url, new_total, message))
+                    on_progress(Progress(done, total, url, new_total, message, pages))
                 except Exception:  # noqa: BLE001 - a broken display must not lose the fetch
                     on_progress = None
+
+        def page(url: str) -> None:
+            nonlocal pages
+            pages += 1
+            report(url, "page")
+
+        self._on_page = page
 
         async def one(job: Job) -> FeedOutcome:
             nonlocal done, new_total
@@ -190,6 +200,7 @@ class Refresher:
                 report("")
                 return list(await asyncio.gather(*(one(j) for j in todo)))
         finally:
+            self._on_page = None
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
                 self._pool = None
@@ -226,7 +237,7 @@ class Refresher:
         host = urlsplit(url).netloc
         gate = hosts.setdefault(host, asyncio.Semaphore(PER_HOST))
         async with gate:
-            return await fetching.fetch(
+            result = await fetching.fetch(
                 client,
                 url,
                 etag=etag,
@@ -234,6 +245,9 @@ class Refresher:
                 timeout=timeout,
                 max_bytes=self.config.max_feed_bytes,
             )
+        if self._on_page is not None:
+            self._on_page(url)
+        return result
 
     async def _update(
         self,

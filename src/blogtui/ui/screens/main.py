@@ -550,6 +550,8 @@ class MainScreen(Screen[None]):
     def on_fetch_progress(self, event: FetchProgress) -> None:
         progress = event.progress
         text = f"{event.verb} {progress.done}/{progress.total} feeds · {progress.new_posts} new posts"
+        if progress.pages > progress.done + 1:  # an archive is being walked: show it moving
+            text += f" · {progress.pages} pages"
         self._set_status(message=text)
         bar = self.query_one("#fetch-progress", ProgressBar)
         bar.update(total=max(progress.total, 1), progress=progress.done)
