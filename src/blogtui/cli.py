@@ -262,10 +262,11 @@ def _progress_reporter(enabled: bool):  # type: ignore[no-untyped-def]
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as ProgressBar
 
     console = Console(stderr=True)
-    bar = Progress(
+    bar = ProgressBar(
         TextColumn("[bold]fetching"),
         BarColumn(),
         MofNCompleteColumn(),

@@ -24,6 +24,20 @@ class Feed:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedState:
+    """What a refresh needs to know of a subscribed feed (the feeds table alone, no counts)."""
+
+    id: int
+    url: str
+    title: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    archive_complete: bool = False
+    gone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedPost:
     """One entry as read from a feed document, before it is stored."""
 

@@ -108,20 +108,20 @@ class Refresher:
         """
         states = self.store.feed_states()
         if feed_ids is None:
-            chosen = [s for s in states if not s["gone"]]
+            chosen = [s for s in states if not s.gone]
         else:
-            by_id = {s["id"]: s for s in states}
+            by_id = {s.id: s for s in states}
             chosen = [by_id[i] for i in feed_ids if i in by_id]
         return [
             Job(
-                location=s["url"],
-                feed_id=s["id"],
-                title=s["title"] or "",
-                etag=None if archive else s["etag"],
-                last_modified=None if archive else s["last_modified"],
-                body_hash=None if archive else s["body_hash"],
+                location=s.url,
+                feed_id=s.id,
+                title=s.title,
+                etag=None if archive else s.etag,
+                last_modified=None if archive else s.last_modified,
+                body_hash=None if archive else s.body_hash,
                 archive=archive,
-                was_complete=bool(s["archive_complete"]),
+                was_complete=s.archive_complete,
             )
             for s in chosen
         ]

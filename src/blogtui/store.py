@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .content import html_to_text
-from .models import Feed, ParsedPost, Post, PostRow, Tag
+from .models import Feed, FeedState, ParsedPost, Post, PostRow, Tag
 from .query import MATCH_CLAUSE, Compiled, fold_tag
 
 
@@ -323,17 +323,16 @@ class Store:
         row = self.db.execute("SELECT body_hash FROM feeds WHERE id = ?", (feed_id,)).fetchone()
         return row[0] if row else None
 
-    def feed_states(self) -> list[dict[str, object]]:
-        """Every feed's fetch state, by title, read from the feeds table alone (no post counts).
-
-        Keys: id, url, title, etag, last_modified, body_hash, archive_complete, gone.
-        """
+    def feed_states(self) -> list[FeedState]:
+        """Every feed's fetch state, by title, read from the feeds table alone (no post counts)."""
         cur = self.db.execute(
             "SELECT id, url, title, etag, last_modified, body_hash, archive_complete, gone"
             " FROM feeds ORDER BY lower(title), url"
         )
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [
+            FeedState(i, url, title or "", etag, modified, body_hash, bool(complete), bool(gone))
+            for i, url, title, etag, modified, body_hash, complete, gone in cur.fetchall()
+        ]
 
     def feed_guids(self, feed_id: int) -> set[str]:
         """The guids of a feed's stored posts."""

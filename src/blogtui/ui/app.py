@@ -121,8 +121,8 @@ class BlogApp(App[int]):
             return
         self.call_from_thread(self.notify, f"Subscriptions written to {target}", timeout=6)
 
-    def open_url(self, url: str | None) -> None:
-        """Open a link in the browser, if it is http, https or mailto."""
+    def open_url(self, url: str | None, *, new_tab: bool = True) -> None:
+        """Open a link in the browser, if it is http, https or mailto (Textual's own callers included)."""
         safe = safe_link(url)
         if safe is None:
             self.notify(

@@ -28,7 +28,7 @@ class Sidebar(OptionList):
     """Choosing a smart entry, view or feed sets the base filter; ``space`` toggles a tag."""
 
     BINDINGS = [
-        Binding("space", "toggle", "Toggle tag", show=True),
+        Binding("space", "toggle_tag", "Toggle tag", show=True),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("x,delete", "remove_feed", "Remove feed", show=True),
@@ -150,7 +150,7 @@ class Sidebar(OptionList):
         else:
             self.post_message(self.Chosen(entry))
 
-    def action_toggle(self) -> None:
+    def action_toggle_tag(self) -> None:
         self._activate()
 
     def action_select(self) -> None:
