@@ -41,3 +41,15 @@ def test_save_setting_keeps_other_lines(tmp_path: Path) -> None:
     save_setting("jobs", 6, path)
     config = load_config(path)
     assert (config.jobs, config.theme) == (6, "textual-light")
+
+
+def test_save_setting_keeps_comments_order_and_tables(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('# mine\njobs = 4  # fewer at home\ntheme = "textual-dark"\n\n[later]\nx = 1\n')
+    save_setting("theme", "textual-light", path)
+    save_setting("timeout", 5.0, path)
+    assert path.read_text() == (
+        '# mine\njobs = 4  # fewer at home\ntheme = "textual-light"\ntimeout = 5.0\n\n[later]\nx = 1\n'
+    )
+    config = load_config(path)
+    assert (config.jobs, config.theme, config.timeout) == (4, "textual-light", 5.0)

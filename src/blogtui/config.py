@@ -110,8 +110,18 @@ def save_setting(key: str, value: object, path: Path | None = None) -> None:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         lines = []
-    out = [line for line in lines if line.split("=", 1)[0].strip() != key]
-    out.append(f"{key} = {rendered}")
+    # Top-level keys come before the first [table]: replace the key where it stands, else add it
+    # at the end of the top level (after a table header it would belong to that table).
+    top = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    out = list(lines)
+    for i, line in enumerate(lines[:top]):
+        if line.split("=", 1)[0].strip() == key:
+            out[i] = f"{key} = {rendered}"
+            break
+    else:
+        while top > 0 and not lines[top - 1].strip():  # before the blank lines ahead of a table
+            top -= 1
+        out.insert(top, f"{key} = {rendered}")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
