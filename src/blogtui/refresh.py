@@ -424,12 +424,7 @@ class Refresher:
         store = self.store
         head = pages[0]
         with store.transaction():
-            feed_id = job.feed_id
-            if feed_id is None:
-                existing = store.feed(url)
-                feed_id = existing.id if existing else None
-            if feed_id is None:
-                feed_id = store.insert_feed(url, now)
+            feed_id = job.feed_id if job.feed_id is not None else store.add_feed(url, now)
             new = 0
             for page in pages:
                 new += store.upsert_posts(feed_id, page.posts)

@@ -246,17 +246,19 @@ class Store:
     # -- feeds ---------------------------------------------------------------------------------
 
     def add_feed(self, url: str, now: datetime | None = None) -> int:
-        """The id of the feed at ``url``, added if it is new."""
+        """The id of the feed at ``url``, added if it is new.
+
+        Inside :meth:`transaction` the row joins it (a fetch lands as one); outside, it opens its own.
+        """
         row = self.db.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
         if row:
             return int(row[0])
-        with self.transaction():
-            cur = self.db.execute(
-                "INSERT OR IGNORE INTO feeds(url, added_at) VALUES (?, ?)",
-                (url, _ts(now)),
-            )
-            if cur.rowcount:
-                return int(cur.lastrowid or 0)
+        if not self.db.in_transaction:
+            with self.transaction():
+                return self.add_feed(url, now)
+        cur = self.db.execute("INSERT OR IGNORE INTO feeds(url, added_at) VALUES (?, ?)", (url, _ts(now)))
+        if cur.rowcount:
+            return int(cur.lastrowid or 0)
         return int(self.db.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()[0])
 
     _FEED_COLUMNS = """
@@ -305,23 +307,9 @@ class Store:
         row = self.db.execute(self._FEED_SQL + " WHERE f.url = ?", (url,)).fetchone()
         return self._feed(row) if row else None
 
-    def gone_feeds(self) -> set[str]:
-        """URLs of feeds whose server said 410 Gone."""
-        return {r[0] for r in self.db.execute("SELECT url FROM feeds WHERE gone = 1")}
-
     def has_feeds(self) -> bool:
         """Whether any feed is subscribed (cheap: for choosing the first screen)."""
         return self.db.execute("SELECT 1 FROM feeds LIMIT 1").fetchone() is not None
-
-    def feed_by_id(self, feed_id: int) -> Feed | None:
-        """The feed with this id, if any."""
-        row = self.db.execute(self._FEED_SQL + " WHERE f.id = ?", (feed_id,)).fetchone()
-        return self._feed(row) if row else None
-
-    def feed_body_hash(self, feed_id: int) -> str | None:
-        """The hash of the first page's body as last parsed."""
-        row = self.db.execute("SELECT body_hash FROM feeds WHERE id = ?", (feed_id,)).fetchone()
-        return row[0] if row else None
 
     def feed_states(self) -> list[FeedState]:
         """Every feed's fetch state, by title, read from the feeds table alone (no post counts)."""
@@ -337,11 +325,6 @@ class Store:
     def feed_guids(self, feed_id: int) -> set[str]:
         """The guids of a feed's stored posts."""
         return {r[0] for r in self.db.execute("SELECT guid FROM posts WHERE feed_id = ?", (feed_id,))}
-
-    def insert_feed(self, url: str, now: datetime | None = None) -> int:
-        """Add a feed row and return its id; call inside :meth:`transaction` (see ``add_feed``)."""
-        cur = self.db.execute("INSERT INTO feeds(url, added_at) VALUES (?, ?)", (url, _ts(now)))
-        return int(cur.lastrowid or 0)
 
     def update_feed(self, feed_id: int, **fields: object) -> None:
         """Set columns of a feed (call inside :meth:`transaction` to group with post writes)."""
