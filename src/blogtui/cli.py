@@ -195,9 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(_query_args(parser, list(sys.argv[1:] if argv is None else argv)))
+    from .library import LibraryError  # loaded by every command anyway, once its options parse
+
     try:
         return _dispatch(args)
-    except UsageError as exc:
+    except (UsageError, LibraryError) as exc:
+        # A request the library refuses (bad query, unknown feed or view, ...) is bad input.
         _error(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -324,15 +327,10 @@ def _cmd_add(library: Any, args: argparse.Namespace) -> int:
 
 
 def _cmd_refresh(library: Any, args: argparse.Namespace) -> int:
-    from .library import LibraryError
-
-    try:
-        with _progress_reporter(True) as progress:
-            outcomes = library.refresh(
-                args.urls, archive=args.archive, jobs=args.jobs, timeout=args.timeout, on_progress=progress
-            )
-    except LibraryError as exc:
-        raise UsageError(str(exc)) from None
+    with _progress_reporter(True) as progress:
+        outcomes = library.refresh(
+            args.urls, archive=args.archive, jobs=args.jobs, timeout=args.timeout, on_progress=progress
+        )
     return _report(outcomes, "refreshed")
 
 
@@ -381,13 +379,8 @@ def _cmd_feeds(library: Any, args: argparse.Namespace) -> int:
 
 
 def _cmd_posts(library: Any, args: argparse.Namespace) -> int:
-    from .library import LibraryError
-
     text = " ".join(args.query)
-    try:
-        posts = library.posts_json(text, limit=args.limit, ranked=args.ranked)
-    except LibraryError as exc:
-        raise UsageError(str(exc)) from None
+    posts = library.posts_json(text, limit=args.limit, ranked=args.ranked)
     if args.json:
         _print_json(posts)
         return EXIT_OK
@@ -514,8 +507,6 @@ def _cmd_remove(library: Any, args: argparse.Namespace) -> int:
 
 
 def _cmd_tag(library: Any, args: argparse.Namespace) -> int:
-    from .library import LibraryError
-
     if args.remove:
         if not library.remove_user_tag(args.post_id, args.name):
             if library.missing_posts([args.post_id]):
@@ -523,10 +514,7 @@ def _cmd_tag(library: Any, args: argparse.Namespace) -> int:
             raise UsageError(f"post {args.post_id}: has no tag of yours named {args.name!r}")
         print(f"post {args.post_id}: removed your tag {args.name!r}", file=sys.stderr)
         return EXIT_OK
-    try:
-        stored = library.add_user_tag(args.post_id, args.name)
-    except LibraryError as exc:
-        raise UsageError(str(exc)) from None
+    stored = library.add_user_tag(args.post_id, args.name)
     if stored in library.post_tags(args.post_id, user=False):
         print(f"post {args.post_id}: its feed already tags it {stored!r}", file=sys.stderr)
     else:
@@ -547,8 +535,6 @@ def _cmd_views(library: Any, args: argparse.Namespace) -> int:
 
 
 def _cmd_view(library: Any, args: argparse.Namespace) -> int:
-    from .library import LibraryError
-
     name = args.name.strip().lstrip("@")
     if args.delete:
         if args.query:
@@ -563,29 +549,21 @@ def _cmd_view(library: Any, args: argparse.Namespace) -> int:
             raise UsageError(f"@{name}: no saved view of that name (see blogtui views)")
         print(query)
         return EXIT_OK
-    try:
-        library.save_view(name, " ".join(args.query))
-    except LibraryError as exc:
-        raise UsageError(str(exc)) from None
+    library.save_view(name, " ".join(args.query))
     print(f"saved @{name}: {library.count(f'@{name}')} posts match", file=sys.stderr)
     return EXIT_OK
 
 
 def _cmd_import(library: Any, args: argparse.Namespace) -> int:
-    from .library import LibraryError
-
-    try:
-        with _progress_reporter(not args.no_fetch) as progress:
-            report = library.import_opml(
-                args.file,
-                fetch=not args.no_fetch,
-                archive=not args.no_archive,
-                jobs=args.jobs,
-                timeout=args.timeout,
-                on_progress=progress,
-            )
-    except LibraryError as exc:
-        raise UsageError(str(exc)) from None
+    with _progress_reporter(not args.no_fetch) as progress:
+        report = library.import_opml(
+            args.file,
+            fetch=not args.no_fetch,
+            archive=not args.no_archive,
+            jobs=args.jobs,
+            timeout=args.timeout,
+            on_progress=progress,
+        )
     for outcome in report.failed:
         _error(f"{outcome.url}: {outcome.error}")
     for url, reason in report.skipped:
@@ -595,16 +573,11 @@ def _cmd_import(library: Any, args: argparse.Namespace) -> int:
 
 
 def _cmd_export(library: Any, args: argparse.Namespace) -> int:
-    from .library import LibraryError
-
     text = " ".join(args.query)
     if args.format == "markdown":
         if args.to is None:
             raise UsageError("export --format markdown needs --to DIR (one file per post)")
-        try:
-            written = library.export_markdown(args.to, text)
-        except LibraryError as exc:
-            raise UsageError(str(exc)) from None
+        written = library.export_markdown(args.to, text)
         print(f"wrote {written} Markdown file{'s' if written != 1 else ''} to {args.to}", file=sys.stderr)
         return EXIT_OK
     if args.to is not None:
@@ -614,11 +587,8 @@ def _cmd_export(library: Any, args: argparse.Namespace) -> int:
             raise UsageError("export --format opml lists subscriptions; a query applies to json and markdown")
         sys.stdout.write(library.export_opml())
         return EXIT_OK
-    try:
-        library.compile(text)  # a bad query fails before any output
-        library.export_json(sys.stdout, text)
-    except LibraryError as exc:
-        raise UsageError(str(exc)) from None
+    library.compile(text)  # a bad query fails before any output
+    library.export_json(sys.stdout, text)
     return EXIT_OK
 
 
