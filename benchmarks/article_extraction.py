@@ -22,8 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from blogtui.article import ArticleError, extract_article, extract_with_readability, extract_with_trafilatura
-from blogtui.content import html_to_markdown, html_to_text
+from blogtui.content.article import extract_article, extract_with_readability, extract_with_trafilatura
+from blogtui.content.markdown import html_to_markdown
+from blogtui.content.text import html_to_text
+from blogtui.errors import ArticleError
 
 _VOCABULARY = """
 cache index query latency archive feed parser terminal render widget thread worker socket buffer schema

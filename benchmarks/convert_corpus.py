@@ -14,9 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from blogtui import content, html_markdown  # noqa: E402
+from blogtui.content import converter as html_markdown  # noqa: E402
+from blogtui.content import markdown as content  # noqa: E402
+from blogtui.errors import NotAFeedError  # noqa: E402
 from blogtui.models import ParsedPost  # noqa: E402
-from blogtui.parse import NotAFeedError, parse_feed  # noqa: E402
+from blogtui.parsing.feed import parse_feed  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "real"
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from convert_corpus import CORPUS, corpus_posts  # noqa: E402
 
-from blogtui import content  # noqa: E402
+from blogtui.content import markdown as content  # noqa: E402
 
 # 1x1 tracking pixels and FeedBurner's ad images: blogtui drops them on purpose, so a post whose only
 # images are these does not count as having an image.

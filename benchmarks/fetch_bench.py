@@ -56,9 +56,9 @@ def stages(urls: list[str], jobs: int) -> None:
     """Where a cold add's time goes, each stage alone: network, parsing, SQLite."""
     import asyncio
 
-    from blogtui import fetch
-    from blogtui.parse import parse_feed
-    from blogtui.store import Store
+    from blogtui.fetching import http as fetch
+    from blogtui.parsing.feed import parse_feed
+    from blogtui.storage.store import Store
 
     async def download() -> list[bytes]:
         gate = asyncio.Semaphore(jobs)

@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT.parent / "shared" / "bench"))
 import gen_corpus  # noqa: E402
 
 from blogtui.config import DB_NAME  # noqa: E402
-from blogtui.content import html_to_text  # noqa: E402
+from blogtui.content.text import html_to_text  # noqa: E402
 from blogtui.models import ParsedPost  # noqa: E402
-from blogtui.store import Store  # noqa: E402
+from blogtui.storage.store import Store  # noqa: E402
 
 BASE = "https://bench.invalid"
 _TEXT_RE = re.compile(r">([^<>]+)<")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from blogtui.config import Config, ConfigError, data_dir, load_config, save_setting
+from blogtui.config import Config, data_dir, load_config, save_setting
+from blogtui.errors import ConfigError
 
 
 def test_data_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

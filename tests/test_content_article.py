@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from blogtui.article import extract_article, restore_lost_markup
 from blogtui.cli import main
-from blogtui.content import html_to_markdown, is_summary_only
-from blogtui.library import Library, LibraryError
+from blogtui.content.article import extract_article, restore_lost_markup
+from blogtui.content.markdown import html_to_markdown
+from blogtui.content.text import is_summary_only
+from blogtui.errors import LibraryError
+from blogtui.library import Library
 from feedserver import FeedServer, Request, Response
 
 PARAGRAPH = (

@@ -7,14 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from blogtui.content import (
-    html_to_markdown,
-    html_to_text,
-    is_summary_only,
-    reading_minutes,
-    safe_link,
-    without_title,
-)
+from blogtui.content.markdown import html_to_markdown
+from blogtui.content.sanitize import safe_link
+from blogtui.content.text import html_to_text, is_summary_only, reading_minutes, without_title
 from blogtui.library import Library
 from blogtui.models import ParsedPost, Post
 
@@ -89,7 +84,7 @@ def test_relative_urls_resolve_against_the_base() -> None:
     markdown = html_to_markdown('<a href="../x">x</a> <img src="/i.png" alt="i">', BASE)
     assert "[x](https://blog.example/posts/x)" in markdown
     assert "[image: i](https://blog.example/i.png)" in markdown
-    # A leading <base href> (parse.py's record of xml:base) wins over the post's link.
+    # A leading <base href> (the parser's record of xml:base) wins over the post's link.
     based = html_to_markdown('<base href="https://other.example/dir/"><img src="i.png">', BASE)
     assert based == "[image](https://other.example/dir/i.png)"
 

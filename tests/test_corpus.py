@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from blogtui.cli import main
-from blogtui.content import html_to_markdown
+from blogtui.content.markdown import html_to_markdown
 from blogtui.library import Library
 from conftest import CORPUS
 

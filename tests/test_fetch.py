@@ -132,13 +132,11 @@ def test_unchanged_body_skips_parsing(
     server.add("/feed", atom("Same", [1]))
     library = lib(data_dir)
     library.subscribe([server.url("/feed")], archive=False)
-    import blogtui.parse
 
     def boom(*args: object) -> None:
         raise AssertionError("parsed an unchanged body")
 
-    monkeypatch.setattr(blogtui.parse, "parse_feed", boom)
-    monkeypatch.setattr("blogtui.library.parse_feed", boom, raising=False)
+    monkeypatch.setattr("blogtui.fetching.refresh.parse_feed", boom)
     [outcome] = library.refresh()
     assert outcome.not_modified
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from blogtui import fetch
 from blogtui.config import Config
+from blogtui.fetching import http as fetch
 from blogtui.library import Library
 from blogtui.models import Progress
 from feedserver import FeedServer, Request, Response
@@ -51,7 +51,7 @@ def test_last_modified_alone_gives_a_304_and_no_parse(
     def boom(*args: object) -> None:
         raise AssertionError("parsed a 304")
 
-    monkeypatch.setattr("blogtui.refresh.parse_feed", boom)
+    monkeypatch.setattr("blogtui.fetching.refresh.parse_feed", boom)
     [outcome] = library.refresh()
     assert outcome.not_modified and outcome.error is None
     last = server.hits("/feed")[-1]
@@ -99,7 +99,7 @@ def test_301_and_308_move_the_subscription_even_when_unchanged(
     def boom(*args: object) -> None:
         raise AssertionError("parsed a body that had not changed")
 
-    monkeypatch.setattr("blogtui.refresh.parse_feed", boom)
+    monkeypatch.setattr("blogtui.fetching.refresh.parse_feed", boom)
     outcomes = library.refresh()
     assert {o.url for o in outcomes} == {server.url("/a-new"), server.url("/b-new")}
     assert all(o.not_modified and any("moved permanently" in n for n in o.notes) for o in outcomes)

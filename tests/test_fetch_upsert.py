@@ -9,7 +9,7 @@ import pytest
 
 from blogtui.models import ParsedPost
 from blogtui.query import compile_query, parse
-from blogtui.store import Store
+from blogtui.storage.store import Store
 
 
 def post(guid: str, word: str = "alpha", tags: tuple[str, ...] = ("t",), title: str = "T") -> ParsedPost:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from blogtui.interop import InteropError, read_opml
-from blogtui.library import Library, LibraryError
+from blogtui.errors import InteropError, LibraryError
+from blogtui.interop import read_opml
+from blogtui.library import Library
 from conftest import run
 
 DATA = Path(__file__).parent / "data"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from blogtui.library import Library, LibraryError
+from blogtui.errors import LibraryError
+from blogtui.library import Library
 
 PAGED = Path(__file__).parent / "data" / "paged"
 FEED = Path(__file__).parent / "data" / "some-feed.xml"

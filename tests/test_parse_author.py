@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from blogtui import feed_xml, parse
-from blogtui.parse import author_name
+from blogtui.parsing import feed as parse
+from blogtui.parsing import xml_fast as feed_xml
+from blogtui.parsing.common import author_name
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>T</title><link>https://blog.example/</link>

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from blogtui import feed_xml, parse
+from blogtui.parsing import feed as parse
+from blogtui.parsing import xml_fast as feed_xml
 from conftest import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,9 +7,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from blogtui.content import html_to_markdown, is_summary_only
+from blogtui.content.markdown import html_to_markdown
+from blogtui.content.text import is_summary_only
+from blogtui.errors import NotAFeedError
 from blogtui.models import ParsedFeed, ParsedPost, Post
-from blogtui.parse import NotAFeedError, parse_feed
+from blogtui.parsing.feed import parse_feed
 
 WHEN = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
 

@@ -14,8 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blogtui.cli import main
-from blogtui.content import clean_line, clean_text, html_to_markdown, html_to_text, safe_link
-from blogtui.parse import parse_feed
+from blogtui.content.markdown import html_to_markdown
+from blogtui.content.sanitize import clean_line, clean_text, safe_link
+from blogtui.content.text import html_to_text
+from blogtui.parsing.feed import parse_feed
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 HOSTILE = "\x1b[31m\x07\x1b]8;;file:///etc/passwd\x1b\\\x9b2J\r\u202e\x00\ud800"

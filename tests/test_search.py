@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from blogtui import store as store_module
-from blogtui.content import html_to_text
-from blogtui.library import Library, LibraryError
+from blogtui.content.text import html_to_text
+from blogtui.errors import LibraryError
+from blogtui.library import Library
 from blogtui.models import ParsedPost
 from blogtui.query import highlight_spans
-from blogtui.store import Store
+from blogtui.storage import schema, search
+from blogtui.storage.store import Store
 
 
 def _post(
@@ -149,8 +150,8 @@ def test_search_as_you_type(lib: Library) -> None:
 
 
 def _forced(monkeypatch: pytest.MonkeyPatch, lookup: int, rank: int) -> None:
-    monkeypatch.setattr(store_module, "LOOKUP_LIMIT", lookup)
-    monkeypatch.setattr(store_module, "RANK_LIMIT", rank)
+    monkeypatch.setattr(search, "LOOKUP_LIMIT", lookup)
+    monkeypatch.setattr(search, "RANK_LIMIT", rank)
 
 
 QUERIES = [
@@ -285,8 +286,8 @@ def test_saved_views(lib: Library) -> None:
 def _v2_database(path: Path) -> None:
     """A schema-2 cache as the previous release left it: posts indexed without prefixes."""
     db = sqlite3.connect(path, isolation_level=None)
-    store_module._v1(db)
-    store_module._v2(db)
+    schema._v1(db)
+    schema._v2(db)
     db.execute("INSERT INTO feeds(id, url, title) VALUES (1, 'https://old.example/feed', 'Old')")
     for post_id, title, html in [
         (1, "Meadows in May", "<p>meadow grasses and <b>mellow</b> light</p>"),

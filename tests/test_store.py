@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from blogtui.errors import StoreError
 from blogtui.models import ParsedPost
 from blogtui.query import compile_query, parse
-from blogtui.store import SCHEMA_VERSION, Store, StoreError
+from blogtui.storage.schema import SCHEMA_VERSION
+from blogtui.storage.store import Store
 
 
 def _post(
@@ -144,7 +146,7 @@ def test_state_round_trip(store: Store) -> None:
 
 
 def test_needs_upgrade_reads_the_version_without_migrating(tmp_path: Path) -> None:
-    from blogtui.store import needs_upgrade
+    from blogtui.storage.schema import needs_upgrade
 
     path = tmp_path / "blogtui.db"
     assert not needs_upgrade(path)  # no cache yet

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blogtui.content import fenced
+from blogtui.content.text import fenced
 from blogtui.ui.widgets.reader import number_links, split_markdown
 
 QUOTED_FENCE = """See [the docs](https://docs.example/).

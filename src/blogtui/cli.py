@@ -17,14 +17,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
-from .config import DB_NAME, Config, ConfigError, data_dir, load_config
+from .config import DB_NAME, Config, data_dir, load_config
+from .errors import ConfigError, UsageError
 from .models import FeedOutcome, Post, Progress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad usage or bad input: exit code 2 with a one-line message."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -195,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(_query_args(parser, list(sys.argv[1:] if argv is None else argv)))
-    from .library import LibraryError  # loaded by every command anyway, once its options parse
+    from .errors import LibraryError  # loaded by every command anyway, once its options parse
 
     try:
         return _dispatch(args)
@@ -225,8 +222,9 @@ def _config() -> Config:
 
 
 def _open_library(args: argparse.Namespace, directory: Path | None = None) -> Any:
+    from .errors import StoreError
     from .library import Library
-    from .store import StoreError, needs_upgrade
+    from .storage.schema import needs_upgrade
 
     path = directory or data_dir(getattr(args, "data_dir", None))
     if sys.stderr.isatty() and needs_upgrade(path / DB_NAME):
@@ -293,7 +291,7 @@ def _progress_reporter(enabled: bool):  # type: ignore[no-untyped-def]
 
 def _report(outcomes: list[FeedOutcome], verb: str) -> int:
     """Notes (on a terminal only), one line per failed feed, then a one-line summary; the exit code."""
-    from .refresh import INCOMPLETE_NOTE
+    from .fetching.refresh import INCOMPLETE_NOTE
 
     failed = [o for o in outcomes if o.error]
     if sys.stderr.isatty():  # piped output is errors and the summary only
@@ -430,8 +428,9 @@ def _literal(text: str) -> str:
 
 
 def _cmd_show(library: Any, args: argparse.Namespace) -> int:
-    from .content import clean_text, is_summary_only, wants_full_article
-    from .library import LibraryError
+    from .content.sanitize import clean_text
+    from .content.text import is_summary_only, wants_full_article
+    from .errors import LibraryError
 
     post = library.post(args.post_id)
     if post is None:

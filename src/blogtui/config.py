@@ -9,6 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
+from .errors import ConfigError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -18,10 +20,6 @@ APP_NAME = "blogtui"
 DATA_DIR_ENV = "BLOGTUI_DATA_DIR"
 CONFIG_DIR_ENV = "BLOGTUI_CONFIG_DIR"
 DB_NAME = "blogtui.db"
-
-
-class ConfigError(Exception):
-    """The config file cannot be read or holds a bad value."""
 
 
 @dataclass(frozen=True, slots=True)

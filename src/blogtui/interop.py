@@ -14,7 +14,8 @@ from typing import TextIO
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
-from .content import clean_line, clean_text
+from .content.sanitize import clean_line, clean_text
+from .errors import InteropError
 from .models import Feed, FeedOutcome, Post
 
 #: An OPML file larger than this is refused (subscription lists are a few hundred KB at most).
@@ -25,10 +26,6 @@ JSON_VERSION = 1
 # Characters XML 1.0 cannot hold, even escaped.
 _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
-
-
-class InteropError(Exception):
-    """A file that cannot be imported or written; the message names the file and the cause."""
 
 
 @dataclass(frozen=True, slots=True)

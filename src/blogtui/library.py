@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from . import fetch as fetching
 from .config import DB_NAME, Config
-from .content import clean_text, html_to_markdown, html_to_text, safe_link, without_title
-from .fetch import FetchError
+from .content.markdown import html_to_markdown
+from .content.sanitize import clean_text, safe_link
+from .content.text import html_to_text, without_title
+from .errors import FetchError, InteropError, LibraryError, QueryError
+from .fetching import http as fetching
+from .fetching.refresh import ProgressCallback, Refresher
 from .interop import (
     ImportReport,
-    InteropError,
     Outline,
     prepare_directory,
     read_opml_file,
@@ -26,13 +28,8 @@ from .interop import (
     write_opml,
 )
 from .models import Feed, FeedOutcome, FetchResult, Post, PostRow, Tag
-from .query import Compiled, Query, QueryError, compile_query, is_view_name, parse
-from .refresh import ProgressCallback, Refresher
-from .store import Store
-
-
-class LibraryError(Exception):
-    """A request the library cannot carry out (unknown feed, bad query, ...)."""
+from .query import Compiled, Query, compile_query, is_view_name, parse
+from .storage.store import Store
 
 
 def _utcnow() -> datetime:
@@ -141,7 +138,7 @@ class Library:
     ) -> list[FeedOutcome]:
         """Subscribe to feeds (URL, blog home page, ``file://`` URL or path) and fetch them.
 
-        With ``archive`` the feed's older pages are walked back too (see refresh.py). Returns one
+        With ``archive`` the feed's older pages are walked back too (see fetching/refresh.py). Returns one
         outcome per location, in order; failures are in ``outcome.error`` (and stored on the feed
         when it was already subscribed). ``on_progress`` gets a :class:`Progress` event as each
         feed starts and ends.
@@ -269,7 +266,8 @@ class Library:
             LibraryError: no such post, no web link, the page could not be fetched, or it holds
                 no article (the message is one line naming the cause).
         """
-        from .article import ArticleError, extract_article
+        from .content.article import extract_article
+        from .errors import ArticleError
 
         post = self.store.post(post_id)
         if post is None:

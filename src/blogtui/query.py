@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
+from .errors import QueryError
+
 #: At most this many terms in one query (saved views expanded): SQLite caps expression depth.
 MAX_TERMS = 64
 #: At most this many characters in one query.
@@ -16,10 +18,6 @@ MAX_QUERY_CHARS = 4000
 #: begins nearly every post's words (``m`` matches 49,998 of 50,000), which filters nothing and
 #: costs a scan of the whole index, so the list stays as it was until the second letter.
 MIN_PREFIX = 2
-
-
-class QueryError(ValueError):
-    """A query that cannot be understood; the message says which part and why."""
 
 
 @dataclass(frozen=True, slots=True)

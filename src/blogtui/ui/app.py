@@ -14,9 +14,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 
-from ..config import Config, ConfigError, load_config, save_setting
-from ..content import safe_link
-from ..library import Library, LibraryError
+from ..config import Config, load_config, save_setting
+from ..content.sanitize import safe_link
+from ..errors import ConfigError, LibraryError
+from ..library import Library
 from .messages import FetchProgress, LibraryChanged
 from .screens.dialogs import AddFeedDialog
 from .screens.help import HelpScreen

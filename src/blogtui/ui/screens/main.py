@@ -16,8 +16,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from ...content import wants_full_article
-from ...library import Library, LibraryError
+from ...content.text import wants_full_article
+from ...errors import LibraryError
+from ...library import Library
 from ...query import Compiled, fts_quote
 from ..messages import FetchProgress, LibraryChanged
 from ..widgets.post_list import PostList

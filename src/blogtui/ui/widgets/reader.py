@@ -18,7 +18,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...content import fenced, is_summary_only, reading_minutes
+from ...content.text import fenced, is_summary_only, reading_minutes
 from ...models import Post
 from ...query import Compiled, highlight_spans
 

@@ -15,16 +15,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from . import fetch as fetching
-from .fetch import FetchError
-from .models import FeedOutcome, FetchResult, ParsedFeed, Progress
-from .parse import NotAFeedError, parse_feed
+from ..errors import FetchError, NotAFeedError
+from ..models import FeedOutcome, FetchResult, ParsedFeed, Progress
+from ..parsing.feed import parse_feed
+from . import discovery
+from . import http as fetching
 
 if TYPE_CHECKING:
     import httpx
 
-    from .config import Config
-    from .store import Store
+    from ..config import Config
+    from ..storage.store import Store
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -263,7 +264,7 @@ class Refresher:
         if first.not_modified and job.feed_id is not None:
             return self._unchanged(job, first, moved, now)
         parsed: ParsedFeed | None = None
-        if fetching.looks_like_html(first):
+        if discovery.looks_like_html(first):
             if not job.discover:
                 raise NotAFeedError("not a feed: the server sent a web page")
             first, parsed = await self._discover(client, first, timeout, hosts, job)
@@ -317,14 +318,14 @@ class Refresher:
     ) -> tuple[FetchResult, ParsedFeed]:
         """The feed a web page leads to: its ``<link rel=alternate>`` feeds, then the usual paths."""
         page_url = page.final_url or page.url
-        declared = fetching.discover_links(page.body, page_url)
-        guessed = [u for u in fetching.guess_urls(page_url) if u not in declared]
+        declared = discovery.discover_links(page.body, page_url)
+        guessed = [u for u in discovery.guess_urls(page_url) if u not in declared]
         for candidate in [*declared, *guessed]:
             try:
                 result = await self._get(client, candidate, timeout, hosts)
             except FetchError:
                 continue
-            if fetching.looks_like_html(result):
+            if discovery.looks_like_html(result):
                 continue
             try:
                 parsed = await self._parse(result.body, result.final_url or candidate)

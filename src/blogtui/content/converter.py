@@ -9,8 +9,8 @@ from urllib.parse import urljoin
 
 from markdownify import MarkdownConverter
 
-from .content import TEXT_ESCAPE_RE as _TEXT_ESCAPE_RE
-from .content import safe_link
+from .sanitize import TEXT_ESCAPE_RE as _TEXT_ESCAPE_RE
+from .sanitize import safe_link
 
 # -- code languages --------------------------------------------------------------------------------
 

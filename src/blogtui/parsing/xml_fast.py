@@ -2,7 +2,7 @@
 
 feedparser is pure Python and reads about 1,100 entries a second here; lxml reads the same
 documents an order of magnitude faster. Anything this module does not fully understand (a DOCTYPE,
-an XML error, a wrong encoding, RSS 1.0, Atom 0.3, ...) returns ``None`` and parse.py hands the
+an XML error, a wrong encoding, RSS 1.0, Atom 0.3, ...) returns ``None`` and parsing/feed.py hands the
 bytes to feedparser, which is liberal about broken feeds. tests/test_parse_fast.py checks that both
 paths give the same posts for every feed they both read.
 """
@@ -157,7 +157,7 @@ def _rss(channel: Any) -> dict[str, Any]:
         published = _date(_text(item.find("pubDate")))
         entry["published_parsed"] = entry["updated_parsed"] = _struct(published)
         author = _text(item.find("author")).strip() or _text(item.find(f"{DC}creator")).strip()
-        if author:  # "email (Name)" spellings are read the same on both paths (parse.author_name)
+        if author:  # "email (Name)" spellings are read the same on both paths (common.author_name)
             entry["author"] = author
         tags = [{"term": _text(c).strip()} for c in item.findall("category") if _text(c).strip()]
         tags += [{"term": _text(c).strip()} for c in item.findall(f"{DC}subject") if _text(c).strip()]
@@ -236,7 +236,7 @@ def _atom(root: Any, url: str) -> dict[str, Any]:
         if any(child.tag not in _ATOM_ENTRY_TAGS for child in item):
             raise _Unsupported
         item_base = _xml_base(item, url)
-        # Only a declared xml:base resolves links here; parse.py resolves the rest as feedparser's.
+        # Only a declared xml:base resolves links here; parsing/feed.py resolves the rest as feedparser's.
         links = _atom_links(item, item_base)
         entry["links"] = links
         for link in links:

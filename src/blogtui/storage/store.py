@@ -10,154 +10,12 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .content import html_to_text
-from .models import Feed, FeedState, ParsedPost, Post, PostRow, Tag
-from .query import MATCH_CLAUSE, Compiled, fold_tag
-
-
-class StoreError(Exception):
-    """The database cannot be opened or written."""
-
-
-def _script(db: sqlite3.Connection, script: str) -> None:
-    # executescript() would COMMIT the migration's transaction half-way; run statement by statement.
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def _v1(db: sqlite3.Connection) -> None:
-    _script(
-        db,
-        """
-        CREATE TABLE feeds(
-            id INTEGER PRIMARY KEY,
-            url TEXT NOT NULL UNIQUE,
-            title TEXT NOT NULL DEFAULT '',
-            site_url TEXT NOT NULL DEFAULT '',
-            etag TEXT,
-            last_modified TEXT,
-            fetched_at INTEGER,
-            error TEXT,
-            error_at INTEGER,
-            archive_complete INTEGER NOT NULL DEFAULT 0,
-            body_hash TEXT,
-            gone INTEGER NOT NULL DEFAULT 0,
-            added_at INTEGER
-        );
-        CREATE TABLE posts(
-            id INTEGER PRIMARY KEY,
-            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
-            guid TEXT NOT NULL,
-            url TEXT NOT NULL DEFAULT '',
-            title TEXT NOT NULL DEFAULT '',
-            author TEXT NOT NULL DEFAULT '',
-            published INTEGER NOT NULL DEFAULT 0,
-            updated INTEGER,
-            summary TEXT NOT NULL DEFAULT '',
-            content_md TEXT,
-            content_html TEXT NOT NULL DEFAULT '',
-            read INTEGER NOT NULL DEFAULT 0,
-            starred INTEGER NOT NULL DEFAULT 0,
-            UNIQUE(feed_id, guid)
-        );
-        CREATE INDEX posts_by_date ON posts(published DESC, id DESC);
-        CREATE INDEX posts_by_feed ON posts(feed_id, published DESC);
-        CREATE TABLE tags(
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE COLLATE NOCASE
-        );
-        CREATE TABLE post_tags(
-            post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
-            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
-            user INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY(post_id, tag_id)
-        ) WITHOUT ROWID;
-        CREATE INDEX post_tags_by_tag ON post_tags(tag_id, post_id);
-        CREATE VIRTUAL TABLE posts_fts USING fts5(
-            title, author, body, content='', tokenize='unicode61 remove_diacritics 2'
-        );
-        CREATE TABLE state(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        """,
-    )
-
-
-#: bm25 weights of posts_fts's columns (title, author, body): a word in the title counts most.
-RANK_WEIGHTS = "10.0, 4.0, 1.0"
-#: A search matching at most this many posts is ordered by bm25 (scoring costs ~1 ms per 1,000).
-RANK_LIMIT = 10_000
-#: A search matching at most this many posts is listed by looking each one up by id; beyond,
-#: by scanning the date index (see Store._posts_source).
-LOOKUP_LIMIT = 2_000
-
-
-def _v2(db: sqlite3.Connection) -> None:
-    # Covering indexes for the sidebar's counts (per feed, unread, starred): one index scan each
-    # instead of a walk over every post row, which matters at 50,000 posts.
-    _script(
-        db,
-        """
-        CREATE INDEX posts_by_feed_state ON posts(feed_id, read);
-        CREATE INDEX posts_by_state ON posts(read, starred)
-        """,
-    )
-
-
-#: Prefix indexes of posts_fts: a 2-letter word being typed (``me*``) reads one doclist instead
-#: of merging every word it begins. 3+ letters are fast without one; a 1-letter word being
-#: typed is not searched (see query.MIN_PREFIX). Each prefix length adds ~15 % to the database.
-FTS_PREFIX = "2"
-_FTS_SCHEMA = (
-    "CREATE VIRTUAL TABLE posts_fts USING fts5(title, author, body, content='',"
-    f" tokenize='unicode61 remove_diacritics 2', prefix='{FTS_PREFIX}')"
-)
-
-
-def _v3(db: sqlite3.Connection) -> None:
-    # Search at 50,000 posts. Post rows are wide (their HTML is inline), so a filter that reads
-    # read/starred/feed_id from the row, or an id lookup per match, walks most of the file:
-    # two slim covering indexes keep list queries off the rows (by date, and by id for the
-    # search index's matches). The FTS table gains a prefix index, which needs a rebuild: the
-    # text is what _fts_delete repeats (html_to_text of the stored HTML). ~7 s at 50,000 posts.
-    _script(
-        db,
-        """
-        DROP INDEX posts_by_date;
-        CREATE INDEX posts_by_date_state ON posts(published DESC, id DESC, feed_id, read, starred);
-        CREATE INDEX posts_by_id ON posts(id, published, feed_id, read, starred);
-        DROP TABLE posts_fts
-        """,
-    )
-    db.execute(_FTS_SCHEMA)
-    rows = db.execute("SELECT id, title, author, content_html FROM posts")
-    while batch := rows.fetchmany(2000):
-        db.executemany(
-            "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
-            [(i, t, a, html_to_text(h)) for i, t, a, h in batch],
-        )
-
-
-#: Numbered migrations: MIGRATIONS[n] brings the schema from version n to n + 1.
-MIGRATIONS = [_v1, _v2, _v3]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def needs_upgrade(path: Path) -> bool:
-    """Whether the cache at ``path`` exists and was written by an older schema (opening migrates it).
-
-    Read without writing or migrating, so the caller can say so before a long upgrade starts.
-    """
-    if not path.is_file():
-        return False
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return False  # opening it properly reports what is wrong
-    return 0 < version < SCHEMA_VERSION
+from ..content.text import html_to_text
+from ..errors import StoreError
+from ..models import Feed, FeedState, ParsedPost, Post, PostRow
+from ..query import Compiled, fold_tag
+from .schema import MIGRATIONS, SCHEMA_VERSION
+from .search import SearchPlanner
 
 
 def _ts(value: datetime | None) -> int:
@@ -177,7 +35,7 @@ def _fold(value: object) -> object:
     return fold_tag(value) if isinstance(value, str) else value
 
 
-class Store:
+class Store(SearchPlanner):
     """One SQLite connection to ``blogtui.db``. Use one Store per thread."""
 
     def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
@@ -587,87 +445,6 @@ class Store:
             params += (int(user),)
         return [r[0] for r in self.db.execute(sql + " ORDER BY t.name COLLATE NOCASE", params)]
 
-    def _match_size(self, match: str, cap: int) -> int:
-        """How many posts the search expression matches, counted up to ``cap`` (cheap: ~1 ms)."""
-        sql = "SELECT count(*) FROM (SELECT 1 FROM posts_fts WHERE posts_fts MATCH ? LIMIT ?)"
-        return int(self.db.execute(sql, (match, cap)).fetchone()[0])
-
-    def _posts_source(self, compiled: Compiled, *, lookup: bool = True) -> str:
-        """``posts`` with the index that suits a query's WHERE clause.
-
-        A search that matches few posts looks each one up by id in the slim ``posts_by_id``
-        index (not in the wide rows); one that matches many scans ``posts_by_date_state`` in
-        list order and tests each entry against the match set (no lookups, no sort). The
-        planner cannot tell the two apart, since FTS5 gives it no estimate. Without a search,
-        the planner's choice stands (the covering indexes serve state and date filters).
-        """
-        if compiled.match is None or not (
-            compiled.where == MATCH_CLAUSE or compiled.where.startswith(MATCH_CLAUSE + " AND ")
-        ):
-            return "posts"
-        if lookup and self._match_size(compiled.match, LOOKUP_LIMIT + 1) <= LOOKUP_LIMIT:
-            return "posts INDEXED BY posts_by_id"
-        return "posts INDEXED BY posts_by_date_state"
-
-    def _ranked_sql(self, match: str, compiled: Compiled) -> tuple[str, tuple[object, ...]]:
-        # bm25 runs once, in the join; the rest of the query filters its rows.
-        filters, filter_params = compiled.filters, compiled.filter_params
-        if compiled.where != " AND ".join(c for c in (MATCH_CLAUSE, filters) if c != "1"):
-            filters, filter_params = compiled.where, compiled.params  # built by hand
-        sql = (
-            "SELECT posts.id FROM posts INDEXED BY posts_by_id JOIN (SELECT rowid AS rid,"
-            f" bm25(posts_fts, {RANK_WEIGHTS}) AS score FROM posts_fts WHERE posts_fts MATCH ?) r"
-            f" ON r.rid = posts.id WHERE {filters}"
-            " ORDER BY r.score, posts.published DESC, posts.id DESC"
-        )
-        return sql, (match, *filter_params)
-
-    def post_ids(self, compiled: Compiled, *, ranked: bool = False, limit: int | None = None) -> list[int]:
-        """Ids of matching posts, newest first (or best match first when ``ranked``).
-
-        Ranked: by bm25 (a word in the title weighs most), then newest first. When the words
-        match more than ``RANK_LIMIT`` posts (a word being typed, ``me``), scoring them all
-        would take longer than a key press may, and the order is coarser: posts matching in
-        the title first (by bm25 if they are few enough, else newest first), then the rest,
-        newest first.
-        """
-        if ranked and compiled.match:
-            if self._match_size(compiled.match, RANK_LIMIT + 1) <= RANK_LIMIT:
-                sql, params = self._ranked_sql(compiled.match, compiled)
-                if limit is not None:
-                    sql += " LIMIT ?"
-                    params = (*params, limit)
-                return [r[0] for r in self.db.execute(sql, params)]
-            return self._tiered_ids(compiled, limit)
-        # Without a search, the date index is read in list order: any filter it leaves to test
-        # (state, feed, date; tag sets are built once) needs no row and no sort.
-        source = self._posts_source(compiled) if compiled.match else "posts INDEXED BY posts_by_date_state"
-        sql = (
-            f"SELECT posts.id FROM {source} WHERE {compiled.where}"
-            " ORDER BY posts.published DESC, posts.id DESC"
-        )
-        params = compiled.params
-        if limit is not None:
-            sql += " LIMIT ?"
-            params = (*params, limit)
-        return [r[0] for r in self.db.execute(sql, params)]
-
-    def _tiered_ids(self, compiled: Compiled, limit: int | None) -> list[int]:
-        """The ranked order for a search matching many posts (see :meth:`post_ids`)."""
-        newest = self.post_ids(compiled)
-        title = f"{{title}} : ({compiled.match})"
-        if self._match_size(title, RANK_LIMIT + 1) <= RANK_LIMIT:
-            sql, params = self._ranked_sql(title, compiled)
-            first = [r[0] for r in self.db.execute(sql, params)]
-        else:
-            hits = {
-                r[0] for r in self.db.execute("SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?", (title,))
-            }
-            first = [i for i in newest if i in hits]
-        seen = set(first)
-        ids = first + [i for i in newest if i not in seen]
-        return ids if limit is None else ids[:limit]
-
     def post_rows(self, post_ids: Sequence[int]) -> list[PostRow]:
         """Light rows for a list, in the order of ``post_ids`` (missing ids are skipped)."""
         if not post_ids:
@@ -732,53 +509,6 @@ class Store:
             ):
                 out[post_id]["user_tags"].append(name)  # type: ignore[union-attr]
             yield from (out[i] for i in chunk if i in out)
-
-    def count(self, compiled: Compiled) -> int:
-        """How many posts match."""
-        sql = f"SELECT count(*) FROM {self._posts_source(compiled)} WHERE {compiled.where}"
-        return int(self.db.execute(sql, compiled.params).fetchone()[0])
-
-    def tags(
-        self, compiled: Compiled | None = None, *, user: bool | None = None, size_hint: int | None = None
-    ) -> list[Tag]:
-        """Tags with post counts (within ``compiled`` when given), by name.
-
-        ``user``: count only the user's own tags (True) or only the feeds' (False).
-        A query matching most posts is counted as all posts minus those it leaves out: each
-        post counted costs a lookup of its tags, and 40,000 of them cost more than a key press may.
-        ``size_hint``: about how many posts the query matches (e.g. the length of the list just
-        shown for it), which saves counting them to choose; any value gives the right counts.
-        """
-        mine = "" if user is None else f" AND pt.user = {int(user)}"
-        everything = (
-            "SELECT t.name, count(pt.post_id) FROM tags t JOIN post_tags pt ON pt.tag_id = t.id"
-            f" WHERE 1{mine} GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
-        )
-        if compiled is None or compiled.where == "1":
-            return [Tag(r[0], r[1]) for r in self.db.execute(everything)]
-        within = (
-            "SELECT t.name, c.n FROM (SELECT pt.tag_id, count(*) AS n FROM {source}"
-            " JOIN post_tags pt ON pt.post_id = posts.id WHERE ({where}){mine} GROUP BY pt.tag_id) c"
-            " JOIN tags t ON t.id = c.tag_id ORDER BY t.name COLLATE NOCASE"
-        )
-        half = int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0]) // 2
-        # The search index counts its matches in ~1 ms; at most that many posts match the query.
-        if size_hint is not None:
-            few = size_hint <= half
-        else:
-            few = compiled.match is not None and self._match_size(compiled.match, half + 1) <= half
-        # The posts are read from a covering index (never the wide rows), then each one's tags.
-        by_date = "posts INDEXED BY posts_by_date_state"
-        # A query of words alone matches what the index matched: no need to count again.
-        counted = size_hint is not None or compiled.where == MATCH_CLAUSE
-        if few or (not counted and self.count(compiled) <= half):
-            source = self._posts_source(compiled) if compiled.match else by_date
-            sql = within.format(source=source, where=compiled.where, mine=mine)
-            return [Tag(r[0], r[1]) for r in self.db.execute(sql, compiled.params)]
-        sql = within.format(source=by_date, where=f"NOT ({compiled.where})", mine=mine)
-        left_out = dict(self.db.execute(sql, compiled.params).fetchall())
-        counts = ((name, count - left_out.get(name, 0)) for name, count in self.db.execute(everything))
-        return [Tag(name, count) for name, count in counts if count > 0]
 
     # -- app state -----------------------------------------------------------------------------
 

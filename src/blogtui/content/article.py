@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 import re
 
+from ..errors import ArticleError
+
 #: A page smaller than this after extraction is taken as "no article found".
 MIN_ARTICLE_CHARS = 200
 
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", re.IGNORECASE)
-
-
-class ArticleError(Exception):
-    """The page holds no article that could be extracted; the message says why, in a few words."""
 
 
 def decode_page(body: bytes, content_type: str = "") -> str:
@@ -105,7 +103,7 @@ def restore_lost_markup(extracted: str, page: str, url: str = "") -> str:
 
     from bs4 import BeautifulSoup
 
-    from .html_markdown import code_language, pre_text
+    from .converter import code_language, pre_text
 
     original = BeautifulSoup(page, "lxml")
     languages: dict[str, str] = {}

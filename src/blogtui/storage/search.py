@@ -1,0 +1,154 @@
+"""The search planner: how a compiled query becomes the SQL that lists, ranks and counts posts.
+
+FTS5 gives SQLite's planner no estimate of a match's size, so the choice between an id lookup and
+a scan of the date index, and between bm25 and newest-first, is made here from the index's own
+count."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..models import Tag
+from ..query import MATCH_CLAUSE, Compiled
+
+#: bm25 weights of posts_fts's columns (title, author, body): a word in the title counts most.
+RANK_WEIGHTS = "10.0, 4.0, 1.0"
+#: A search matching at most this many posts is ordered by bm25 (scoring costs ~1 ms per 1,000).
+RANK_LIMIT = 10_000
+#: A search matching at most this many posts is listed by looking each one up by id; beyond,
+#: by scanning the date index (see Store._posts_source).
+LOOKUP_LIMIT = 2_000
+
+
+class SearchPlanner:
+    """Listing, ranking and counting for :class:`~blogtui.storage.store.Store` (which inherits it)."""
+
+    db: sqlite3.Connection
+
+    def _match_size(self, match: str, cap: int) -> int:
+        """How many posts the search expression matches, counted up to ``cap`` (cheap: ~1 ms)."""
+        sql = "SELECT count(*) FROM (SELECT 1 FROM posts_fts WHERE posts_fts MATCH ? LIMIT ?)"
+        return int(self.db.execute(sql, (match, cap)).fetchone()[0])
+
+    def _posts_source(self, compiled: Compiled, *, lookup: bool = True) -> str:
+        """``posts`` with the index that suits a query's WHERE clause.
+
+        A search that matches few posts looks each one up by id in the slim ``posts_by_id``
+        index (not in the wide rows); one that matches many scans ``posts_by_date_state`` in
+        list order and tests each entry against the match set (no lookups, no sort). The
+        planner cannot tell the two apart, since FTS5 gives it no estimate. Without a search,
+        the planner's choice stands (the covering indexes serve state and date filters).
+        """
+        if compiled.match is None or not (
+            compiled.where == MATCH_CLAUSE or compiled.where.startswith(MATCH_CLAUSE + " AND ")
+        ):
+            return "posts"
+        if lookup and self._match_size(compiled.match, LOOKUP_LIMIT + 1) <= LOOKUP_LIMIT:
+            return "posts INDEXED BY posts_by_id"
+        return "posts INDEXED BY posts_by_date_state"
+
+    def _ranked_sql(self, match: str, compiled: Compiled) -> tuple[str, tuple[object, ...]]:
+        # bm25 runs once, in the join; the rest of the query filters its rows.
+        filters, filter_params = compiled.filters, compiled.filter_params
+        if compiled.where != " AND ".join(c for c in (MATCH_CLAUSE, filters) if c != "1"):
+            filters, filter_params = compiled.where, compiled.params  # built by hand
+        sql = (
+            "SELECT posts.id FROM posts INDEXED BY posts_by_id JOIN (SELECT rowid AS rid,"
+            f" bm25(posts_fts, {RANK_WEIGHTS}) AS score FROM posts_fts WHERE posts_fts MATCH ?) r"
+            f" ON r.rid = posts.id WHERE {filters}"
+            " ORDER BY r.score, posts.published DESC, posts.id DESC"
+        )
+        return sql, (match, *filter_params)
+
+    def post_ids(self, compiled: Compiled, *, ranked: bool = False, limit: int | None = None) -> list[int]:
+        """Ids of matching posts, newest first (or best match first when ``ranked``).
+
+        Ranked: by bm25 (a word in the title weighs most), then newest first. When the words
+        match more than ``RANK_LIMIT`` posts (a word being typed, ``me``), scoring them all
+        would take longer than a key press may, and the order is coarser: posts matching in
+        the title first (by bm25 if they are few enough, else newest first), then the rest,
+        newest first.
+        """
+        if ranked and compiled.match:
+            if self._match_size(compiled.match, RANK_LIMIT + 1) <= RANK_LIMIT:
+                sql, params = self._ranked_sql(compiled.match, compiled)
+                if limit is not None:
+                    sql += " LIMIT ?"
+                    params = (*params, limit)
+                return [r[0] for r in self.db.execute(sql, params)]
+            return self._tiered_ids(compiled, limit)
+        # Without a search, the date index is read in list order: any filter it leaves to test
+        # (state, feed, date; tag sets are built once) needs no row and no sort.
+        source = self._posts_source(compiled) if compiled.match else "posts INDEXED BY posts_by_date_state"
+        sql = (
+            f"SELECT posts.id FROM {source} WHERE {compiled.where}"
+            " ORDER BY posts.published DESC, posts.id DESC"
+        )
+        params = compiled.params
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (*params, limit)
+        return [r[0] for r in self.db.execute(sql, params)]
+
+    def _tiered_ids(self, compiled: Compiled, limit: int | None) -> list[int]:
+        """The ranked order for a search matching many posts (see :meth:`post_ids`)."""
+        newest = self.post_ids(compiled)
+        title = f"{{title}} : ({compiled.match})"
+        if self._match_size(title, RANK_LIMIT + 1) <= RANK_LIMIT:
+            sql, params = self._ranked_sql(title, compiled)
+            first = [r[0] for r in self.db.execute(sql, params)]
+        else:
+            hits = {
+                r[0] for r in self.db.execute("SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?", (title,))
+            }
+            first = [i for i in newest if i in hits]
+        seen = set(first)
+        ids = first + [i for i in newest if i not in seen]
+        return ids if limit is None else ids[:limit]
+
+    def count(self, compiled: Compiled) -> int:
+        """How many posts match."""
+        sql = f"SELECT count(*) FROM {self._posts_source(compiled)} WHERE {compiled.where}"
+        return int(self.db.execute(sql, compiled.params).fetchone()[0])
+
+    def tags(
+        self, compiled: Compiled | None = None, *, user: bool | None = None, size_hint: int | None = None
+    ) -> list[Tag]:
+        """Tags with post counts (within ``compiled`` when given), by name.
+
+        ``user``: count only the user's own tags (True) or only the feeds' (False).
+        A query matching most posts is counted as all posts minus those it leaves out: each
+        post counted costs a lookup of its tags, and 40,000 of them cost more than a key press may.
+        ``size_hint``: about how many posts the query matches (e.g. the length of the list just
+        shown for it), which saves counting them to choose; any value gives the right counts.
+        """
+        mine = "" if user is None else f" AND pt.user = {int(user)}"
+        everything = (
+            "SELECT t.name, count(pt.post_id) FROM tags t JOIN post_tags pt ON pt.tag_id = t.id"
+            f" WHERE 1{mine} GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
+        )
+        if compiled is None or compiled.where == "1":
+            return [Tag(r[0], r[1]) for r in self.db.execute(everything)]
+        within = (
+            "SELECT t.name, c.n FROM (SELECT pt.tag_id, count(*) AS n FROM {source}"
+            " JOIN post_tags pt ON pt.post_id = posts.id WHERE ({where}){mine} GROUP BY pt.tag_id) c"
+            " JOIN tags t ON t.id = c.tag_id ORDER BY t.name COLLATE NOCASE"
+        )
+        half = int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0]) // 2
+        # The search index counts its matches in ~1 ms; at most that many posts match the query.
+        if size_hint is not None:
+            few = size_hint <= half
+        else:
+            few = compiled.match is not None and self._match_size(compiled.match, half + 1) <= half
+        # The posts are read from a covering index (never the wide rows), then each one's tags.
+        by_date = "posts INDEXED BY posts_by_date_state"
+        # A query of words alone matches what the index matched: no need to count again.
+        counted = size_hint is not None or compiled.where == MATCH_CLAUSE
+        if few or (not counted and self.count(compiled) <= half):
+            source = self._posts_source(compiled) if compiled.match else by_date
+            sql = within.format(source=source, where=compiled.where, mine=mine)
+            return [Tag(r[0], r[1]) for r in self.db.execute(sql, compiled.params)]
+        sql = within.format(source=by_date, where=f"NOT ({compiled.where})", mine=mine)
+        left_out = dict(self.db.execute(sql, compiled.params).fetchall())
+        counts = ((name, count - left_out.get(name, 0)) for name, count in self.db.execute(everything))
+        return [Tag(name, count) for name, count in counts if count > 0]
