@@ -255,6 +255,10 @@ class Library:
             post = replace(post, content_md=markdown)
         return post
 
+    def post_url(self, post_id: int) -> str | None:
+        """A post's own link as the feed gave it ('' if none), or None if there is no such post."""
+        return self.store.post_url(post_id)
+
     def fetch_full_article(self, post_id: int, *, timeout: float | None = None) -> Post:
         """Fetch a summary-only post's web page, extract the article and cache it for offline reading.
 

@@ -436,6 +436,11 @@ class Store(SearchPlanner):
             tags=tuple(self.post_tags(post_id)), feed_url=row[13], feed_title=row[14] or row[13],
         )  # fmt: skip
 
+    def post_url(self, post_id: int) -> str | None:
+        """A post's link ('' if it has none), or None if there is no such post."""
+        row = self.db.execute("SELECT url FROM posts WHERE id = ?", (post_id,)).fetchone()
+        return None if row is None else str(row[0])
+
     def post_tags(self, post_id: int, *, user: bool | None = None) -> list[str]:
         """Names of a post's tags (``user``: only the user's own, or only the feed's)."""
         sql = "SELECT t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = ?"

@@ -409,9 +409,9 @@ class MainScreen(Screen[None]):
         post_id = self._current()
         if post_id is None:
             return
-        post = self.app.library.store.post(post_id)
-        if post is not None:
-            self.app.open_url(post.url)
+        url = self.app.library.post_url(post_id)
+        if url is not None:
+            self.app.open_url(url)
 
     def action_open_link(self, number: int) -> None:
         links = self.reader.links
