@@ -10,7 +10,6 @@ import pytest
 from blogtui.cli import main
 from blogtui.content.article import extract_article, restore_lost_markup
 from blogtui.content.markdown import html_to_markdown
-from blogtui.content.text import is_summary_only
 from blogtui.errors import LibraryError
 from blogtui.library import Library
 from feedserver import FeedServer, Request, Response
@@ -56,7 +55,7 @@ def test_summary_only_post_is_marked(subscribed: tuple[Library, int]) -> None:
     library, post_id = subscribed
     post = library.post(post_id)
     assert post is not None
-    assert is_summary_only(post)
+    assert post.summary_only
     assert post.content_md == "The start of a post about caches…"
 
 
@@ -65,7 +64,7 @@ def test_fetch_full_article_caches_it_and_a_refresh_keeps_it(
 ) -> None:
     library, post_id = subscribed
     post = library.fetch_full_article(post_id, timeout=10)
-    assert not is_summary_only(post)
+    assert not post.summary_only
     assert post.summary.strip()  # the feed's summary is kept beside the article
     for n in range(1, 9):
         assert f"number {n}." in post.content_md
@@ -94,7 +93,7 @@ def test_a_new_summary_from_the_feed_replaces_the_cached_article(
     server.add("/feed.xml", _feed(server, summary="A rewritten start…"))
     library.refresh()
     post = library.post(post_id)
-    assert post is not None and is_summary_only(post) and "rewritten" in post.content_md
+    assert post is not None and post.summary_only and "rewritten" in post.content_md
 
 
 @pytest.mark.parametrize(
@@ -113,7 +112,7 @@ def test_fetch_errors_are_one_line(
         library.fetch_full_article(post_id, timeout=10)
     message = str(info.value)
     assert cause in message and "\n" not in message and server.url("/posts/caches/") in message
-    assert is_summary_only(library.post(post_id))  # type: ignore[arg-type]
+    assert library.post(post_id).summary_only  # type: ignore[arg-type]
 
 
 def test_fetch_respects_the_timeout(subscribed: tuple[Library, int], server: FeedServer) -> None:

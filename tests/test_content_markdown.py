@@ -9,7 +9,7 @@ import pytest
 
 from blogtui.content.markdown import html_to_markdown
 from blogtui.content.sanitize import safe_link
-from blogtui.content.text import html_to_text, is_summary_only, reading_minutes, without_title
+from blogtui.content.text import html_to_text, reading_minutes, wants_full_article, without_title
 from blogtui.library import Library
 from blogtui.models import ParsedPost, Post
 
@@ -124,11 +124,10 @@ def _post(**fields: object) -> Post:
     return Post(id=1, feed_id=1, guid="g", **fields)  # type: ignore[arg-type]
 
 
-def test_is_summary_only() -> None:
-    assert is_summary_only(_post(summary="<p>Start…</p>", content_html="<p>Start…</p>"))
-    assert not is_summary_only(_post(summary="", content_html="<p>Whole post</p>"))
-    assert not is_summary_only(_post(summary="<p>Start…</p>", content_html="<p>The whole article</p>"))
-    assert not is_summary_only(_post())
+def test_wants_full_article() -> None:
+    assert wants_full_article(_post(content_html="<p>Start…</p>", summary_only=True))
+    assert wants_full_article(_post(content_html="<p>Whole post?</p>"))  # nothing tells
+    assert not wants_full_article(_post(summary="<p>Start…</p>", content_html="<p>The whole article</p>"))
 
 
 def test_converter_survives_deep_nesting() -> None:

@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 import pytest
 
 from blogtui.content.markdown import html_to_markdown
-from blogtui.content.text import is_summary_only
 from blogtui.errors import NotAFeedError
 from blogtui.models import ParsedFeed, ParsedPost, Post
 from blogtui.parsing.feed import parse_feed
@@ -157,14 +156,17 @@ def test_utf16_json_feed() -> None:
 
 
 def _stored(post: ParsedPost) -> Post:
-    return Post(id=1, feed_id=1, guid=post.guid, summary=post.summary, content_html=post.content_html)
+    return Post(
+        id=1, feed_id=1, guid=post.guid, summary=post.summary, content_html=post.content_html,
+        summary_only=post.summary_only,
+    )  # fmt: skip
 
 
 def test_atom_summary_without_content_is_summary_only() -> None:
     start, end = ATOM10.index(b"<content"), ATOM10.index(b"</content>") + len(b"</content>")
     body = ATOM10[:start] + b"<summary>The start of it &amp; more</summary>" + ATOM10[end:]
     (post,) = parse_feed(body, "https://blog.example/feed").posts
-    assert is_summary_only(_stored(post))
+    assert _stored(post).summary_only
     assert html_to_markdown(post.content_html) == "The start of it & more"
 
 
@@ -181,7 +183,7 @@ def test_atom_summary_without_content_is_summary_only() -> None:
 def test_rss_description_only_is_summary_when_it_looks_cut(description: str, summary_only: bool) -> None:
     body = RSS20.replace(b"<p>Body <b>text</b></p>", description.encode())
     (post,) = parse_feed(body, "https://blog.example/feed").posts
-    assert is_summary_only(_stored(post)) is summary_only
+    assert _stored(post).summary_only is summary_only
 
 
 def test_content_and_summary_is_full() -> None:
@@ -193,7 +195,7 @@ def test_content_and_summary_is_full() -> None:
     )
     (post,) = parse_feed(body, "https://blog.example/feed").posts
     assert post.content_html == "<p>All of it</p>"
-    assert not is_summary_only(_stored(post))
+    assert not _stored(post).summary_only
 
 
 def test_json_summary_only_item() -> None:
@@ -201,7 +203,7 @@ def test_json_summary_only_item() -> None:
     del doc["items"][0]["content_html"]
     doc["items"][0]["summary"] = "Only a summary"
     (post,) = parse_feed(json.dumps(doc).encode(), "https://blog.example/feed.json").posts
-    assert is_summary_only(_stored(post))
+    assert _stored(post).summary_only
 
 
 def test_distinct_entries_sharing_an_id_are_all_kept_and_stable() -> None:

@@ -311,7 +311,7 @@ def test_migration_3_rebuilds_the_index_with_prefixes(tmp_path: Path) -> None:
     _v2_database(path)
     store = Store(path)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
         sql = store.db.execute("SELECT sql FROM sqlite_master WHERE name = 'posts_fts'").fetchone()[0]
         assert "prefix='2'" in sql
         indexes = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
@@ -326,5 +326,39 @@ def test_migration_3_rebuilds_the_index_with_prefixes(tmp_path: Path) -> None:
         assert store.remove_feed("https://old.example/feed")
         store.db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, posts_fts, 'row')")
         assert store.db.execute("SELECT count(*) FROM temp.vocab").fetchone()[0] == 0
+    finally:
+        store.close()
+
+
+def test_migration_4_makes_summary_only_a_column_and_views_a_table(tmp_path: Path) -> None:
+    path = tmp_path / "blogtui.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for step in schema.MIGRATIONS[:3]:
+        step(db)
+    db.execute("INSERT INTO feeds(id, url, title) VALUES (1, 'https://old.example/feed', 'Old')")
+    rows = [
+        (1, "<p>The start [&#8230;]</p>", "<p>The start [&#8230;]</p>"),  # the old mark: stored twice
+        (2, "<p>A summary</p>", "<p>The whole article</p>"),
+        (3, "", "<p>Only content</p>"),
+    ]
+    for post_id, summary, html in rows:
+        db.execute(
+            "INSERT INTO posts(id, feed_id, guid, title, summary, content_html) VALUES (?, 1, ?, 'T', ?, ?)",
+            (post_id, f"g{post_id}", summary, html),
+        )
+    db.execute("INSERT INTO state(key, value) VALUES ('view:Food', 'tag:food'), ('last_post', '2')")
+    db.execute("PRAGMA user_version = 3")
+    db.close()
+    store = Store(path)
+    try:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        one, two, three = (store.post(i) for i in (1, 2, 3))
+        assert one is not None and one.summary_only and one.summary == ""
+        assert one.content_html == "<p>The start [&#8230;]</p>"
+        assert two is not None and not two.summary_only and two.summary == "<p>A summary</p>"
+        assert three is not None and not three.summary_only
+        assert store.views() == [("Food", "tag:food")]
+        assert store.view_query("food") == "tag:food"
+        assert store.get_state("view:Food") is None and store.get_state("last_post") == "2"
     finally:
         store.close()

@@ -429,7 +429,7 @@ def _literal(text: str) -> str:
 
 def _cmd_show(library: Any, args: argparse.Namespace) -> int:
     from .content.sanitize import clean_text
-    from .content.text import is_summary_only, wants_full_article
+    from .content.text import wants_full_article
     from .errors import LibraryError
 
     post = library.post(args.post_id)
@@ -442,7 +442,7 @@ def _cmd_show(library: Any, args: argparse.Namespace) -> int:
         except LibraryError as exc:
             _error(f"{exc} (showing what the feed gave)")
             code = EXIT_FAILED
-    elif is_summary_only(post) and post.url.startswith(("http://", "https://")):
+    elif post.summary_only and post.url.startswith(("http://", "https://")):
         _error(f"post {post.id}: the feed gives only a summary (`blogtui show --full {post.id}` fetches all)")
     mine = library.post_tags(post.id, user=True)
     post = replace(post, tags=tuple(library.post_tags(post.id, user=False)))

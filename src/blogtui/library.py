@@ -143,7 +143,7 @@ class Library:
         when it was already subscribed). ``on_progress`` gets a :class:`Progress` event as each
         feed starts and ends.
         """
-        refresher = Refresher(self)
+        refresher = self._refresher()
         return refresher.run(refresher.subscribe_jobs(locations, archive), jobs, timeout, on_progress)
 
     def refresh(
@@ -171,8 +171,11 @@ class Library:
                 if feed is None:
                     raise LibraryError(f"{location}: not subscribed (add it first)")
                 feed_ids.append(feed.id)
-        refresher = Refresher(self)
+        refresher = self._refresher()
         return refresher.run(refresher.refresh_jobs(feed_ids, archive), jobs, timeout, on_progress)
+
+    def _refresher(self) -> Refresher:
+        return Refresher(lambda: self.store, self.config, self.clock)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -51,6 +51,8 @@ class ParsedPost:
     content_html: str = ""
     text: str = ""
     tags: tuple[str, ...] = ()
+    #: ``content_html`` is only the feed's summary of the post, not the whole article.
+    summary_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,8 @@ class Post:
     tags: tuple[str, ...] = ()
     feed_url: str = ""
     feed_title: str = ""
+    #: ``content_html`` is only the feed's summary: the reader offers ``F`` (fetch the article).
+    summary_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

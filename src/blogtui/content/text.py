@@ -46,17 +46,6 @@ def reading_minutes(text: str) -> int:
     return max(1, round(len(_WORD_RE.findall(text)) / WORDS_PER_MINUTE))
 
 
-def is_summary_only(post: Post) -> bool:
-    """Whether a stored post holds only the feed's summary, not the whole article.
-
-    parsing/ marks such posts by storing the summary in both ``summary`` and ``content_html``;
-    once :meth:`Library.fetch_full_article` has stored the article, the two differ. The reader
-    shows a note and offers ``F`` / ``blogtui show --full`` when this is true and the post has a link.
-    """
-    summary = (post.summary or "").strip()
-    return bool(summary) and summary == (post.content_html or "").strip()
-
-
 _HEADING_RE = re.compile(r"^#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 
 
@@ -85,7 +74,7 @@ def wants_full_article(post: Post) -> bool:
     True for a summary-only post, and when nothing tells (no summary kept apart from the content);
     False when the post already holds more than its summary: the feed's whole article or a fetch.
     """
-    return is_summary_only(post) or not (post.summary or "").strip()
+    return post.summary_only or not (post.summary or "").strip()
 
 
 _FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")

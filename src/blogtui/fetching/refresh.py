@@ -62,12 +62,18 @@ class Job:
 
 
 class Refresher:
-    """Runs fetches for a library; all writes happen on the thread that calls :meth:`run`."""
+    """Runs fetches into the cache; all writes happen on the thread that calls :meth:`run`.
 
-    def __init__(self, source: Any) -> None:
-        self.source = source
-        self.config: Config = source.config
-        self.clock: Callable[[], datetime] = source.clock
+    Args:
+        connect: this thread's connection to the cache (called on the thread that writes).
+        config: limits and defaults (jobs, timeout, max_feed_bytes, max_archive_pages).
+        clock: the current time, UTC (tests freeze it).
+    """
+
+    def __init__(self, connect: Callable[[], Store], config: Config, clock: Callable[[], datetime]) -> None:
+        self._connect = connect
+        self.config = config
+        self.clock = clock
         self._pool: ProcessPoolExecutor | None = None
         #: Called with each fetched document's URL during a run (progress for archive walks).
         self._on_page: Callable[[str], None] | None = None
@@ -75,7 +81,7 @@ class Refresher:
     @property
     def store(self) -> Store:
         """The calling thread's connection (the event loop's thread does every write)."""
-        return self.source.store  # type: ignore[no-any-return]
+        return self._connect()
 
     # -- building the work ---------------------------------------------------------------------
 

@@ -172,9 +172,6 @@ def _entry(entry: Any, base: str, site_url: str, doc_url: str, summaries_only: b
         xml_base = site_url
     if xml_base and content_html:
         content_html = f'<base href="{html.escape(xml_base)}">' + content_html
-    if summary_only:
-        # The mark content.text.is_summary_only() reads: the summary stored as the content too.
-        summary = content_html
     author = author_name(entry.get("author") or "")
     if not author:
         author_detail = entry.get("author_detail") or {}
@@ -187,6 +184,7 @@ def _entry(entry: Any, base: str, site_url: str, doc_url: str, summaries_only: b
         published=published,
         updated=updated,
         summary=clean_text(summary),
+        summary_only=summary_only,
         content_html=content_html,
         text=html_to_text(content_html),
         tags=tag_names(entry.get("tags")),

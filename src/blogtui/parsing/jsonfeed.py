@@ -120,8 +120,6 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
             [(a.get("url"), a.get("mime_type"), a.get("title")) for a in attachments], base, content_html
         )
         content_html = clean_text(content_html)
-        if summary_only:
-            summary = content_html  # only a summary: content.text.is_summary_only() reads this mark
         raw_id = item.get("id")
         guid_value = str(raw_id) if raw_id is not None and not isinstance(raw_id, (dict, list)) else ""
         posts.append(
@@ -133,6 +131,7 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
                 published=published,
                 updated=from_iso(item.get("date_modified")),
                 summary=clean_text(summary),
+                summary_only=summary_only,
                 content_html=content_html,
                 text=html_to_text(content_html),
                 tags=tag_names([t for t in item.get("tags") or [] if isinstance(t, str)]),

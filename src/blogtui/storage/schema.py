@@ -118,7 +118,25 @@ def _v3(db: sqlite3.Connection) -> None:
 
 
 #: Numbered migrations: MIGRATIONS[n] brings the schema from version n to n + 1.
-MIGRATIONS = [_v1, _v2, _v3]
+def _v4(db: sqlite3.Connection) -> None:
+    # "Summary only" becomes a column: before, a post holding only the feed's summary was marked
+    # by storing it twice (``summary`` = ``content_html``). Saved views get a table of their own
+    # (they were ``state`` rows keyed ``view:NAME``, found by scanning a key range).
+    _script(
+        db,
+        """
+        ALTER TABLE posts ADD COLUMN summary_only INTEGER NOT NULL DEFAULT 0;
+        UPDATE posts SET summary_only = 1, summary = ''
+            WHERE summary != '' AND trim(summary) = trim(content_html);
+        CREATE TABLE views(name TEXT PRIMARY KEY COLLATE NOCASE, query TEXT NOT NULL);
+        INSERT OR IGNORE INTO views(name, query)
+            SELECT substr(key, 6), value FROM state WHERE substr(key, 1, 5) = 'view:' ORDER BY key;
+        DELETE FROM state WHERE substr(key, 1, 5) = 'view:'
+        """,
+    )
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

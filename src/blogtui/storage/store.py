@@ -54,6 +54,7 @@ class Store(SearchPlanner):
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA cache_size = -32000")
+            self.db.row_factory = sqlite3.Row  # rows are read by column name
             # Tag and feed matching in any script (NOCASE folds only ASCII): see query.fold_tag.
             self.db.create_function("blogtui_fold", 1, _fold, deterministic=True)
             self._migrate()
@@ -266,11 +267,12 @@ class Store(SearchPlanner):
             chunk = guids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             for row in db.execute(
-                "SELECT guid, id, url, title, author, published, summary, content_html FROM posts"
+                "SELECT guid, id, url, title, author, published, summary, content_html, summary_only"
+                " FROM posts"
                 f" WHERE feed_id = ? AND guid IN ({marks})",
                 (feed_id, *chunk),
             ):
-                stored[row[0]] = tuple(row[1:])
+                stored[row["guid"]] = tuple(row)[1:]
         fresh: dict[str, ParsedPost] = {}
         later: list[ParsedPost] = []
         for post in posts:
@@ -285,11 +287,11 @@ class Store(SearchPlanner):
             ids = {guid: next_id + n for n, guid in enumerate(fresh)}
             db.executemany(
                 "INSERT INTO posts(id, feed_id, guid, url, title, author, published, updated,"
-                " summary, content_html) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " summary, content_html, summary_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         ids[p.guid], feed_id, p.guid, p.url, p.title, p.author, _ts(p.published),
-                        _ts(p.updated) or None, p.summary, p.content_html,
+                        _ts(p.updated) or None, p.summary, p.content_html, int(p.summary_only),
                     )
                     for p in fresh.values()
                 ],
@@ -305,16 +307,20 @@ class Store(SearchPlanner):
             for guid, p in fresh.items():
                 stored[guid] = (
                     ids[guid], p.url, p.title, p.author, _ts(p.published), p.summary, p.content_html,
+                    int(p.summary_only),
                 )  # fmt: skip
         for post in later:
             published = _ts(post.published)
             row = stored[post.guid]
-            post_id, url, title, author, old_published, summary, html = row
-            if post.summary and post.summary == post.content_html == summary and html != summary:
+            post_id, url, title, author, old_published, summary, html, summary_only = row
+            if post.summary_only and not summary_only and summary == post.content_html:
                 # Still only the summary, and we hold the article fetched for it: keep the article.
-                post = replace(post, content_html=html, text=html_to_text(html))
-            if (url, title, author, old_published, summary, html) != (
+                post = replace(
+                    post, summary=summary, content_html=html, text=html_to_text(html), summary_only=False
+                )
+            if (url, title, author, old_published, summary, html, summary_only) != (
                 post.url, post.title, post.author, published, post.summary, post.content_html,
+                int(post.summary_only),
             ):  # fmt: skip
                 if (title, author, html) != (
                     post.title,
@@ -328,12 +334,12 @@ class Store(SearchPlanner):
                     )
                 db.execute(
                     "UPDATE posts SET url = ?, title = ?, author = ?, published = ?, updated = ?,"
-                    " summary = ?, content_html = ?,"
+                    " summary = ?, content_html = ?, summary_only = ?,"
                     " content_md = CASE WHEN content_html = ? THEN content_md ELSE NULL END"
                     " WHERE id = ?",
                     (
                         post.url, post.title, post.author, published, _ts(post.updated) or None,
-                        post.summary, post.content_html, post.content_html, post_id,
+                        post.summary, post.content_html, int(post.summary_only), post.content_html, post_id,
                     ),
                 )  # fmt: skip
             tag_ids = self._tag_ids(post.tags, cache)
@@ -351,7 +357,7 @@ class Store(SearchPlanner):
                     [(post_id, t) for t in tag_ids],
                 )
             stored[post.guid] = (post_id, post.url, post.title, post.author, published, post.summary,
-                                 post.content_html)  # fmt: skip
+                                 post.content_html, int(post.summary_only))  # fmt: skip
         return len(fresh)
 
     def set_content_md(self, post_id: int, markdown: str) -> None:
@@ -372,8 +378,10 @@ class Store(SearchPlanner):
                 "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
                 (post_id, row[0], row[1], text),
             )
+            # The feed's summary stays in ``summary`` (a summary-only post held it as its content).
             self.db.execute(
-                "UPDATE posts SET content_html = ?, content_md = ? WHERE id = ?",
+                "UPDATE posts SET summary = CASE WHEN summary_only THEN content_html ELSE summary END,"
+                " summary_only = 0, content_html = ?, content_md = ? WHERE id = ?",
                 (html, markdown, post_id),
             )
 
@@ -423,17 +431,20 @@ class Store(SearchPlanner):
         """One post with its content and tags."""
         row = self.db.execute(
             "SELECT p.id, p.feed_id, p.guid, p.url, p.title, p.author, p.published, p.updated,"
-            " p.summary, p.content_html, p.content_md, p.read, p.starred, f.url, f.title"
+            " p.summary, p.content_html, p.content_md, p.read, p.starred, p.summary_only,"
+            " f.url AS feed_url, f.title AS feed_title"
             " FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.id = ?",
             (post_id,),
         ).fetchone()
         if not row:
             return None
         return Post(
-            id=row[0], feed_id=row[1], guid=row[2], url=row[3], title=row[4], author=row[5],
-            published=_dt(row[6]), updated=_dt(row[7]), summary=row[8], content_html=row[9],
-            content_md=row[10] or "", read=bool(row[11]), starred=bool(row[12]),
-            tags=tuple(self.post_tags(post_id)), feed_url=row[13], feed_title=row[14] or row[13],
+            id=row["id"], feed_id=row["feed_id"], guid=row["guid"], url=row["url"], title=row["title"],
+            author=row["author"], published=_dt(row["published"]), updated=_dt(row["updated"]),
+            summary=row["summary"], content_html=row["content_html"], content_md=row["content_md"] or "",
+            read=bool(row["read"]), starred=bool(row["starred"]), summary_only=bool(row["summary_only"]),
+            tags=tuple(self.post_tags(post_id)), feed_url=row["feed_url"],
+            feed_title=row["feed_title"] or row["feed_url"],
         )  # fmt: skip
 
     def post_url(self, post_id: int) -> str | None:
@@ -536,36 +547,39 @@ class Store(SearchPlanner):
 
     # -- saved views and the user's own tags ---------------------------------------------------
 
-    # A saved view is the state row ``view:NAME`` holding its query; names match in any case.
+    # Names match in any case: NOCASE folds ASCII, and a casefold pass catches the rest.
 
     def views(self) -> list[tuple[str, str]]:
         """Saved views as ``(name, query)``, by name."""
-        rows = self.db.execute("SELECT key, value FROM state WHERE key >= 'view:' AND key < 'view;'")
-        return sorted(((k[5:], v) for k, v in rows), key=lambda r: (r[0].casefold(), r[0]))
+        rows = self.db.execute("SELECT name, query FROM views").fetchall()
+        return sorted(((r["name"], r["query"]) for r in rows), key=lambda r: (r[0].casefold(), r[0]))
+
+    def _view_names(self, name: str) -> list[str]:
+        """The stored names that are ``name`` in any case."""
+        key = name.casefold()
+        return [n for n, _ in self.views() if n.casefold() == key]
 
     def view_query(self, name: str) -> str | None:
         """The query saved under ``name`` (in any case), or None."""
-        exact = self.get_state(f"view:{name}")
-        if exact is not None:
-            return exact
+        row = self.db.execute("SELECT query FROM views WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return str(row["query"])
         key = name.casefold()
         return next((q for n, q in self.views() if n.casefold() == key), None)
 
     def save_view(self, name: str, query: str) -> None:
         """Save ``query`` under ``name``, replacing a view of that name in any case."""
         with self.transaction():
-            for old, _ in self.views():
-                if old.casefold() == name.casefold():
-                    self.db.execute("DELETE FROM state WHERE key = ?", (f"view:{old}",))
-            self.db.execute("INSERT INTO state(key, value) VALUES (?, ?)", (f"view:{name}", query))
+            for old in self._view_names(name):
+                self.db.execute("DELETE FROM views WHERE name = ?", (old,))
+            self.db.execute("INSERT OR REPLACE INTO views(name, query) VALUES (?, ?)", (name, query))
 
     def delete_view(self, name: str) -> bool:
         """Forget the view ``name`` (any case); False if there was none."""
         with self.transaction():
             deleted = 0
-            for old, _ in self.views():
-                if old.casefold() == name.casefold():
-                    deleted += self.db.execute("DELETE FROM state WHERE key = ?", (f"view:{old}",)).rowcount
+            for old in self._view_names(name):
+                deleted += self.db.execute("DELETE FROM views WHERE name = ?", (old,)).rowcount
         return bool(deleted)
 
     def add_user_tag(self, post_id: int, name: str) -> str | None:

@@ -18,7 +18,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...content.text import fenced, is_summary_only, reading_minutes
+from ...content.text import fenced, reading_minutes
 from ...models import Post
 from ...query import Compiled, highlight_spans
 
@@ -116,7 +116,7 @@ def post_header(post: Post, user_tags: Sequence[str] = ()) -> RenderableType:
     state = []
     if post.starred:
         state.append("★ starred")
-    if is_summary_only(post):
+    if post.summary_only:
         state.append("summary only — press F to fetch the full article")
     if state:
         lines.append(Text("  ".join(state), style="italic"))
