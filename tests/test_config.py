@@ -1,13 +1,21 @@
-"""Config: data-dir precedence and config.toml parsing."""
+"""Config: data-dir precedence, config.toml parsing and the check of every setting."""
 
 from __future__ import annotations
 
+import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from blogtui.config import Config, data_dir, load_config, save_setting
+from blogtui.config import RULES, Config, data_dir, load_config, save_setting
 from blogtui.errors import ConfigError
+from conftest import run
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
 
 
 def test_data_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,9 +32,10 @@ def test_missing_config_gives_defaults(tmp_path: Path) -> None:
 
 def test_config_values_and_errors(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('max_archive_pages = 3\ntheme = "textual-light"\nunknown = 1\n')
+    path.write_text('max_archive_pages = 3\ntheme = "textual-light"\ntimeout = 5\n')
     config = load_config(path)
     assert (config.max_archive_pages, config.theme) == (3, "textual-light")
+    assert config.timeout == 5.0 and isinstance(config.timeout, float)
     path.write_text("max_archive_pages = 'many'\n")
     with pytest.raises(ConfigError, match="max_archive_pages"):
         load_config(path)
@@ -52,5 +61,75 @@ def test_save_setting_keeps_comments_order_and_tables(tmp_path: Path) -> None:
     assert path.read_text() == (
         '# mine\njobs = 4  # fewer at home\ntheme = "textual-light"\ntimeout = 5.0\n\n[later]\nx = 1\n'
     )
-    config = load_config(path)
-    assert (config.jobs, config.theme, config.timeout) == (4, "textual-light", 5.0)
+    top = tomllib.loads(path.read_text())
+    assert (top["jobs"], top["theme"], top["timeout"], top["later"]) == (4, "textual-light", 5.0, {"x": 1})
+    # blogtui has no tables: load_config names the one here instead of ignoring it.
+    with pytest.raises(ConfigError, match=r"unknown table \[later\]"):
+        load_config(path)
+
+
+def test_every_setting_has_a_rule_and_its_default_passes(tmp_path: Path) -> None:
+    assert set(RULES) == {f.name for f in fields(Config)}
+    path = tmp_path / "config.toml"
+    for setting in fields(Config):
+        save_setting(setting.name, getattr(Config(), setting.name), path)
+    assert load_config(path) == Config()
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("timout = 60", "unknown key timout (did you mean timeout?)"),
+        ("job = 4", "unknown key job (did you mean jobs?)"),
+        ("colour = 1", "unknown key colour (the settings are max_archive_pages, max_feed_bytes,"),
+        ("timeout = -5", "timeout = -5: must be more than 0"),
+        ("timeout = 0", "timeout = 0: must be more than 0"),
+        ("timeout = nan", "timeout = nan: must be more than 0"),
+        ("timeout = 86400", "timeout = 86400: must be at most 3600"),
+        ('timeout = "20"', 'timeout = "20": must be a number'),
+        ("jobs = 0", "jobs = 0: must be at least 1"),
+        ("jobs = 1000", "jobs = 1000: must be at most 64"),
+        ('jobs = "eight"', 'jobs = "eight": must be a whole number'),
+        ("jobs = 2.5", "jobs = 2.5: must be a whole number"),
+        ("jobs = true", "jobs = true: must be a whole number"),
+        ("max_archive_pages = 0", "max_archive_pages = 0: must be at least 1"),
+        ("max_feed_bytes = 10", "max_feed_bytes = 10: must be at least 1024"),
+        ("max_feed_bytes = 2147483648", "max_feed_bytes = 2147483648: must be at most 1073741824"),
+        ("theme = 3", 'theme = 3: must be text in quotes, e.g. theme = "textual-dark"'),
+        ('theme = " "', 'theme = " ": must not be empty'),
+        ('show_sidebar = "yes"', 'show_sidebar = "yes": must be true or false'),
+        ("[ui]\ntheme = 'x'", "unknown table [ui] (settings are top-level keys:"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_file_key_value_and_fix(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"# mine\n{line}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}: {message}")
+    assert "\n" not in text
+
+
+def test_save_setting_refuses_what_load_config_would_refuse(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    save_setting("theme", "textual-light", path)
+    for key, value in (("jobs", 0), ("timout", 5.0), ("theme", 3)):
+        with pytest.raises(ConfigError, match=key):
+            save_setting(key, value, path)
+    assert path.read_text() == 'theme = "textual-light"\n'
+    assert load_config(path).theme == "textual-light"
+
+
+@pytest.mark.parametrize("args", [("posts",), ()], ids=["command", "tui"])
+def test_cli_and_tui_report_a_bad_config_in_one_line(
+    isolated: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    path = isolated / "config" / "config.toml"
+    path.parent.mkdir()
+    path.write_text("timout = 60\n")
+    code, out, err = run(capsys, *args)  # no command: the TUI, never started
+    assert code == 2 and out == ""
+    assert err == f"blogtui: {path}: unknown key timout (did you mean timeout?)\n"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import sys
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
@@ -67,7 +69,8 @@ def load_config(path: Path | None = None) -> Config:
     """Read ``config.toml``; a missing file gives the defaults.
 
     Raises:
-        ConfigError: the file is not valid TOML or a value has the wrong type.
+        ConfigError: the file is not valid TOML, or holds a key that is not a setting or a value
+            that is not valid for its setting (one line: the file, key, value and fix).
     """
     path = path or config_path()
     try:
@@ -80,30 +83,92 @@ def load_config(path: Path | None = None) -> Config:
         values = tomllib.loads(raw.decode("utf-8", errors="replace"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    config = Config()
-    known = {f.name: f for f in fields(Config)}
     changes = {}
     for key, value in values.items():
-        if key not in known:
-            continue
-        default = getattr(config, key)
-        if isinstance(default, bool) != isinstance(value, bool) or not isinstance(
-            value, (type(default), int) if isinstance(default, float) else type(default)
-        ):
-            raise ConfigError(f"{path}: {key} must be a {type(default).__name__}")
-        changes[key] = value
-    return replace(config, **changes)
+        problem = setting_problem(key, value)
+        if problem:
+            raise ConfigError(f"{path}: {problem}")
+        changes[key] = float(value) if RULES[key].kind is float else value
+    return replace(Config(), **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """What one setting may hold: its kind and, for a number, its bounds (a float's low is excluded)."""
+
+    kind: type
+    low: float = 0
+    high: float = math.inf
+
+
+#: One rule per field of Config.
+RULES: dict[str, _Rule] = {
+    "max_archive_pages": _Rule(int, 1, 100_000),
+    "max_feed_bytes": _Rule(int, 1024, 2**30),
+    "timeout": _Rule(float, 0, 3600),
+    "jobs": _Rule(int, 1, 64),
+    "theme": _Rule(str),
+    "show_sidebar": _Rule(bool),
+}
+
+
+def setting_problem(key: str, value: object) -> str | None:
+    """What is wrong with ``key = value`` as a setting, as ``key = value: the fix``; None if nothing."""
+    rule = RULES.get(key)
+    if rule is None and isinstance(value, dict):
+        return f"unknown table [{key}] (settings are top-level keys: {', '.join(RULES)})"
+    if rule is None:
+        close = difflib.get_close_matches(key, list(RULES), n=1)
+        hint = f"did you mean {close[0]}?" if close else f"the settings are {', '.join(RULES)}"
+        return f"unknown key {key} ({hint})"
+    shown = f"{key} = {_render(value)}"
+    if rule.kind is bool:
+        return None if isinstance(value, bool) else f"{shown}: must be true or false"
+    if rule.kind is str:
+        if not isinstance(value, str):
+            return f'{shown}: must be text in quotes, e.g. {key} = "{getattr(Config(), key)}"'
+        return None if value.strip() else f"{shown}: must not be empty"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{shown}: must be {'a number' if rule.kind is float else 'a whole number'}"
+    if rule.kind is int and not isinstance(value, int):
+        return f"{shown}: must be a whole number"
+    if rule.kind is float and not value > rule.low:  # NaN too
+        return f"{shown}: must be more than {_bound(rule.low)}"
+    if not value >= rule.low:
+        return f"{shown}: must be at least {_bound(rule.low)}"
+    if not value <= rule.high:
+        return f"{shown}: must be at most {_bound(rule.high)}"
+    return None
+
+
+def _bound(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _render(value: object) -> str:
+    """A value as it is written in TOML (near enough for a message)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dict):
+        return "{...}"
+    return str(value)
 
 
 def save_setting(key: str, value: object, path: Path | None = None) -> None:
-    """Write one top-level setting into ``config.toml``, keeping the other lines."""
+    """Write one top-level setting into ``config.toml``, keeping the other lines.
+
+    Raises:
+        ConfigError: the key is not a setting or the value is not valid for it.
+    """
     path = path or config_path()
-    if isinstance(value, bool):
-        rendered = "true" if value else "false"
-    elif isinstance(value, (int, float)):
-        rendered = str(value)
-    else:
-        rendered = '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    problem = setting_problem(key, value)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
+    rendered = _render(value)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
