@@ -5,21 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
-from .config import DB_NAME, Config, data_dir, load_config
+from .config import Config, data_dir, load_config
 from .errors import ConfigError, UsageError
-from .models import FeedOutcome, Post, Progress
+from .models import FeedOutcome, Progress
+from .output import feed_json, literal, post_markdown, tag_json, view_json
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -224,10 +223,9 @@ def _config() -> Config:
 def _open_library(args: argparse.Namespace, directory: Path | None = None) -> Any:
     from .errors import StoreError
     from .library import Library
-    from .storage.schema import needs_upgrade
 
     path = directory or data_dir(getattr(args, "data_dir", None))
-    if sys.stderr.isatty() and needs_upgrade(path / DB_NAME):
+    if sys.stderr.isatty() and Library.needs_upgrade(path):
         # The upgrade rebuilds the search index: seconds on a large cache, with nothing on screen.
         print(
             "blogtui: upgrading the cache for this version (once; a large one takes seconds)…",
@@ -291,7 +289,7 @@ def _progress_reporter(enabled: bool):  # type: ignore[no-untyped-def]
 
 def _report(outcomes: list[FeedOutcome], verb: str) -> int:
     """Notes (on a terminal only), one line per failed feed, then a one-line summary; the exit code."""
-    from .fetching.refresh import INCOMPLETE_NOTE
+    from .library import INCOMPLETE_NOTE
 
     failed = [o for o in outcomes if o.error]
     if sys.stderr.isatty():  # piped output is errors and the summary only
@@ -335,10 +333,6 @@ def _cmd_refresh(library: Any, args: argparse.Namespace) -> int:
 # -- listing ---------------------------------------------------------------------------------
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
 def _print_json(value: object) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
@@ -347,21 +341,7 @@ def _print_json(value: object) -> None:
 def _cmd_feeds(library: Any, args: argparse.Namespace) -> int:
     feeds = library.feeds()
     if args.json:
-        _print_json(
-            [
-                {
-                    "url": f.url,
-                    "title": f.title,
-                    "site_url": f.site_url,
-                    "posts": f.posts,
-                    "unread": f.unread,
-                    "fetched_at": _iso(f.fetched_at),
-                    "error": f.error,
-                    "archive_complete": f.archive_complete,
-                }
-                for f in feeds
-            ]
-        )
+        _print_json([feed_json(f) for f in feeds])
         return EXIT_OK
     if not feeds:
         print("No feeds yet: add one with `blogtui add URL` (or try `blogtui demo`).", file=sys.stderr)
@@ -392,39 +372,11 @@ def _cmd_posts(library: Any, args: argparse.Namespace) -> int:
 def _cmd_tags(library: Any, args: argparse.Namespace) -> int:
     tags = library.user_tags() if args.mine else library.tags()
     if args.json:
-        _print_json([{"name": t.name, "count": t.count} for t in tags])
+        _print_json([tag_json(t) for t in tags])
         return EXIT_OK
     for tag in tags:
         print(f"{tag.count:>7}  {tag.name}")
     return EXIT_OK
-
-
-def post_markdown(post: Post, user_tags: Sequence[str] = ()) -> str:
-    """A post as one Markdown document: a header (title, feed, author, date, link, the feed's tags
-    and the user's own) and its body. ``post.tags`` are shown as the feed's."""
-    lines = [f"# {post.title or '(untitled)'}", ""]
-    meta = [post.feed_title]
-    if post.author:
-        meta.append(f"by {post.author}")
-    if post.published:
-        meta.append(post.published.strftime("%Y-%m-%d"))
-    lines.append(" · ".join(m for m in meta if m))
-    if post.url:
-        lines.append(f"<{post.url}>")
-    if post.tags:
-        lines.append("Tags: " + ", ".join(post.tags))
-    if user_tags:
-        lines.append("Your tags: " + ", ".join(user_tags))
-    lines += ["", post.content_md or post.summary or "(this post has no text)", ""]
-    return "\n".join(lines)
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
-
-
-def _literal(text: str) -> str:
-    """Feed text as Markdown that renders exactly as written (no emphasis, links or headings)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def _cmd_show(library: Any, args: argparse.Namespace) -> int:
@@ -454,12 +406,12 @@ def _cmd_show(library: Any, args: argparse.Namespace) -> int:
         # control characters (even from a cache written by an older version).
         header = replace(
             post,
-            title=_literal(post.title),
-            feed_title=_literal(post.feed_title),
-            author=_literal(post.author),
-            tags=tuple(_literal(t) for t in post.tags),
+            title=literal(post.title),
+            feed_title=literal(post.feed_title),
+            author=literal(post.author),
+            tags=tuple(literal(t) for t in post.tags),
         )
-        header_mine = [_literal(t) for t in mine]
+        header_mine = [literal(t) for t in mine]
         Console().print(Markdown(clean_text(post_markdown(header, header_mine)), hyperlinks=False))
     else:
         sys.stdout.write(clean_text(post_markdown(post, mine)))
@@ -524,7 +476,7 @@ def _cmd_tag(library: Any, args: argparse.Namespace) -> int:
 def _cmd_views(library: Any, args: argparse.Namespace) -> int:
     views = library.views()
     if args.json:
-        _print_json([{"name": name, "query": query} for name, query in views])
+        _print_json([view_json(name, query) for name, query in views])
         return EXIT_OK
     if not views:
         print("No saved views: save one with `blogtui view NAME QUERY`.", file=sys.stderr)

@@ -14,9 +14,10 @@ from typing import TextIO
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
-from .content.sanitize import clean_line, clean_text
+from .content.sanitize import clean_line
 from .errors import InteropError
 from .models import Feed, FeedOutcome, Post
+from .output import feed_json, iso, markdown_document, view_json
 
 #: An OPML file larger than this is refused (subscription lists are a few hundred KB at most).
 MAX_OPML_BYTES = 20 * 1024 * 1024
@@ -171,25 +172,6 @@ def write_opml(
 # -- JSON ----------------------------------------------------------------------------------------
 
 
-def iso(value: datetime | None) -> str | None:
-    """A UTC timestamp as ISO 8601 (``2024-03-04T09:00:00Z``), as everywhere in blogtui's JSON."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
-def feed_json(feed: Feed) -> dict[str, object]:
-    """A feed as in ``blogtui feeds --json``."""
-    return {
-        "url": feed.url,
-        "title": feed.title,
-        "site_url": feed.site_url,
-        "posts": feed.posts,
-        "unread": feed.unread,
-        "fetched_at": iso(feed.fetched_at),
-        "error": feed.error,
-        "archive_complete": feed.archive_complete,
-    }
-
-
 def write_json(
     out: TextIO,
     *,
@@ -210,7 +192,7 @@ def write_json(
         "exported_at": iso(now or datetime.now(timezone.utc)),
         "query": query,
         "feeds": [feed_json(f) for f in feeds],
-        "views": [{"name": name, "query": text} for name, text in views],
+        "views": [view_json(name, text) for name, text in views],
     }
     body = json.dumps(head, ensure_ascii=False, indent=2)
     out.write(body[: body.rindex("}")].rstrip() + ',\n  "posts": [')
@@ -223,38 +205,6 @@ def write_json(
 
 
 # -- Markdown ------------------------------------------------------------------------------------
-
-
-def _yaml(value: object) -> str:
-    # A JSON scalar or list of strings is valid YAML (flow style): quoting is exact and safe.
-    if isinstance(value, str):
-        value = clean_line(value)
-    elif isinstance(value, (list, tuple)):
-        value = [clean_line(v) for v in value]
-    return json.dumps(value, ensure_ascii=False)
-
-
-def markdown_document(post: Post, feed_tags: Iterable[str], user_tags: Iterable[str]) -> str:
-    """A post as a Markdown file: YAML front matter (title, links, dates, tags, state), then its text."""
-    meta: list[tuple[str, object]] = [
-        ("title", post.title),
-        ("id", post.id),
-        ("url", post.url),
-        ("feed", post.feed_url),
-        ("feed_title", post.feed_title),
-        ("author", post.author),
-        ("published", iso(post.published)),
-        ("updated", iso(post.updated)),
-        ("tags", list(feed_tags)),
-        ("user_tags", list(user_tags)),
-        ("read", post.read),
-        ("starred", post.starred),
-    ]
-    lines = ["---", *(f"{key}: {_yaml(value)}" for key, value in meta), "---", ""]
-    title = clean_line(post.title) or "(untitled)"
-    body = clean_text(post.content_md or post.summary).strip() or "(this post has no text)"
-    lines += [f"# {title}", "", body, ""]
-    return "\n".join(lines)
 
 
 def markdown_filename(post: Post) -> str:

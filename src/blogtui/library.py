@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,7 +17,7 @@ from .content.sanitize import clean_text, safe_link
 from .content.text import html_to_text, without_title
 from .errors import FetchError, InteropError, LibraryError, QueryError
 from .fetching import http as fetching
-from .fetching.refresh import ProgressCallback, Refresher
+from .fetching.refresh import INCOMPLETE_NOTE, ProgressCallback, Refresher
 from .interop import (
     ImportReport,
     Outline,
@@ -28,8 +28,12 @@ from .interop import (
     write_opml,
 )
 from .models import Feed, FeedOutcome, FetchResult, Post, PostRow, Tag
+from .output import post_backup_json, post_json
 from .query import Compiled, Query, compile_query, is_view_name, parse
+from .storage.schema import needs_upgrade
 from .storage.store import Store
+
+__all__ = ["INCOMPLETE_NOTE", "Library", "LibraryError"]
 
 
 def _utcnow() -> datetime:
@@ -58,6 +62,11 @@ class Library:
         self._stores_lock = threading.Lock()
         self._sizes: dict[tuple[str, tuple[object, ...]], int] = {}
         self.store  # noqa: B018 - open (and migrate) now, so a bad database fails early
+
+    @staticmethod
+    def needs_upgrade(data_dir: Path | str) -> bool:
+        """Whether opening the cache in ``data_dir`` will upgrade it (a rebuild that takes seconds)."""
+        return needs_upgrade(Path(data_dir) / DB_NAME)
 
     @property
     def db_path(self) -> Path:
@@ -233,7 +242,7 @@ class Library:
     ) -> list[dict[str, object]]:
         """Posts as the ``--json`` contract objects, newest first (best match first if ``ranked``)."""
         ids = self.store.post_ids(self.compile(text), limit=limit, ranked=ranked)
-        return self.store.posts_for_export(ids)
+        return [post_json(record) for record in self.store.post_records(ids)]
 
     def tags(self, text: str | Compiled | None = None) -> list[Tag]:
         """Tags with counts within a query's results (all posts when no query)."""
@@ -471,10 +480,17 @@ class Library:
             out,
             feeds=self.feeds(),
             views=self.views(),
-            posts=self.store.posts_for_backup(ids),
+            posts=self._backup_posts(ids),
             query=text or "",
             now=self.clock(),
         )
+
+    def _backup_posts(self, ids: Sequence[int]) -> Iterator[dict[str, object]]:
+        # In batches: a 50,000-post backup never sits in memory at once.
+        for start in range(0, len(ids), 500):
+            yield from (
+                post_backup_json(r) for r in self.store.post_records(ids[start : start + 500], full=True)
+            )
 
     def export_markdown(
         self, directory: Path | str, text: str | None = None, *, on_post: Callable[[Path], None] | None = None

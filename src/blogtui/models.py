@@ -105,6 +105,32 @@ class PostRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PostRecord:
+    """A post as exported (``posts --json``, the JSON backup): its state and metadata, no Markdown.
+
+    The backup fields (``guid`` on) are filled only when asked for; ``tags`` has every tag, and
+    ``user_tags`` the user's own among them.
+    """
+
+    id: int
+    feed_url: str
+    feed_title: str
+    title: str
+    url: str
+    author: str
+    published: datetime | None
+    read: bool
+    starred: bool
+    tags: tuple[str, ...] = ()
+    guid: str = ""
+    updated: datetime | None = None
+    summary: str = ""
+    content_html: str = ""
+    summary_only: bool = False
+    user_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Tag:
     """A tag with the number of posts carrying it (within the current filter)."""
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..content.text import html_to_text
 from ..errors import StoreError
-from ..models import Feed, FeedState, ParsedPost, Post, PostRow
+from ..models import Feed, FeedState, ParsedPost, Post, PostRecord, PostRow
 from ..query import Compiled, fold_tag
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .search import SearchPlanner
@@ -476,55 +476,52 @@ class Store(SearchPlanner):
                 by_id[r[0]] = PostRow(r[0], r[1], r[2], _dt(r[3]), bool(r[4]), bool(r[5]))
         return [by_id[i] for i in post_ids if i in by_id]
 
-    def posts_for_export(self, post_ids: Sequence[int]) -> list[dict[str, object]]:
-        """The JSON-contract objects for these posts, in order."""
-        out: dict[int, dict[str, object]] = {}
+    def post_records(self, post_ids: Sequence[int], *, full: bool = False) -> list[PostRecord]:
+        """Posts as exported, in the order of ``post_ids`` (missing ids are skipped).
+
+        ``full`` adds what a backup needs: guid, updated, summary, HTML, and the user's own tags
+        apart (``user_tags``; ``tags`` has every tag).
+        """
+        out: list[PostRecord] = []
+        extra = ", p.guid, p.updated, p.summary, p.content_html, p.summary_only" if full else ""
         for chunk in _chunks(list(post_ids), 500):
             marks = ",".join("?" * len(chunk))
+            tags: dict[int, list[str]] = {}
+            mine: dict[int, list[str]] = {}
             for r in self.db.execute(
-                "SELECT p.id, f.url, f.title, p.title, p.url, p.author, p.published, p.read,"
-                f" p.starred FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.id IN ({marks})",
-                chunk,
-            ):
-                published = _dt(r[6])
-                out[r[0]] = {
-                    "id": r[0], "feed": r[1], "feed_title": r[2], "title": r[3], "url": r[4],
-                    "author": r[5],
-                    "published": published.strftime("%Y-%m-%dT%H:%M:%SZ") if published else None,
-                    "tags": [], "read": bool(r[7]), "starred": bool(r[8]),
-                }  # fmt: skip
-            for post_id, name in self.db.execute(
-                "SELECT pt.post_id, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id"
+                "SELECT pt.post_id, pt.user, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id"
                 f" WHERE pt.post_id IN ({marks}) ORDER BY t.name COLLATE NOCASE",
                 chunk,
             ):
-                out[post_id]["tags"].append(name)  # type: ignore[union-attr]
-        return [out[i] for i in post_ids if i in out]
-
-    def posts_for_backup(self, post_ids: Sequence[int]) -> Iterator[dict[str, object]]:
-        """Whole posts for the JSON export, in order: the ``--json`` fields plus guid, updated,
-        summary, content_html and the user's own tags apart (``user_tags``)."""
-        for chunk in _chunks(list(post_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            out = {row["id"]: row for row in self.posts_for_export(chunk)}
-            for r in self.db.execute(
-                f"SELECT id, guid, updated, summary, content_html FROM posts WHERE id IN ({marks})", chunk
-            ):
-                updated = _dt(r[2])
-                out[r[0]].update(
-                    guid=r[1],
-                    updated=updated.strftime("%Y-%m-%dT%H:%M:%SZ") if updated else None,
-                    user_tags=[],
-                    summary=r[3],
-                    content_html=r[4],
+                tags.setdefault(r["post_id"], []).append(r["name"])
+                if full and r["user"]:
+                    mine.setdefault(r["post_id"], []).append(r["name"])
+            rows = {
+                r["id"]: r
+                for r in self.db.execute(
+                    "SELECT p.id, f.url AS feed_url, f.title AS feed_title, p.title, p.url, p.author,"
+                    f" p.published, p.read, p.starred{extra}"
+                    f" FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.id IN ({marks})",
+                    chunk,
                 )
-            for post_id, name in self.db.execute(
-                "SELECT pt.post_id, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id"
-                f" WHERE pt.user = 1 AND pt.post_id IN ({marks}) ORDER BY t.name COLLATE NOCASE",
-                chunk,
-            ):
-                out[post_id]["user_tags"].append(name)  # type: ignore[union-attr]
-            yield from (out[i] for i in chunk if i in out)
+            }
+            for post_id in chunk:
+                r = rows.get(post_id)
+                if r is None:
+                    continue
+                record = PostRecord(
+                    id=r["id"], feed_url=r["feed_url"], feed_title=r["feed_title"], title=r["title"],
+                    url=r["url"], author=r["author"], published=_dt(r["published"]), read=bool(r["read"]),
+                    starred=bool(r["starred"]), tags=tuple(tags.get(post_id, ())),
+                )  # fmt: skip
+                if full:
+                    record = replace(
+                        record, guid=r["guid"], updated=_dt(r["updated"]), summary=r["summary"],
+                        content_html=r["content_html"], summary_only=bool(r["summary_only"]),
+                        user_tags=tuple(mine.get(post_id, ())),
+                    )  # fmt: skip
+                out.append(record)
+        return out
 
     # -- app state -----------------------------------------------------------------------------
 

@@ -1,0 +1,150 @@
+"""Every shape blogtui writes for others to read, in one place.
+
+The ``--json`` objects (feeds, posts, tags, views), the JSON backup's post objects, a post as a
+Markdown document (``show``, and ``export --format markdown`` with YAML front matter) and UTC
+timestamps. Scripts outside this repository rely on these: docs/ARCHITECTURE.md lists every field,
+and a test compares it with what the commands print.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+
+from .content.sanitize import clean_line, clean_text
+from .models import Feed, Post, PostRecord, Tag
+
+#: What a post without any text shows instead.
+NO_TEXT = "(this post has no text)"
+UNTITLED = "(untitled)"
+
+
+def iso(value: datetime | None) -> str | None:
+    """A timestamp as UTC ISO 8601 (``2024-03-04T09:00:00Z``), as everywhere in blogtui's output."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+# -- JSON ----------------------------------------------------------------------------------------
+
+
+def feed_json(feed: Feed) -> dict[str, object]:
+    """A feed as in ``blogtui feeds --json`` and the backup's ``feeds``."""
+    return {
+        "url": feed.url,
+        "title": feed.title,
+        "site_url": feed.site_url,
+        "posts": feed.posts,
+        "unread": feed.unread,
+        "fetched_at": iso(feed.fetched_at),
+        "error": feed.error,
+        "archive_complete": feed.archive_complete,
+    }
+
+
+def post_json(post: PostRecord) -> dict[str, object]:
+    """A post as in ``blogtui posts --json``."""
+    return {
+        "id": post.id,
+        "feed": post.feed_url,
+        "feed_title": post.feed_title,
+        "title": post.title,
+        "url": post.url,
+        "author": post.author,
+        "published": iso(post.published),
+        "tags": list(post.tags),
+        "read": post.read,
+        "starred": post.starred,
+    }
+
+
+def post_backup_json(post: PostRecord) -> dict[str, object]:
+    """A post as in the JSON backup: the ``--json`` fields, then guid, updated, the user's own
+    tags apart, summary, the HTML and whether it is only the feed's summary."""
+    return {
+        **post_json(post),
+        "guid": post.guid,
+        "updated": iso(post.updated),
+        "user_tags": list(post.user_tags),
+        "summary": post.summary,
+        "content_html": post.content_html,
+        "summary_only": post.summary_only,
+    }
+
+
+def tag_json(tag: Tag) -> dict[str, object]:
+    """A tag as in ``blogtui tags --json``."""
+    return {"name": tag.name, "count": tag.count}
+
+
+def view_json(name: str, query: str) -> dict[str, object]:
+    """A saved view as in ``blogtui views --json`` and the backup's ``views``."""
+    return {"name": name, "query": query}
+
+
+# -- Markdown ------------------------------------------------------------------------------------
+
+
+def _body(post: Post) -> str:
+    return clean_text(post.content_md or post.summary).strip() or NO_TEXT
+
+
+def post_markdown(post: Post, user_tags: Sequence[str] = ()) -> str:
+    """A post as one Markdown document for reading (``blogtui show``): a header (title, feed,
+    author, date, link, the feed's tags and the user's own) and its body. ``post.tags`` are shown
+    as the feed's."""
+    lines = [f"# {post.title or UNTITLED}", ""]
+    meta = [post.feed_title]
+    if post.author:
+        meta.append(f"by {post.author}")
+    if post.published:
+        meta.append(post.published.strftime("%Y-%m-%d"))
+    lines.append(" · ".join(m for m in meta if m))
+    if post.url:
+        lines.append(f"<{post.url}>")
+    if post.tags:
+        lines.append("Tags: " + ", ".join(post.tags))
+    if user_tags:
+        lines.append("Your tags: " + ", ".join(user_tags))
+    lines += ["", post.content_md or post.summary or NO_TEXT, ""]
+    return "\n".join(lines)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
+
+
+def literal(text: str) -> str:
+    """Feed text as Markdown that renders exactly as written (no emphasis, links or headings)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _yaml(value: object) -> str:
+    # A JSON scalar or list of strings is valid YAML (flow style): quoting is exact and safe.
+    if isinstance(value, str):
+        value = clean_line(value)
+    elif isinstance(value, (list, tuple)):
+        value = [clean_line(v) for v in value]
+    return json.dumps(value, ensure_ascii=False)
+
+
+def markdown_document(post: Post, feed_tags: Iterable[str], user_tags: Iterable[str]) -> str:
+    """A post as a Markdown file (``export --format markdown``): YAML front matter (title, links,
+    dates, tags, state), then its title and text."""
+    meta: list[tuple[str, object]] = [
+        ("title", post.title),
+        ("id", post.id),
+        ("url", post.url),
+        ("feed", post.feed_url),
+        ("feed_title", post.feed_title),
+        ("author", post.author),
+        ("published", iso(post.published)),
+        ("updated", iso(post.updated)),
+        ("tags", list(feed_tags)),
+        ("user_tags", list(user_tags)),
+        ("read", post.read),
+        ("starred", post.starred),
+    ]
+    lines = ["---", *(f"{key}: {_yaml(value)}" for key, value in meta), "---", ""]
+    lines += [f"# {clean_line(post.title) or UNTITLED}", "", _body(post), ""]
+    return "\n".join(lines)
