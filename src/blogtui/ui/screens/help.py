@@ -1,70 +1,266 @@
-"""The help screen: every key, grouped, from the same table the footer uses."""
+"""The help screen: every key, grouped, read from the live bindings of the app, screens and widgets.
+
+The groups, their order and each row's wording are written here; the keys of a row are not: they
+are read from the ``BINDINGS`` of the classes that handle them, so a rebound key shows its new
+name. A binding no row names still shows, under "Other keys", with its own description (and
+tests/test_docs.py fails until a row names it).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS: list[tuple[str, list[tuple[str, str]]]] = [
+from ..widgets.post_list import PostList
+from ..widgets.reader import ReaderView
+from ..widgets.sidebar import Sidebar
+from .main import MainScreen
+from .welcome import WelcomeScreen
+
+
+class Ref(NamedTuple):
+    """The keys ``owner`` binds to ``action`` (only ``key``, when given)."""
+
+    owner: type
+    action: str
+    key: str | None = None
+
+
+class Row(NamedTuple):
+    """One line of the help: its keys (refs per position: ``j / k`` is two positions) and text."""
+
+    positions: tuple[tuple[Ref, ...], ...]
+    text: str
+
+
+#: The app's own key for the command palette (``App.COMMAND_PALETTE_BINDING``), not a binding.
+PALETTE = "command_palette"
+#: Stands for the running app's class in a Ref (the app imports this module, not the reverse).
+APP = App
+
+
+def _row(text: str, *positions: Ref | Sequence[Ref]) -> Row:
+    return Row(tuple((p,) if isinstance(p, Ref) else tuple(p) for p in positions), text)
+
+
+def _links() -> list[Ref]:
+    return [Ref(MainScreen, f"open_link({n})") for n in range(1, 10)]
+
+
+GROUPS: list[tuple[str, list[Row]]] = [
     (
         "Moving",
         [
-            ("j / k, ↓ / ↑", "move in the list (scroll in the reader)"),
-            ("g / G, home / end", "first / last post"),
-            ("page up / page down", "a page at a time"),
-            ("tab / shift+tab", "focus sidebar, list, reader"),
-            ("t", "focus the tags"),
+            _row(
+                "move in the list (scroll in the reader)",
+                [Ref(PostList, "cursor_down"), Ref(ReaderView, "scroll_down"), Ref(Sidebar, "cursor_down")],
+                [Ref(PostList, "cursor_up"), Ref(ReaderView, "scroll_up"), Ref(Sidebar, "cursor_up")],
+            ),
+            _row(
+                "first / last post (top / bottom in the reader)",
+                [Ref(PostList, "first"), Ref(ReaderView, "scroll_home")],
+                [Ref(PostList, "last"), Ref(ReaderView, "scroll_end")],
+            ),
+            _row(
+                "a page at a time",
+                [Ref(PostList, "page_up", "pageup"), Ref(ReaderView, "page_up", "pageup")],
+                [Ref(PostList, "page_down", "pagedown"), Ref(ReaderView, "page_down", "pagedown")],
+            ),
+            _row(
+                "a page at a time in the list",
+                Ref(PostList, "page_up", "ctrl+u"),
+                Ref(PostList, "page_down", "ctrl+d"),
+            ),
+            _row("a page down in the reader", Ref(ReaderView, "page_down", "space")),
+            _row(
+                "focus sidebar, list, reader",
+                Ref(MainScreen, "app.focus_next"),
+                Ref(MainScreen, "app.focus_previous"),
+            ),
+            _row("focus the tags", Ref(MainScreen, "focus_tags")),
         ],
     ),
     (
         "Reading",
         [
-            ("enter", "open the highlighted post"),
-            ("n / p", "next / previous post while reading (next = the row below)"),
-            ("z", "full-screen reading"),
-            ("1 … 9", "open link 1 … 9 of the post"),
-            ("f", "follow a link by number"),
-            ("o", "open the post in the browser (http, https, mailto only)"),
-            ("F", "fetch the full article of a summary-only post"),
+            _row("open the highlighted post", Ref(PostList, "select")),
+            _row(
+                "next / previous post while reading (next = the row below)",
+                Ref(MainScreen, "next_post"),
+                Ref(MainScreen, "previous_post"),
+            ),
+            _row("full-screen reading", Ref(MainScreen, "zoom")),
+            _row("open link 1 … 9 of the post", _links()),
+            _row("follow a link by number", Ref(MainScreen, "follow_link")),
+            _row(
+                "open the post in the browser (http, https, mailto only)", Ref(MainScreen, "open_in_browser")
+            ),
+            _row("fetch the full article of a summary-only post", Ref(MainScreen, "full_article")),
         ],
     ),
     (
         "Filtering",
         [
-            ("/", 'query box: words, "phrases", tag:, feed:, is:, after:, before:, -negation'),
-            ("escape", "step back: close full screen, leave the reader, clear the query, then tags"),
-            ("space", "toggle a tag in the sidebar (several = AND)"),
-            ("enter / click", "choose a sidebar entry, open a post, follow a [n] link"),
-            ("b", "show or hide the sidebar"),
-            ("V", "save the list's filter as a view (sidebar, @name)"),
+            _row(
+                'query box: words, "phrases", tag:, feed:, is:, after:, before:, -negation',
+                Ref(MainScreen, "search"),
+            ),
+            _row(
+                "step back: close full screen, leave the reader, clear the query, then tags",
+                Ref(MainScreen, "clear"),
+            ),
+            _row("toggle a tag in the sidebar (several = AND)", Ref(Sidebar, "toggle_tag")),
+            _row("choose a sidebar entry (or click it, a post or a [n] link)", Ref(Sidebar, "select")),
+            _row("show or hide the sidebar", Ref(MainScreen, "toggle_sidebar")),
+            _row("save the list's filter as a view (sidebar, @name)", Ref(MainScreen, "save_view")),
         ],
     ),
     (
         "Changing",
         [
-            ("m", "toggle read"),
-            ("s", "toggle star"),
-            ("+", "put your own tag on the post (-tag takes it off)"),
-            ("M", "mark every post in view read"),
-            ("r", "refresh all feeds"),
-            ("a", "add a feed"),
-            ("x", "remove the feed highlighted in the sidebar (asks first)"),
+            _row("toggle read", Ref(MainScreen, "toggle_read")),
+            _row("toggle star", Ref(MainScreen, "toggle_star")),
+            _row("put your own tag on the post (-tag takes it off)", Ref(MainScreen, "tag_post")),
+            _row("mark every post in view read", Ref(MainScreen, "mark_all_read")),
+            _row("refresh all feeds", Ref(MainScreen, "app.refresh_feeds")),
+            _row("add a feed", [Ref(MainScreen, "app.add_feed"), Ref(WelcomeScreen, "app.add_feed")]),
+            _row("remove the feed highlighted in the sidebar (asks first)", Ref(Sidebar, "remove_feed")),
         ],
     ),
     (
         "App",
         [
-            ("ctrl+p", "command palette: add feed, refresh, theme, export, quit"),
-            ("?", "this help"),
-            ("q", "quit"),
+            _row("command palette: add feed, refresh, theme, export, quit", Ref(APP, PALETTE)),
+            _row("this help", [Ref(MainScreen, "app.help"), Ref(WelcomeScreen, "app.help")]),
+            _row("quit", [Ref(MainScreen, "app.quit"), Ref(WelcomeScreen, "app.quit"), Ref(APP, "quit")]),
         ],
     ),
 ]
+
+#: The classes whose own ``BINDINGS`` the help must show, every one (APP: the running app's class).
+SOURCES: tuple[type, ...] = (APP, MainScreen, PostList, ReaderView, Sidebar, WelcomeScreen)
+
+#: How the help writes a key where Textual's short form (esc, pgdn, ⏎) would read worse.
+_NAMES = {
+    "escape": "escape",
+    "enter": "enter",
+    "pageup": "page up",
+    "pagedown": "page down",
+    "delete": "delete",
+    "space": "space",
+}
+
+
+def key_name(binding: Binding) -> str:
+    """How the help (and the README's key table) writes a binding's key."""
+    if binding.key_display:
+        return binding.key_display
+    return _NAMES.get(binding.key) or format_key(binding.key)
+
+
+def own_bindings(cls: type) -> list[Binding]:
+    """The bindings ``cls`` declares itself, one per key."""
+    return list(Binding.make_bindings(cls.__dict__.get("BINDINGS", [])))
+
+
+def live_bindings(cls: type) -> dict[str, Binding]:
+    """Every key ``cls`` binds, with what it inherits (its own first: a subclass wins)."""
+    keys: dict[str, Binding] = {}
+    for klass in cls.__mro__:
+        for binding in own_bindings(klass):
+            keys.setdefault(binding.key, binding)
+    return keys
+
+
+def _resolve(ref: Ref, app_class: type[App]) -> list[tuple[type, Binding]]:
+    owner = app_class if ref.owner is APP else ref.owner
+    if ref.action == PALETTE:
+        if not getattr(owner, "ENABLE_COMMAND_PALETTE", False):
+            return []
+        return [(owner, Binding(owner.COMMAND_PALETTE_BINDING, PALETTE, "Palette"))]  # type: ignore[attr-defined]
+    return [
+        (owner, b)
+        for b in live_bindings(owner).values()
+        if b.action == ref.action and ref.key in (None, b.key)
+    ]
+
+
+def _keys_text(positions: Sequence[Sequence[str]]) -> str:
+    """``[[j, ↓], [k, ↑]]`` as ``j / k, ↓ / ↑``; a run of digits as ``1 … 9``."""
+    columns = []
+    for names in positions:
+        digits = [n for n in names if len(n) == 1 and n.isdigit()]
+        if len(digits) >= 3 and [int(d) for d in digits] == list(range(int(digits[0]), int(digits[-1]) + 1)):
+            names = [f"{digits[0]} … {digits[-1]}", *(n for n in names if n not in digits)]
+        columns.append(list(names))
+    width = max((len(c) for c in columns), default=0)
+    alternatives = [" / ".join(c[i] for c in columns if i < len(c)) for i in range(width)]
+    return ", ".join(alternatives)
+
+
+class HelpTable(NamedTuple):
+    """What the help screen shows, and how it was made from the bindings."""
+
+    groups: list[tuple[str, list[tuple[str, str]]]]
+    #: (class, key) of every binding a row shows.
+    shown: set[tuple[type, str]]
+    #: Refs that match no binding (a row whose key was removed or renamed).
+    unresolved: list[Ref]
+    #: Bindings of SOURCES no row names (shown under "Other keys").
+    unnamed: list[tuple[type, Binding]]
+
+
+def help_table(app_class: type[App]) -> HelpTable:
+    """The help's rows for an app of ``app_class``, every key read from the live bindings."""
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    shown: set[tuple[type, str]] = set()
+    unresolved: list[Ref] = []
+    for title, rows in GROUPS:
+        lines = []
+        for row in rows:
+            positions = []
+            for refs in row.positions:
+                names: list[str] = []
+                for ref in refs:
+                    found = _resolve(ref, app_class)
+                    if not found:
+                        unresolved.append(ref)
+                    for owner, binding in found:
+                        shown.add((owner, binding.key))
+                        if key_name(binding) not in names:
+                            names.append(key_name(binding))
+                positions.append(names)
+            if any(positions):
+                lines.append((_keys_text(positions), row.text))
+        groups.append((title, lines))
+    unnamed = [
+        (cls, b)
+        for cls in _sources(app_class)
+        for b in own_bindings(cls)
+        if (cls, b.key) not in shown and not b.system
+    ]
+    if unnamed:
+        groups.append(("Other keys", [(key_name(b), b.description or b.action) for _, b in unnamed]))
+    return HelpTable(groups, shown, unresolved, unnamed)
+
+
+def _sources(app_class: type[App]) -> Iterable[type]:
+    return (app_class if cls is APP else cls for cls in SOURCES)
+
+
+def close_keys() -> str:
+    """The keys that close the help, as the help's last line says them."""
+    names = [key_name(b) for b in own_bindings(HelpScreen) if b.action == "close"]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -76,7 +272,7 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        for group, keys in KEYS:
+        for group, keys in help_table(type(self.app)).groups:
             table.add_row(Text(group, style="underline"), "")
             for key, what in keys:
                 table.add_row(Text(key), Text(what))
@@ -84,7 +280,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog help"):
             yield Static(Text("blogtui — keys", style="bold"), classes="dialog-title")
             yield Static(table)
-            yield Static(Text("escape closes this screen", style="dim"))
+            yield Static(Text(f"{close_keys()} closes this screen", style="dim"))
 
     def action_close(self) -> None:
         self.dismiss(None)
