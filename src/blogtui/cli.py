@@ -60,7 +60,7 @@ def _post_id(value: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for the whole command line."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--data-dir",
         metavar="DIR",
@@ -168,7 +168,9 @@ def _query_args(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     token = argv[index]
     command = subparsers.choices[token]
     takes_value = {o: a.nargs != 0 for a in command._actions for o in a.option_strings}
-    head, options, words = argv[: index + 1], [], []
+    head = argv[: index + 1]
+    options: list[str] = []
+    words: list[str] = []
     rest = iter(argv[index + 1 :])
     for arg in rest:
         if arg == "--":

@@ -8,6 +8,7 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -16,7 +17,7 @@ from .errors import ConfigError
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 APP_NAME = "blogtui"
 DATA_DIR_ENV = "BLOGTUI_DATA_DIR"
@@ -83,7 +84,7 @@ def load_config(path: Path | None = None) -> Config:
         values = tomllib.loads(raw.decode("utf-8", errors="replace"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    changes = {}
+    changes: dict[str, Any] = {}
     for key, value in values.items():
         problem = setting_problem(key, value)
         if problem:

@@ -127,7 +127,7 @@ def read_opml(data: bytes, source: str = "OPML") -> list[Outline]:
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
+    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]  # never returns: it raises
     parser.StartElementHandler = start
     try:
         parser.Parse(data, True)

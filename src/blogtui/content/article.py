@@ -59,7 +59,8 @@ def extract_with_readability(body: bytes | str, url: str = "") -> str | None:
     logging.getLogger("readability").setLevel(logging.CRITICAL)
     html = body if isinstance(body, str) else decode_page(body)
     try:
-        return Document(html, url=url or None).summary(html_partial=True)
+        summary: str = Document(html, url=url or None).summary(html_partial=True)
+        return summary
     except Exception:  # noqa: BLE001 - a page that breaks the extractor simply has no article
         return None
 
@@ -127,13 +128,15 @@ def restore_lost_markup(extracted: str, page: str, url: str = "") -> str:
     article = BeautifulSoup(extracted, "lxml")
     for pre in article.find_all("pre"):
         if pre.find_parent("pre") is None and not code_language(pre):
-            language = languages.get(_words(pre_text(pre)))
-            if language:
-                pre["class"] = [f"language-{language}"]
+            known = languages.get(_words(pre_text(pre)))
+            if known:
+                pre["class"] = f"language-{known}"
     article_words = _words(article.get_text(" "))
     for img in article.find_all("img"):
-        src = img.get("src") or ""
-        caption_text = captions.get(urljoin(url, src) if url and isinstance(src, str) else src)
+        image = img.get("src")
+        if not isinstance(image, str):
+            continue
+        caption_text = captions.get(urljoin(url, image) if url else image)
         if caption_text and caption_text not in article_words and img.find_parent("figure") is None:
             figure = img.wrap(article.new_tag("figure"))
             figcaption = article.new_tag("figcaption")

@@ -36,13 +36,14 @@ def from_iso(value: Any) -> datetime | None:
 
 
 def join_url(base: str, href: Any) -> str:
-    href = clean_line(href) if isinstance(href, str) else ""
-    if not href:
+    """``href`` (any value a parser gave) resolved against ``base``; '' unless it is a string."""
+    link = clean_line(href) if isinstance(href, str) else ""
+    if not link:
         return ""
     try:
-        return urljoin(base, href) if base else href
+        return urljoin(base, link) if base else link
     except ValueError:
-        return href
+        return link
 
 
 def make_guid(guid: str | None, url: str, title: str, published: datetime | None) -> str:

@@ -93,7 +93,8 @@ def _date(value: str) -> datetime | None:
     struct = _parse_date(value)
     if struct is None:
         return None
-    return datetime(*struct[:6], tzinfo=timezone.utc)
+    year, month, day, hour, minute, second = struct[:6]
+    return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
 
 
 def _atom_links(parent: Any, base: str) -> list[dict[str, str]]:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ..content.text import html_to_text
 from ..errors import StoreError
@@ -31,7 +32,7 @@ def normalise_tag(name: str) -> str:
     return " ".join(name.split())
 
 
-def _fold(value: object) -> object:
+def _fold(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
     return fold_tag(value) if isinstance(value, str) else value
 
 
@@ -126,7 +127,7 @@ class Store(SearchPlanner):
     # All feeds: one grouped scan of the (feed_id, read) index.
     _FEEDS_SQL = (
         _FEED_COLUMNS
-        + """, coalesce(c.total, 0), coalesce(c.unread, 0)
+        + """, coalesce(c.total, 0) AS posts, coalesce(c.unread, 0) AS unread
         FROM feeds f LEFT JOIN (
             SELECT feed_id, count(*) AS total, sum(read = 0) AS unread FROM posts GROUP BY feed_id
         ) c ON c.feed_id = f.id"""
@@ -135,25 +136,25 @@ class Store(SearchPlanner):
     _FEED_SQL = (
         _FEED_COLUMNS
         + """,
-               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id),
-               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0)
+               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id) AS posts,
+               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0) AS unread
         FROM feeds f"""
     )
 
     @staticmethod
-    def _feed(row: Sequence[object]) -> Feed:
+    def _feed(row: sqlite3.Row) -> Feed:
         return Feed(
-            id=int(row[0]),  # type: ignore[arg-type]
-            url=str(row[1]),
-            title=str(row[2] or ""),
-            site_url=str(row[3] or ""),
-            etag=row[4],  # type: ignore[arg-type]
-            last_modified=row[5],  # type: ignore[arg-type]
-            fetched_at=_dt(row[6]),  # type: ignore[arg-type]
-            error=row[7],  # type: ignore[arg-type]
-            archive_complete=bool(row[8]),
-            posts=int(row[9]),  # type: ignore[arg-type]
-            unread=int(row[10]),  # type: ignore[arg-type]
+            id=int(row["id"]),
+            url=str(row["url"]),
+            title=str(row["title"] or ""),
+            site_url=str(row["site_url"] or ""),
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            fetched_at=_dt(row["fetched_at"]),
+            error=row["error"],
+            archive_complete=bool(row["archive_complete"]),
+            posts=int(row["posts"]),
+            unread=int(row["unread"]),
         )
 
     def feeds(self) -> list[Feed]:
@@ -261,7 +262,8 @@ class Store(SearchPlanner):
         db = self.db
         posts = list(posts)
         cache: dict[str, int] = {}
-        stored: dict[str, tuple[object, ...]] = {}
+        # guid -> (id, url, title, author, published, summary, content_html, summary_only)
+        stored: dict[str, tuple[Any, ...]] = {}
         guids = list({p.guid for p in posts})
         for start in range(0, len(guids), 500):
             chunk = guids[start : start + 500]
