@@ -1,6 +1,6 @@
 """Compare trafilatura and readability-lxml on generated blog pages: what each keeps, drops and costs.
 
-Run: .venv/bin/python benchmarks/article_extraction.py [--pages N]
+Run: python benchmarks/article_extraction.py [--pages N]   (needs the ``bench`` extra: readability-lxml)
 
 Each page is a realistic blog template (WordPress, Ghost, Hugo, Medium-like, Substack-like, a docs
 site) around one article with headings, lists, code, a table, images and quotes, surrounded by
@@ -13,6 +13,7 @@ and headings survive, and the time per page.
 from __future__ import annotations
 
 import argparse
+import logging
 import random
 import re
 import statistics
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from blogtui.content.article import extract_article, extract_with_readability, extract_with_trafilatura
+from blogtui.content.article import decode_page, extract_article, extract_with_trafilatura
 from blogtui.content.markdown import html_to_markdown
 from blogtui.content.text import html_to_text
 from blogtui.errors import ArticleError
@@ -173,6 +174,18 @@ def score(extracted_html: str, art: list[str], noise: list[str]) -> dict[str, fl
         "caption": float("*A diagram*" in markdown),
         "script": float("BOILSCRIPT" in markdown),
     }
+
+
+def extract_with_readability(body: bytes | str, url: str = "") -> str | None:
+    """The article of a page as HTML, by readability-lxml (Mozilla Readability's algorithm)."""
+    from readability import Document
+
+    logging.getLogger("readability").setLevel(logging.CRITICAL)
+    html = body if isinstance(body, str) else decode_page(body)
+    try:
+        return Document(html, url=url or None).summary(html_partial=True)
+    except Exception:  # noqa: BLE001 - a page that breaks the extractor simply has no article
+        return None
 
 
 def _blogtui(body: bytes, url: str) -> str | None:

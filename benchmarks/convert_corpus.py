@@ -1,6 +1,9 @@
 """Time HTML-to-Markdown conversion over every post of the real-world corpus (the reader's first-open cost).
 
-Run: /work/venv/bin/python benchmarks/convert_corpus.py [--parser lxml|html.parser]
+Run: python benchmarks/convert_corpus.py [--corpus DIR] [--parser lxml|html.parser]
+
+The corpus is the real-world one the tests use: ``--corpus``, else ``$BLOGTUI_CORPUS``, else the
+default of tests/corpus.py (beside the repository, where CI keeps it).
 """
 
 from __future__ import annotations
@@ -13,37 +16,50 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from blogtui.content import converter as html_markdown  # noqa: E402
 from blogtui.content import markdown as content  # noqa: E402
 from blogtui.errors import NotAFeedError  # noqa: E402
 from blogtui.models import ParsedPost  # noqa: E402
 from blogtui.parsing.feed import parse_feed  # noqa: E402
+from corpus import ENV, corpus_dir, corpus_files  # noqa: E402  (where the tests find the corpus)
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+
+def add_corpus_argument(parser: argparse.ArgumentParser) -> None:
+    """``--corpus DIR``, defaulting to where the tests look for the real-world corpus."""
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=corpus_dir(),
+        help=f"real-world corpus directory (default: ${ENV}, else tests/corpus.py's: %(default)s)",
+    )
 
 
-def corpus_posts() -> list[tuple[str, ParsedPost]]:
-    """Every post of every readable corpus file, with the file's name."""
+def corpus_posts(corpus: Path) -> list[tuple[str, ParsedPost]]:
+    """Every post of every readable file of ``corpus``, with the file's name; exits if there is none."""
+    files = corpus_files(corpus)
+    if not files:
+        sys.exit(f"no corpus files in {corpus}: pass --corpus DIR or set ${ENV}")
     posts = []
-    for path in sorted(CORPUS.rglob("*")):
-        if path.is_file() and path.name not in ("MANIFEST.tsv", "README.md"):
-            try:
-                feed = parse_feed(path.read_bytes(), path.as_uri())
-            except NotAFeedError:
-                continue
-            posts += [(path.name, p) for p in feed.posts]
+    for path in files:
+        try:
+            feed = parse_feed(path.read_bytes(), path.resolve().as_uri())
+        except NotAFeedError:
+            continue
+        posts += [(path.name, p) for p in feed.posts]
     return posts
 
 
 def main() -> None:
     """Parse every corpus file, convert every post, print totals and the slowest posts."""
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_corpus_argument(parser)
     parser.add_argument("--parser", default=None, help="BeautifulSoup parser to use instead of the default")
     args = parser.parse_args()
     if args.parser:
         html_markdown.OPTIONS["bs4_options"] = args.parser
-    posts = corpus_posts()
+    posts = corpus_posts(args.corpus)
     times = []
     total_chars = 0
     for name, post in posts:

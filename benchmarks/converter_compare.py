@@ -1,16 +1,17 @@
 """markdownify or html2text? Both converters, as they come and as blogtui uses them, on every real post.
 
-Run: .venv/bin/python benchmarks/converter_compare.py   (needs the ``bench`` extra: html2text)
+Run: python benchmarks/converter_compare.py [--corpus DIR]   (needs the ``bench`` extra: html2text)
 
-For every post of ../shared/corpus/real/, converts the HTML with plain markdownify, plain html2text
-(no line wrapping) and blogtui's own converter (content.html_to_markdown, built on markdownify), and
-reports speed and, for the posts that hold each feature, how often the Markdown keeps it:
-code blocks with their language, tables as Markdown tables, images as links, nested lists,
-blockquotes; plus how often a converter raised.
+For every post of the real-world corpus (``--corpus``, defaulting as in convert_corpus.py), converts
+the HTML with plain markdownify, plain html2text (no line wrapping) and blogtui's own converter
+(content.html_to_markdown, built on markdownify), and reports speed and, for the posts that hold
+each feature, how often the Markdown keeps it: code blocks with their language, tables as Markdown
+tables, images as links, nested lists, blockquotes; plus how often a converter raised.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import statistics
 import sys
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from convert_corpus import CORPUS, corpus_posts  # noqa: E402
+from convert_corpus import add_corpus_argument, corpus_posts  # noqa: E402
 
 from blogtui.content import markdown as content  # noqa: E402
 
@@ -75,8 +76,11 @@ def converters() -> dict[str, Callable[[str, str], str]]:
 
 def main() -> None:
     """Convert every corpus post with each converter; print a table of speed and fidelity."""
-    posts = [p for _, p in corpus_posts() if p.content_html.strip()]
-    print(f"{len(posts)} posts with HTML from {CORPUS}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_corpus_argument(parser)
+    args = parser.parse_args()
+    posts = [p for _, p in corpus_posts(args.corpus) if p.content_html.strip()]
+    print(f"{len(posts)} posts with HTML from {args.corpus}")
     header = f"{'converter':30} {'median ms':>9} {'total s':>8} {'errors':>6}"
     header += "".join(f" {name:>15}" for name, _, _ in FEATURES)
     print(header)

@@ -3,7 +3,7 @@
     python benchmarks/fetch_bench.py --feeds 100 --posts 100 [--runs 3] [--jobs 8] [--paged K]
         [--latency-ms 0] [--stages] [--blogtui PATH]
 
-Generates the corpus once (benchmarks/gen_corpus.py, seeded) under /tmp, serves it from
+Generates the corpus once (benchmarks/gen_corpus.py, seeded) in the temp dir, serves it from
 127.0.0.1 (benchmarks/serve.py), then for each run: a fresh data dir, ``add`` of every feed (wall
 time, peak RSS of the largest process from /usr/bin/time, posts/s), and two ``refresh`` runs that
 should see 304 for every feed. ``--stages`` adds an in-process breakdown of where a cold add's
@@ -80,7 +80,7 @@ def stages(urls: list[str], jobs: int) -> None:
         store = Store(Path(tmp) / "blogtui.db")
         for url, feed in zip(urls, parsed):
             with store.transaction():
-                store.upsert_posts(store.insert_feed(url), feed.posts)
+                store.upsert_posts(store.add_feed(url), feed.posts)
         t3 = time.perf_counter()
         store.close()
     mb = sum(len(b) for b in bodies) / 1e6

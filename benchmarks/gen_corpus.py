@@ -1,4 +1,4 @@
-"""Seeded generator of a feed corpus for the fetch benchmark: N feeds x M posts of realistic HTML.
+"""The benchmarks' one generator of posts: seeded feed corpora (fetch benchmark) and cache posts.
 
     python benchmarks/gen_corpus.py --feeds 100 --posts 100 --out /tmp/fetch-corpus-100x100 [--paged K]
 
@@ -9,6 +9,10 @@ benchmarks/serve.py replaces with its own loopback address. With ``--paged K`` e
 into pages of K posts (``feed-NNN.xml``, ``feed-NNN-p2.xml``, ...) linked by ``rel="next"``; Atom
 pages also carry RFC 5005 ``prev-archive`` links, RSS pages carry them as ``atom:link``. The same
 arguments and seed give byte-identical files.
+
+``cache_posts`` makes the posts make_cache.py writes straight into a store (the reader and search
+benchmarks): the reader-bench flavour of the same kind of post, kept as it was so cache figures stay
+comparable.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 BASE = "@@BASE@@"
@@ -183,6 +188,140 @@ def generate(feeds: int, posts: int, out: Path, seed: str = "blogtui-fetch-1", p
     manifest["total_bytes"] = total_bytes
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
     return manifest
+
+
+# -- Posts for a cache (make_cache.py, and query_bench.py through it) ---------------------------
+# The reader benchmarks' posts (the same generator as the newsboat comparison harness, so caches
+# built by make_cache.py hold the content earlier figures were measured on): a bigger vocabulary,
+# a summary and an author per post, several code languages, and posts are dicts with ``pid``, ``t``,
+# ``title``, ``cats``, ``body``, ``summary`` and ``author``. Same seed => same posts.
+
+CACHE_END = datetime(2025, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
+CACHE_WORDS = str.split(
+    "the a of to and in is it that for on with as was this be by at from or an "
+    "are which but not have has had can will would could should into than then there their "
+    "system systems data file files process memory cache latency throughput thread threads "
+    "kernel socket buffer parser feed feeds reader server client request response header "
+    "query index table column row schema migration version release build compiler linker "
+    "function method class module package library dependency interface protocol format "
+    "benchmark profile trace sample measurement result results error errors failure retry "
+    "timeout queue worker scheduler lock mutex channel stream batch page pages archive "
+    "simple complex small large fast slow careful quick honest strange useful practical "
+    "old new recent modern classic early late better worse hidden obvious subtle tiny "
+    "write read parse render measure compare test ship deploy debug refactor rewrite "
+    "notice learn explain remember forget assume expect prefer avoid allow require "
+    "week month year morning evening weekend project team note idea question answer "
+    "problem solution approach pattern trick detail example case story lesson mistake"
+)
+CACHE_NAMES = str.split(
+    "Ada Brian Chen Dana Emeka Farah Gus Hana Ivo Jun Kasia Luis Mira Noor Otto Priya Quinn Rosa Sven Tomoko"
+)
+TOPICS = [
+    "Systems", "Notes", "Field Journal", "Log", "Workshop", "Dispatch", "Digest",
+    "Scratchpad", "Musings", "Engineering", "Lab", "Letters",
+]  # fmt: skip
+CODE_SNIPPETS = [
+    ("python", "def parse(feed):\n    for entry in feed.entries:\n        if entry.id in seen:\n"
+               "            continue\n        yield normalize(entry)\n"),
+    ("rust", "fn main() {\n    let items: Vec<_> = feed.items().filter(|i| !i.read).collect();\n"
+             "    println!(\"{} unread\", items.len());\n}\n"),
+    ("sh", "$ curl -sI http://127.0.0.1/feed.xml | grep -i etag\nETag: \"5d41402abc4b2a76\"\n"
+           "$ time ./reader refresh\n"),
+    ("sql", "SELECT f.title, count(*) AS n\n  FROM posts p JOIN feeds f ON f.id = p.feed_id\n"
+            " WHERE p.read = 0\n GROUP BY f.title ORDER BY n DESC;\n"),
+    ("go", "func fetch(ctx context.Context, url string) (*http.Response, error) {\n"
+           "\treq, _ := http.NewRequestWithContext(ctx, \"GET\", url, nil)\n\treturn client.Do(req)\n}\n"),
+    ("c", "for (size_t i = 0; i < n; i++) {\n    if (buf[i] == '<' && buf[i + 1] == '/')\n"
+          "        depth--;\n}\n"),
+]  # fmt: skip
+
+
+def _cache_words(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(CACHE_WORDS) for _ in range(n))
+
+
+def _cache_sentence(rng: random.Random) -> str:
+    text = _cache_words(rng, rng.randint(6, 16))
+    return text[0].upper() + text[1:] + rng.choice([".", ".", ".", "?", "!"])
+
+
+def _title_case(text: str) -> str:
+    return " ".join(w[0].upper() + w[1:] if len(w) > 3 else w for w in text.split())
+
+
+def _cache_paragraph(rng: random.Random, link_base: str) -> str:
+    parts = []
+    for _ in range(rng.randint(3, 6)):
+        text = escape(_cache_sentence(rng))
+        r = rng.random()
+        if r < 0.25:
+            word = rng.choice(CACHE_WORDS)
+            text = text.replace(" ", f' <a href="{link_base}/{word}.html">{word}</a> ', 1)
+        elif r < 0.4:
+            text = text.replace(" ", f" <code>{rng.choice(CACHE_WORDS)}()</code> ", 1)
+        elif r < 0.5:
+            text = text.replace(" ", f" <em>{rng.choice(CACHE_WORDS)}</em> ", 1)
+        elif r < 0.6:
+            text = text.replace(" ", f" <strong>{rng.choice(CACHE_WORDS)}</strong> ", 1)
+        parts.append(text)
+    return "<p>" + " ".join(parts) + "</p>"
+
+
+def _cache_post_html(rng: random.Random, fid: str, pid: int) -> str:
+    link_base = f"{BASE}/posts/{fid}"
+    out = [_cache_paragraph(rng, link_base)]
+    if rng.random() < 0.4:
+        out.append(
+            f'<figure><img src="{BASE}/img/{fid}-{pid}.png" alt={quoteattr(_cache_words(rng, 4))} '
+            f'width="640" height="360"/><figcaption>{escape(_cache_sentence(rng))}</figcaption></figure>'
+        )
+    out.append(_cache_paragraph(rng, link_base))
+    tag = rng.choice(["ul", "ol"])
+    items = "".join(f"<li>{escape(_cache_sentence(rng))}</li>" for _ in range(rng.randint(3, 6)))
+    out.append(f"<h2>{escape(_title_case(_cache_words(rng, 3)))}</h2><{tag}>{items}</{tag}>")
+    if rng.random() < 0.35:
+        lang, code = rng.choice(CODE_SNIPPETS)
+        out.append(f'<pre><code class="language-{lang}">{escape(code)}</code></pre>')
+    for _ in range(rng.randint(0, 2)):
+        out.append(_cache_paragraph(rng, link_base))
+    if rng.random() < 0.25:
+        ncol = rng.randint(3, 4)
+        head = "".join(f"<th>{escape(_title_case(rng.choice(CACHE_WORDS)))}</th>" for _ in range(ncol))
+        rows = "".join(
+            "<tr>"
+            + f"<td>{escape(rng.choice(CACHE_WORDS))}</td>"
+            + "".join(f"<td>{rng.randint(1, 9999)}</td>" for _ in range(ncol - 1))
+            + "</tr>"
+            for _ in range(rng.randint(3, 5))
+        )
+        out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    out.append(
+        f'<p>See also <a href="{BASE}/feeds/{fid}.xml">the feed</a> and '
+        f'<a href="{link_base}/{pid - 1 if pid > 1 else 1}.html">the previous post</a>.</p>'
+    )
+    return "\n".join(out)
+
+
+def cache_posts(rng: random.Random, fid: str, n: int) -> list[dict[str, Any]]:
+    """``n`` posts of the feed ``fid``, newest first (post 1 is the oldest), dated from 2010-2020 on."""
+    start = datetime(rng.randint(2010, 2020), rng.randint(1, 12), rng.randint(1, 28), tzinfo=timezone.utc)
+    span = int((CACHE_END - start).total_seconds())
+    stamps = sorted((rng.randrange(span) for _ in range(n)), reverse=True)
+    posts = []
+    for i, offset in enumerate(stamps):
+        pid = n - i
+        when = start + timedelta(seconds=offset)
+        title = _title_case(_cache_words(rng, rng.randint(3, 8)))
+        cats = rng.sample(TAGS, rng.randint(1, 4))
+        body = _cache_post_html(rng, fid, pid)
+        summary = _cache_sentence(rng) + " " + _cache_sentence(rng)
+        posts.append(
+            {
+                "pid": pid, "t": when, "title": f"{title} ({fid}#{pid})", "cats": cats,
+                "body": body, "summary": summary, "author": rng.choice(CACHE_NAMES),
+            }
+        )  # fmt: skip
+    return posts
 
 
 def main() -> None:

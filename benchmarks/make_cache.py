@@ -1,9 +1,9 @@
 """Write a seeded cache of N posts straight into a blogtui store (for the search benchmarks).
 
-Run: /work/venv/bin/python benchmarks/make_cache.py --posts 50000 --out /tmp/bt-50k [--plain]
+Run: python benchmarks/make_cache.py --posts 50000 --out /tmp/bt-50k [--plain] [--seed S]
 
-Posts come from the shared bench generator (/work/shared/bench/gen_corpus.py: 2-3 KB of HTML per
-post, 1-4 tags each, dates from 2010 to 2025). Its vocabulary is ~250 words; unless ``--plain``,
+Posts come from benchmarks/gen_corpus.py (``cache_posts``, the reader benchmarks' posts: 2-3 KB of
+HTML per post, 1-4 tags each, dates from 2010 to 2025). Its vocabulary is ~250 words; unless ``--plain``,
 about a third of the words are swapped for words of a 40,000-word Zipf vocabulary, so the index
 holds as many distinct words as real blogs do (a larger index than the tiny vocabulary gives).
 Same arguments => same database content.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT.parent / "shared" / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen_corpus  # noqa: E402
 
@@ -75,10 +75,10 @@ def build(out: Path, posts: int, seed: str, plain: bool, per_feed: int = 500) ->
     for index in range(1, feeds + 1):
         fid = f"feed-{index:03d}"
         rng = random.Random(f"{seed}:{fid}")
-        title = f"{rng.choice(gen_corpus.NAMES)}'s {rng.choice(gen_corpus.TOPICS)} {index:03d}"
+        title = f"{rng.choice(gen_corpus.CACHE_NAMES)}'s {rng.choice(gen_corpus.TOPICS)} {index:03d}"
         count = min(per_feed, posts - (index - 1) * per_feed)
         parsed = []
-        for entry in gen_corpus.make_posts(rng, fid, count):
+        for entry in gen_corpus.cache_posts(rng, fid, count):
             html = entry["body"].replace("@@BASE@@", BASE)
             if vocab is not None:
                 html = enrich(html, rng, vocab)

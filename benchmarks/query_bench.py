@@ -1,6 +1,6 @@
 """Search at scale: latency of 100 varied queries and the size the FTS index adds, on a 50,000-post cache.
 
-Run: /work/venv/bin/python benchmarks/query_bench.py [--posts 50000] [--dir /tmp/bt-query-bench] [--plain]
+Run: python benchmarks/query_bench.py [--posts 50000] [--dir /tmp/bt-query-bench] [--plain]
      [--rebuild] [--profile]
 
 Builds the cache with make_cache.py (reused when it exists), then times, per query, what the list
@@ -42,7 +42,7 @@ def queries(library: Library, seed: str) -> list[tuple[str, bool]]:
     typed, tags, feeds, states, dates, negation and saved views."""
     rng = random.Random(seed)
     db = library.store.db
-    common = make_cache.gen_corpus.WORDS
+    common = make_cache.gen_corpus.CACHE_WORDS
     rare = [
         r[0]
         for r in db.execute(
