@@ -213,6 +213,8 @@ class HelpTable(NamedTuple):
     groups: list[tuple[str, list[tuple[str, str]]]]
     #: (class, key) of every binding a row shows.
     shown: set[tuple[type, str]]
+    #: How the rows write those keys (``key_name``).
+    names: set[str]
     #: Refs that match no binding (a row whose key was removed or renamed).
     unresolved: list[Ref]
     #: Bindings of SOURCES no row names (shown under "Other keys").
@@ -223,6 +225,7 @@ def help_table(app_class: type[App]) -> HelpTable:
     """The help's rows for an app of ``app_class``, every key read from the live bindings."""
     groups: list[tuple[str, list[tuple[str, str]]]] = []
     shown: set[tuple[type, str]] = set()
+    shown_names: set[str] = set()
     unresolved: list[Ref] = []
     for title, rows in GROUPS:
         lines = []
@@ -236,6 +239,7 @@ def help_table(app_class: type[App]) -> HelpTable:
                         unresolved.append(ref)
                     for owner, binding in found:
                         shown.add((owner, binding.key))
+                        shown_names.add(key_name(binding))
                         if key_name(binding) not in names:
                             names.append(key_name(binding))
                 positions.append(names)
@@ -250,7 +254,7 @@ def help_table(app_class: type[App]) -> HelpTable:
     ]
     if unnamed:
         groups.append(("Other keys", [(key_name(b), b.description or b.action) for _, b in unnamed]))
-    return HelpTable(groups, shown, unresolved, unnamed)
+    return HelpTable(groups, shown, shown_names, unresolved, unnamed)
 
 
 def _sources(app_class: type[App]) -> Iterable[type]:
