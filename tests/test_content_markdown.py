@@ -166,3 +166,15 @@ def test_the_reader_shows_the_title_once(library: Library) -> None:
         library.store.upsert_posts(feed, [post])
     (post_id,) = library.post_ids()
     assert library.post(post_id).content_md == "Keep the best plants."  # type: ignore[union-attr]
+
+
+def test_wants_full_article_goes_by_the_article_length() -> None:
+    """F decides by what the post holds, whichever field it came from."""
+    article = "<p>" + "A sentence of the whole article. " * 60 + "</p>"
+    # A long article: nothing to add, even with no summary kept apart.
+    assert not wants_full_article(_post(content_html=article))
+    # A one-line content beside a long summary (stored before the parser preferred the longer).
+    assert wants_full_article(_post(content_html="<p>A teaser.</p>", summary=article))
+    # Content that ends like a teaser, whatever its summary.
+    assert wants_full_article(_post(content_html="<p>It begins here [&#8230;]</p>", summary="<p>x</p>"))
+    assert wants_full_article(_post(content_html="<p>Short text</p>", summary="<p>Short text too</p>"))

@@ -344,3 +344,52 @@ def test_enclosures_and_attachments_become_links() -> None:
     markdown = html_to_markdown(post.content_html, post.url)
     assert markdown.endswith("[video: The talk](https://cdn.example/v.mp4)")
     assert "javascript" not in markdown
+
+
+TEASER_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>Blog</title>
+<link>https://blog.example/</link><description>d</description>
+<item><title>Hello</title><link>https://blog.example/hello</link>
+<description>&lt;p&gt;The whole article starts here.&lt;/p&gt;&lt;p&gt;%s&lt;/p&gt;</description>
+<og xmlns:og="http://ogp.me/ns#"><type>article</type><description>A one-sentence teaser.</description></og>
+</item></channel></rss>""" % (b"More of the article. " * 40)
+
+
+def test_a_teaser_beside_the_whole_article_gives_way_to_it() -> None:
+    """Google's Cloud Blog nests an Open Graph <description> that feedparser reads as the content:
+    the longer field is the article, the teaser its summary, and F has nothing to add."""
+    from blogtui.content.text import wants_full_article
+
+    (post,) = parse_feed(TEASER_RSS, "https://blog.example/feed").posts
+    assert post.content_html.startswith("<p>The whole article starts here.</p>")
+    assert post.summary == "<p>A one-sentence teaser.</p>"
+    assert "More of the article" in post.text  # searchable
+    assert not post.summary_only and not wants_full_article(_stored(post))
+
+
+@pytest.mark.parametrize(
+    ("content", "summary", "swapped"),
+    [
+        (
+            "<p>The start of the post…</p>",
+            "<p>The start of the post, and all the rest of it." + " x" * 40 + "</p>",
+            True,
+        ),
+        ("<p>Same text twice</p>", "<p>Same text twice...</p>", False),  # about as long: kept
+        ("<p>" + "A long content. " * 20 + "</p>", "<p>A summary.</p>", False),  # content longer
+    ],
+)
+def test_content_that_is_a_prefix_of_the_description(content: str, summary: str, swapped: bool) -> None:
+    body = (
+        RSS20.replace(b"<p>Body <b>text</b></p>", summary.encode())
+        .replace(
+            b"</description>",
+            b"</description><content:encoded><![CDATA[" + content.encode() + b"]]></content:encoded>",
+        )
+        .replace(
+            b'<rss version="2.0"',
+            b'<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"',
+        )
+    )
+    (post,) = parse_feed(body, "https://blog.example/feed").posts
+    assert (post.content_html, post.summary) == ((summary, content) if swapped else (content, summary))

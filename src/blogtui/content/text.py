@@ -68,13 +68,38 @@ def without_title(markdown: str, title: str) -> str:
     return markdown
 
 
+#: Characters of text from which a post reads as a whole article, whatever else it holds.
+ARTICLE_CHARS = 1500
+# How the start of a post ends when the rest is on the web: "[…]", "Read more", ...
+TRUNCATED_RE = re.compile(
+    r"(\[\s*(?:…|\.\.\.|&hellip;)\s*\]|…|\.\.\.|read more|continue reading|keep reading"
+    r"|read the (?:full|rest)|more\s*(?:»|&raquo;|→)|\(more…?\))[\s\W]*$",
+    re.IGNORECASE,
+)
+
+
+def looks_truncated(text: str) -> bool:
+    """Whether plain ``text`` ends the way the start of a longer post does ("…", "Read more")."""
+    return bool(TRUNCATED_RE.search(text[-200:]))
+
+
 def wants_full_article(post: Post) -> bool:
     """Whether fetching the post's page (``F``, ``show --full``) can add to what is stored.
 
-    True for a summary-only post, and when nothing tells (no summary kept apart from the content);
-    False when the post already holds more than its summary: the feed's whole article or a fetch.
+    Decided by what the post holds, not by which feed field it came from: True for a
+    summary-only post, for an article that ends like a teaser ("…", "Read more"), and for a short
+    one that is not clearly more than its summary; False for a long article (``ARTICLE_CHARS``) or
+    one at least twice its summary's length (the feed's whole article or a fetch).
     """
-    return post.summary_only or not (post.summary or "").strip()
+    if post.summary_only:
+        return True
+    article = html_to_text(post.content_html)
+    if looks_truncated(article):
+        return True
+    if len(article) >= ARTICLE_CHARS:
+        return False
+    summary = html_to_text(post.summary)
+    return not summary or len(article) < 2 * len(summary)
 
 
 _FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")

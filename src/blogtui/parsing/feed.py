@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urldefrag
 
 from ..content.sanitize import clean_line, clean_text
-from ..content.text import html_to_text
+from ..content.text import TRUNCATED_RE, html_to_text, looks_truncated
 from ..errors import NotAFeedError
 from ..models import ParsedFeed, ParsedPost
 from .common import (
@@ -26,12 +25,6 @@ from .common import (
 )
 from .jsonfeed import parse_json_feed
 
-# How an RSS 2.0 description that is only the start of a post ends: "[…]", "Read more", ...
-_TRUNCATED_RE = re.compile(
-    r"(\[\s*(?:…|\.\.\.|&hellip;)\s*\]|…|\.\.\.|read more|continue reading|keep reading"
-    r"|read the (?:full|rest)|more\s*(?:»|&raquo;|→)|\(more…?\))[\s\W]*$",
-    re.IGNORECASE,
-)
 # Feed formats whose description/summary element is by definition a summary, not the post.
 _SUMMARY_FORMATS = ("atom", "rss090", "rss10", "cdf")
 
@@ -111,8 +104,24 @@ def _parse_xml_feed(body: bytes, url: str) -> ParsedFeed:
 
 def summary_looks_truncated(fragment: str) -> bool:
     """Whether an RSS description reads as the start of a post ("…", "[…]", "Read more")."""
-    text = html_to_text(fragment[-2000:] if len(fragment) > 2000 else fragment)
-    return bool(_TRUNCATED_RE.search(text[-200:]))
+    return looks_truncated(html_to_text(fragment[-2000:] if len(fragment) > 2000 else fragment))
+
+
+#: Text (characters) up to which a field much shorter than the other reads as its teaser.
+TEASER_CHARS = 600
+
+
+def _teaser_of(short_html: str, long_html: str) -> bool:
+    """Whether ``short_html`` is the start or a teaser of ``long_html`` (whose text is much longer)."""
+    if len(short_html) >= len(long_html):
+        return False
+    short, long = html_to_text(short_html), html_to_text(long_html)
+    if len(long) < len(short) * 1.25 + 40:
+        return False  # about as long: the same text, or two teasers
+    start = " ".join(TRUNCATED_RE.sub("", short).split())
+    if start and " ".join(long[: len(start) * 2].split()).startswith(start):
+        return True  # an excerpt: the article's first words
+    return len(short) <= TEASER_CHARS and len(long) >= 3 * len(short)
 
 
 def _content_base(detail: Any, link: str, base: str, doc_url: str) -> str:
@@ -162,6 +171,10 @@ def _entry(entry: Any, base: str, site_url: str, doc_url: str, summaries_only: b
         )
     elif summary and summary.strip() == content_html.strip():
         summary = ""
+    elif summary and _teaser_of(content_html, summary):
+        # The "content" is a teaser of the description (Google's Cloud Blog nests an Open Graph
+        # <description> that feedparser reads as the content): the longer one is the article.
+        content_html, summary, detail = summary, content_html, entry.get("summary_detail")
     content_html += enclosure_links(
         [(e.get("href"), e.get("type"), "") for e in entry.get("enclosures") or []], base, content_html
     )
