@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from blogtui.content.markdown import html_to_markdown
 from blogtui.content.text import wants_full_article
 from blogtui.models import ParsedFeed, ParsedPost, Post
 from blogtui.parsing.feed import parse_feed
@@ -43,3 +44,13 @@ def test_cloud_blog_posts_hold_the_whole_article() -> None:
         assert not wants_full_article(_stored(post)), post.title
     pixelbook = _post(feed, "Build a dev workflow with Cloud Code on a Pixelbook")
     assert "I switched to a Pixelbook for development" in pixelbook.text
+
+
+def test_chat_log_keeps_its_lines() -> None:
+    """rss/miniflux_encoding_WINDOWS-1251.xml, "Цитата #17703": "line <br />" (a space before each
+    break) keeps one speaker per line."""
+    post = _post(_feed("rss/miniflux_encoding_WINDOWS-1251.xml"), "Цитата #17703")
+    lines = html_to_markdown(post.content_html, post.url).split("\n")
+    assert len(lines) == 4
+    assert all(line.startswith(("xxx: ", "yyy: ")) for line in lines)
+    assert all(line.endswith("  ") for line in lines[:-1])  # hard breaks

@@ -32,7 +32,8 @@ def _tidy(markdown: str) -> str:
                 out.append("")
             blank = True
             continue
-        hard_break = line.endswith("  ") and not line.endswith("   ")
+        # "text <br>" leaves three spaces or more: still a hard break (not on a bare quote marker).
+        hard_break = line.endswith("  ") and bool(line.strip(" >"))
         line = line.rstrip()
         out.append(line + "  " if hard_break else line)
         blank = False
