@@ -81,6 +81,11 @@ def test_feeds_json(capsys: pytest.CaptureFixture[str], added: Path) -> None:
         "fetched_at",
         "error",
         "archive_complete",
+        "archive_method",
+        "archive_expected",
+        "archive_oldest",
+        "archive_note",
+        "backlog",
     }
     assert (feed["title"], feed["posts"], feed["unread"], feed["error"]) == ("Some Feed", 10, 10, None)
     assert feed["site_url"] == "https://some.example/"
@@ -95,11 +100,58 @@ def test_read_star_and_show(capsys: pytest.CaptureFixture[str], added: Path) -> 
     state = {p["id"]: (p["read"], p["starred"]) for p in json.loads(out)}
     assert state[1] == (False, False) and state[2] == (True, True)
     assert run(capsys, "--data-dir", d, "unstar", "2")[0] == 0
-    code, out, _ = run(capsys, "--data-dir", d, "show", "4")
+    code, out, _ = run(capsys, "--data-dir", d, "show", "4", "--markdown")
     assert code == 0
     assert out.startswith("# Notes on keyboard flow")
     assert "```python\nprint('hi')\n```" in out
     assert "Tags: design, terminal" in out
+    # Piped, without --markdown: plain text, laid out, no Markdown syntax and no trailing spaces.
+    code, out, _ = run(capsys, "--data-dir", d, "show", "4")
+    lines = out.split("\n")
+    assert code == 0 and lines[:4] == [
+        "Notes on keyboard flow",
+        "Some Feed · by Ann Author · 2023-10-20",
+        "https://some.example/posts/3/",
+        "Tags: design, terminal",
+    ]
+    assert "print('hi')" in out and "```" not in out and "#" not in out
+    assert all(line == line.rstrip() for line in lines)
+    code, out, _ = run(capsys, "--data-dir", d, "show", "4", "--json")
+    post = json.loads(out)
+    assert code == 0 and post["id"] == 4 and post["title"] == "Notes on keyboard flow"
+    assert post["tags"] == ["design", "terminal"] and post["user_tags"] == []
+    assert post["published"] == "2023-10-20T09:00:00Z" and post["summary_only"] is False
+    assert "```python\nprint('hi')\n```" in post["markdown"]
+    assert set(post) == {
+        "id", "feed", "feed_title", "title", "url", "author", "published", "updated", "tags",
+        "user_tags", "read", "starred", "summary_only", "markdown",
+    }  # fmt: skip
+
+
+def test_show_on_a_terminal_pages_through_pager(
+    capsys: pytest.CaptureFixture[str], added: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import sys
+
+    paged = tmp_path / "paged.txt"
+    master, slave = os.openpty()
+    terminal = open(slave, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    try:
+        monkeypatch.setattr(sys, "stdout", terminal)
+        monkeypatch.setenv("PAGER", f"sh -c 'cat > {paged}'")
+        monkeypatch.setenv("LINES", "5")
+        monkeypatch.setenv("COLUMNS", "60")
+        from blogtui.cli import main
+
+        assert main(["--data-dir", str(added), "show", "4"]) == 0
+        assert "Notes on keyboard flow" in paged.read_text(encoding="utf-8")
+        paged.unlink()
+        assert main(["--data-dir", str(added), "show", "4", "--no-pager"]) == 0
+        assert not paged.exists()
+    finally:
+        terminal.close()
+        os.close(master)
 
 
 def test_unknown_post_is_bad_input(capsys: pytest.CaptureFixture[str], added: Path) -> None:

@@ -166,14 +166,20 @@ def test_show_on_a_terminal_prints_feed_markup_literally(
     assert "alert(1)" not in plain
 
 
-def test_show_piped_writes_plain_markdown(
-    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+def test_show_piped_writes_plain_text_and_markdown_on_request(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # the hostile title is longer than 80 columns
     feed = tmp_path / "feed.json"
     feed.write_bytes(_hostile_json_feed())
     assert main(["--data-dir", str(data_dir), "add", str(feed)]) == 0
     capsys.readouterr()
     assert main(["--data-dir", str(data_dir), "show", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(MARKUP_TITLE)  # plain text: the title exactly as the feed wrote it
+    assert not CONTROL.search(out.replace("\r", ""))
+    assert "<script>" not in out and "alert(1)" not in out
+    assert main(["--data-dir", str(data_dir), "show", "1", "--markdown"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("# " + MARKUP_TITLE)
     assert not CONTROL.search(out.replace("\r", ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ from . import __version__
 from .config import Config, data_dir, load_config
 from .errors import ConfigError, UsageError
 from .models import FeedOutcome, Progress
-from .output import feed_json, literal, post_markdown, tag_json, view_json
+from .output import NO_TEXT, UNTITLED, archive_words, feed_json, post_detail_json, post_markdown, tag_json, view_json
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -117,8 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME", help="letters, digits, _ . + - (with or without @)")
     p.add_argument("query", nargs="*", metavar="QUERY", help="the query to save (none: print the saved one)")
     p.add_argument("--delete", action="store_true", help="forget the view")
-    p = command("import", "subscribe to the feeds of an OPML file (feeds already subscribed are skipped)")
-    p.add_argument("file", metavar="FILE.opml")
+    p = command(
+        "import",
+        "subscribe to the feeds of an OPML file (feeds already subscribed are skipped),"
+        " or restore a JSON backup (state merged)",
+    )
+    p.add_argument("file", metavar="FILE", help="an OPML file, or a backup from `export --format json`")
     p.add_argument("--no-fetch", action="store_true", help="subscribe only; fetch at the next refresh")
     p.add_argument("--no-archive", action="store_true", help="fetch only each feed's current page")
     fetch_options(p)
@@ -128,8 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "query", nargs="*", metavar="QUERY", help="only the posts matching a query (json and markdown)"
     )
-    p = command("show", "print one post as Markdown (plain text when piped)")
+    p = command("show", "show one post: paged on a terminal, plain text when piped")
     p.add_argument("post_id", type=_post_id, metavar="POST_ID")
+    p.add_argument(
+        "--json", action="store_true", help="print the post as one JSON object (with its Markdown)"
+    )
+    p.add_argument("--markdown", action="store_true", help="print the post's Markdown as it is")
+    p.add_argument("--no-pager", action="store_true", help="never page through $PAGER")
     p.add_argument(
         "--full",
         action="store_true",
@@ -348,10 +358,10 @@ def _cmd_feeds(library: Any, args: argparse.Namespace) -> int:
     if not feeds:
         print("No feeds yet: add one with `blogtui add URL` (or try `blogtui demo`).", file=sys.stderr)
     for f in feeds:
-        archive = "archive complete" if f.archive_complete else "archive may be incomplete"
+        archive = archive_words(f)
         fetched = f.fetched_at.strftime("%Y-%m-%d %H:%M") if f.fetched_at else "never"
-        counts = f"{f.posts} posts, {f.unread} unread"
-        line = f"{f.title or f.url}\n  {f.url}\n  {counts}, {archive}, fetched {fetched}"
+        counts = f"{f.posts} posts, {f.unread} unread" + (f", {f.backlog} backlog" if f.backlog else "")
+        line = f"{f.title or f.url}\n  {f.url}\n  {counts}, fetched {fetched}\n  {archive}"
         if f.error:
             line += f"\n  last error: {f.error}"
         print(line)
@@ -382,7 +392,7 @@ def _cmd_tags(library: Any, args: argparse.Namespace) -> int:
 
 
 def _cmd_show(library: Any, args: argparse.Namespace) -> int:
-    from .content.sanitize import clean_text
+    from .content.sanitize import clean_line, clean_text
     from .content.text import wants_full_article
     from .errors import LibraryError
 
@@ -400,24 +410,78 @@ def _cmd_show(library: Any, args: argparse.Namespace) -> int:
         _error(f"post {post.id}: the feed gives only a summary (`blogtui show --full {post.id}` fetches all)")
     mine = library.post_tags(post.id, user=True)
     post = replace(post, tags=tuple(library.post_tags(post.id, user=False)))
-    if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.markdown import Markdown
-
-        # Feed text is never markup: Rich gets Markdown whose header fields are escaped, and no
-        # control characters (even from a cache written by an older version).
-        header = replace(
-            post,
-            title=literal(post.title),
-            feed_title=literal(post.feed_title),
-            author=literal(post.author),
-            tags=tuple(literal(t) for t in post.tags),
-        )
-        header_mine = [literal(t) for t in mine]
-        Console().print(Markdown(clean_text(post_markdown(header, header_mine)), hyperlinks=False))
-    else:
+    if args.json:
+        _print_json(post_detail_json(post, mine))
+        return code
+    if args.markdown:
         sys.stdout.write(clean_text(post_markdown(post, mine)))
+        return code
+    from rich.console import Console, Group
+    from rich.markdown import Markdown
+    from rich.text import Text
+
+    # Feed text is never markup: the header is plain Text (never parsed), the body Markdown
+    # without control characters (even from a cache written by an older version).
+    header = [Text(clean_line(post.title) or UNTITLED, style="bold")]
+    meta = [clean_line(post.feed_title), f"by {clean_line(post.author)}" if post.author else ""]
+    meta.append(post.published.strftime("%Y-%m-%d") if post.published else "")
+    header.append(Text(" · ".join(m for m in meta if m), style="dim"))
+    if post.url:
+        header.append(Text(clean_line(post.url), style="underline"))
+    if post.tags:
+        header.append(Text("Tags: " + ", ".join(clean_line(t) for t in post.tags)))
+    if mine:
+        header.append(Text("Your tags: " + ", ".join(clean_line(t) for t in mine)))
+    body = clean_text(post.content_md or post.summary) or NO_TEXT
+    document = Group(*header, Text(""), Markdown(body, hyperlinks=False))
+    if not sys.stdout.isatty():  # plain text: Rich's layout without colours or escape sequences
+        width = int(os.environ.get("COLUMNS", "") or 0) or 80
+        buffer = io.StringIO()
+        Console(file=buffer, width=width, color_system=None, force_terminal=False).print(document)
+        sys.stdout.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+        return code
+    console = Console()
+    with console.capture() as captured:
+        console.print(document)
+    text = captured.get()
+    if args.no_pager or text.count("\n") < console.height or not _page(text):
+        sys.stdout.write(text)
     return code
+
+
+def _page(text: str) -> bool:
+    """Show ``text`` through ``$PAGER`` (else ``less``); False if there is no pager to run.
+
+    ``less`` gets ``-FRX`` unless ``$LESS`` says otherwise: colours pass, one screen quits.
+    """
+    import shlex
+    import shutil
+    import subprocess
+
+    try:
+        if not os.isatty(sys.stdout.fileno()):
+            return False
+    except (OSError, ValueError, AttributeError):
+        return False
+    command = os.environ.get("PAGER")
+    if command is None:
+        command = "less" if shutil.which("less") else ""
+    argv = shlex.split(command) if command.strip() else []
+    if not argv or argv[0] == "cat":
+        return False
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
+    try:
+        pager = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    assert pager.stdin is not None
+    try:
+        pager.stdin.write(text.encode("utf-8", "replace"))
+        pager.stdin.close()
+    except BrokenPipeError:  # the reader quit the pager early
+        pass
+    pager.wait()
+    return True
 
 
 def _mark(library: Any, args: argparse.Namespace, **state: bool) -> int:
@@ -508,6 +572,12 @@ def _cmd_view(library: Any, args: argparse.Namespace) -> int:
 
 
 def _cmd_import(library: Any, args: argparse.Namespace) -> int:
+    if library.is_backup(args.file):
+        report = library.import_backup(args.file)
+        for name, reason in report.views_kept:
+            _error(f"@{name}: kept as it was: {reason}")
+        print(report.summary(), file=sys.stderr)
+        return EXIT_OK
     with _progress_reporter(not args.no_fetch) as progress:
         report = library.import_opml(
             args.file,

@@ -14,9 +14,10 @@ from typing import TextIO
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
-from .content.sanitize import clean_line
+from .content.sanitize import clean_line, clean_text
+from .content.text import html_to_text
 from .errors import InteropError
-from .models import Feed, FeedOutcome, Post
+from .models import Feed, FeedOutcome, ParsedPost, Post
 from .output import feed_json, iso, markdown_document, view_json
 
 #: An OPML file larger than this is refused (subscription lists are a few hundred KB at most).
@@ -202,6 +203,150 @@ def write_json(
         count += 1
     out.write("\n  ]\n}\n" if count else "]\n}\n")
     return count
+
+
+# -- JSON backup, read back -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BackupPost:
+    """One post of a backup: what it is, and the reader's state to merge."""
+
+    post: ParsedPost
+    read: bool = False
+    starred: bool = False
+    user_tags: tuple[str, ...] = ()
+
+
+@dataclass
+class Backup:
+    """A JSON backup (``export --format json``) as read back: feeds, saved views, posts by feed URL."""
+
+    source: str
+    feeds: list[Outline] = field(default_factory=list)
+    views: list[tuple[str, str]] = field(default_factory=list)
+    posts: dict[str, list[BackupPost]] = field(default_factory=dict)
+
+
+@dataclass
+class RestoreReport:
+    """What ``Library.import_backup`` did."""
+
+    feeds_added: int = 0
+    posts_added: int = 0
+    #: Posts already stored whose state (read, starred, your tags) was merged.
+    posts_merged: int = 0
+    views_added: int = 0
+    #: ``(name, reason)`` for saved views kept as they were (a view of that name exists).
+    views_kept: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line: what the restore added and merged."""
+        parts = [
+            f"restored {self.feeds_added} new feed{'s' if self.feeds_added != 1 else ''}",
+            f"{self.posts_added} new posts",
+            f"{self.posts_merged} posts merged",
+            f"{self.views_added} views",
+        ]
+        if self.views_kept:
+            parts.append(f"{len(self.views_kept)} views kept as they were")
+        return ", ".join(parts)
+
+
+def looks_like_json(path: Path | str) -> bool:
+    """Whether a file starts like a JSON document (a backup) rather than XML (OPML)."""
+    try:
+        with Path(path).open("rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return False
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _date(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _names(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(clean_line(v) for v in value if isinstance(v, str) and clean_line(v))
+
+
+def read_backup_file(path: Path | str) -> Backup:
+    """A JSON backup written by ``blogtui export --format json``, checked field by field.
+
+    Raises:
+        InteropError: the file cannot be read, is not JSON, is not a blogtui backup, or was made
+            by a newer blogtui (one line naming the file and the cause).
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            doc = json.load(handle)
+    except OSError as exc:
+        raise InteropError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except (ValueError, RecursionError) as exc:
+        raise InteropError(f"{path}: not valid JSON ({str(exc)[:120]})") from None
+    if not isinstance(doc, dict) or doc.get("format") != "blogtui-export":
+        raise InteropError(f'{path}: not a blogtui backup (no "format": "blogtui-export")')
+    version = doc.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise InteropError(f"{path}: not a blogtui backup (version {version!r})")
+    if version > JSON_VERSION:
+        raise InteropError(
+            f"{path}: made by a newer blogtui (backup version {version}; this one reads {JSON_VERSION})"
+        )
+    backup = Backup(source=str(path))
+    for feed in doc.get("feeds") or []:
+        url = clean_line(_text(feed.get("url"))) if isinstance(feed, dict) else ""
+        if url:
+            backup.feeds.append(
+                Outline(url, clean_line(_text(feed.get("title"))), clean_line(_text(feed.get("site_url"))))
+            )
+    for view in doc.get("views") or []:
+        if isinstance(view, dict) and _text(view.get("name")) and _text(view.get("query")):
+            backup.views.append((clean_line(view["name"]), clean_line(view["query"])))
+    known = {f.url for f in backup.feeds}
+    for item in doc.get("posts") or []:
+        if not isinstance(item, dict):
+            continue
+        feed_url = clean_line(_text(item.get("feed")))
+        guid = clean_line(_text(item.get("guid")))
+        if not feed_url or not guid:
+            continue
+        if feed_url not in known:  # a post of a feed the backup does not list: keep it anyway
+            known.add(feed_url)
+            backup.feeds.append(Outline(feed_url, clean_line(_text(item.get("feed_title")))))
+        mine = _names(item.get("user_tags"))
+        html = clean_text(_text(item.get("content_html")))
+        post = ParsedPost(
+            guid=guid,
+            url=clean_line(_text(item.get("url"))),
+            title=clean_line(_text(item.get("title"))),
+            author=clean_line(_text(item.get("author"))),
+            published=_date(item.get("published")),
+            updated=_date(item.get("updated")),
+            summary=clean_text(_text(item.get("summary"))),
+            content_html=html,
+            text=html_to_text(html),
+            tags=tuple(t for t in _names(item.get("tags")) if t not in mine),
+            summary_only=item.get("summary_only") is True,
+        )
+        backup.posts.setdefault(feed_url, []).append(
+            BackupPost(post, item.get("read") is True, item.get("starred") is True, mine)
+        )
+    return backup
 
 
 # -- Markdown ------------------------------------------------------------------------------------

@@ -40,7 +40,25 @@ def feed_json(feed: Feed) -> dict[str, object]:
         "fetched_at": iso(feed.fetched_at),
         "error": feed.error,
         "archive_complete": feed.archive_complete,
+        "archive_method": feed.archive_method,
+        "archive_expected": feed.archive_expected,
+        "archive_oldest": feed.archive_oldest.strftime("%Y-%m-%d") if feed.archive_oldest else None,
+        "archive_note": feed.archive_note,
+        "backlog": feed.backlog,
     }
+
+
+def archive_words(feed: Feed) -> str:
+    """How a feed's archive came home, in words: "412 posts via sitemap, complete, since 2009-03",
+    "feed only: no sitemap, no paging found"."""
+    if feed.archive_method is None and not feed.archive_complete:
+        note = feed.archive_note or "archive not walked yet"
+        return f"archive: feed only: {note}"
+    how = f" via {feed.archive_method}" if feed.archive_method else ""
+    state = "complete" if feed.archive_complete else f"incomplete ({feed.archive_note or 'reason unknown'})"
+    since = f", since {feed.archive_oldest.strftime('%Y-%m')}" if feed.archive_oldest else ""
+    expected = f" of {feed.archive_expected}" if feed.archive_expected else ""
+    return f"archive: {feed.posts}{expected} posts{how}, {state}{since}"
 
 
 def post_json(post: PostRecord) -> dict[str, object]:
@@ -81,6 +99,27 @@ def tag_json(tag: Tag) -> dict[str, object]:
 def view_json(name: str, query: str) -> dict[str, object]:
     """A saved view as in ``blogtui views --json`` and the backup's ``views``."""
     return {"name": name, "query": query}
+
+
+def post_detail_json(post: Post, user_tags: Sequence[str] = ()) -> dict[str, object]:
+    """One post as in ``blogtui show --json``: the ``--json`` fields (``tags`` the feed's), the
+    user's own tags, updated, whether it is only the feed's summary, and its text as Markdown."""
+    return {
+        "id": post.id,
+        "feed": post.feed_url,
+        "feed_title": post.feed_title,
+        "title": post.title,
+        "url": post.url,
+        "author": post.author,
+        "published": iso(post.published),
+        "updated": iso(post.updated),
+        "tags": list(post.tags),
+        "user_tags": list(user_tags),
+        "read": post.read,
+        "starred": post.starred,
+        "summary_only": post.summary_only,
+        "markdown": clean_text(post.content_md or post.summary),
+    }
 
 
 # -- Markdown ------------------------------------------------------------------------------------

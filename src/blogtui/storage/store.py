@@ -182,6 +182,18 @@ class Store(SearchPlanner):
             for i, url, title, etag, modified, body_hash, complete, gone in cur.fetchall()
         ]
 
+    def post_ids_by_guid(self, feed_id: int, guids: Sequence[str]) -> dict[str, int]:
+        """The ids of a feed's posts with these guids (guids not stored are left out)."""
+        found: dict[str, int] = {}
+        for start in range(0, len(guids), 500):
+            chunk = list(guids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(
+                f"SELECT guid, id FROM posts WHERE feed_id = ? AND guid IN ({marks})", (feed_id, *chunk)
+            ):
+                found[r["guid"]] = int(r["id"])
+        return found
+
     def feed_guids(self, feed_id: int) -> set[str]:
         """The guids of a feed's stored posts."""
         return {r[0] for r in self.db.execute("SELECT guid FROM posts WHERE feed_id = ?", (feed_id,))}
