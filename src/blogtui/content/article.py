@@ -52,19 +52,6 @@ def extract_with_trafilatura(body: bytes | str, url: str = "") -> str | None:
         return None
 
 
-def extract_with_readability(body: bytes | str, url: str = "") -> str | None:
-    """The article of a page as HTML, by readability-lxml (Mozilla Readability's algorithm)."""
-    from readability import Document
-
-    logging.getLogger("readability").setLevel(logging.CRITICAL)
-    html = body if isinstance(body, str) else decode_page(body)
-    try:
-        summary: str = Document(html, url=url or None).summary(html_partial=True)
-        return summary
-    except Exception:  # noqa: BLE001 - a page that breaks the extractor simply has no article
-        return None
-
-
 def extract_article(body: bytes, url: str = "", content_type: str = "") -> str:
     """The main article of a post's web page, as HTML ready for :func:`content.html_to_markdown`.
 
