@@ -429,16 +429,19 @@ def json_feed(base: str, total: int, shown: int = 10) -> bytes:
 class WriteFreelySite:
     """A WriteFreely instance (multi-user): ``/{alias}/`` and ``/{alias}/feed/`` (RSS from gorilla
     feeds), ``/api/collections/{alias}/posts?page=N`` (10 a page, ``{"code":200,"data":...}``,
-    bodies in Markdown unless ``body=html``), ``total_posts`` counting ``pinned`` posts too (a
-    pinned post is not listed: WriteFreely's API leaves pinned posts out)."""
+    bodies in Markdown unless ``body=html`` and ``html_bodies``: older instances ignore it),
+    ``total_posts`` counting ``pinned`` posts too (WriteFreely's API leaves pinned posts out)."""
 
     PER_PAGE = 10
 
-    def __init__(self, server: FeedServer, total: int, alias: str = "ann", *, pinned: int = 0) -> None:
+    def __init__(
+        self, server: FeedServer, total: int, alias: str = "ann", *, pinned: int = 0, html_bodies: bool = True
+    ) -> None:
         self.server = server
         self.total = total
         self.alias = alias
         self.pinned = pinned
+        self.html_bodies = html_bodies
         server.add(f"/{alias}/feed/", self._feed)
         server.add(f"/{alias}/", self._home)
         server.add(f"/api/collections/{alias}/posts", self._posts)
@@ -483,7 +486,7 @@ class WriteFreelySite:
         params = query(request)
         page = max(1, number(params.get("page"), 1))
         numbers = self.listed()[(page - 1) * self.PER_PAGE : page * self.PER_PAGE]
-        html = params.get("body") == "html"
+        html = params.get("body") == "html" and self.html_bodies
         posts = [
             {
                 "id": f"id{n:08d}",
