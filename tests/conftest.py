@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,15 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def instant_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader's debounce delays are 0 in tests (a test of the debounce itself sets them back)."""
+    from blogtui.ui.screens.main import MainScreen
+
+    monkeypatch.setattr(MainScreen, "highlight_delay", 0.0)
+    monkeypatch.setattr(MainScreen, "query_delay", 0.0)
+
+
 _real_connect = socket.socket.connect
 
 
@@ -59,7 +69,10 @@ def data_dir(isolated: Path) -> Path:
 @pytest.fixture
 def server() -> Iterator[FeedServer]:
     """A loopback HTTP server on 127.0.0.1 for this test."""
-    srv = FeedServer().start()
+    srv = FeedServer()
+    # stop() waits for serve_forever's next poll: at its default 0.5 s, half a second per test.
+    srv.thread = threading.Thread(target=srv.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    srv.start()
     try:
         yield srv
     finally:

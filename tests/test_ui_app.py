@@ -20,7 +20,7 @@ from blogtui.ui.widgets.post_list import PostList
 from blogtui.ui.widgets.reader import ReaderView
 from blogtui.ui.widgets.sidebar import Entry, Sidebar
 from feedserver import FeedServer, Request, Response
-from ui_harness import DATA, FakeBrowser, feed_xml, frozen_clock, make_app, seeded_library, settle
+from ui_harness import DATA, FakeBrowser, feed_xml, frozen_clock, make_app, press, seeded_library, settle
 
 SIZE = (120, 36)
 
@@ -54,10 +54,10 @@ async def test_j_k_enter_marks_read_and_focuses_reader(demo: Library) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         posts = app.screen.query_one(PostList)
-        await pilot.press("j", "j", "k")
+        await press(pilot, "j", "j", "k")
         second = demo.post_ids()[1]
         assert posts.highlighted_id == second
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await settle(pilot, app)
         assert app.focused is app.screen.query_one(ReaderView)
         assert app.screen.query_one(ReaderView).post_id == second
@@ -68,14 +68,14 @@ async def test_n_and_p_move_through_posts_while_reading(demo: Library) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await settle(pilot, app)
         ids = demo.post_ids()
-        await pilot.press("n", "n")
+        await press(pilot, "n", "n")
         await settle(pilot, app)
         reader = app.screen.query_one(ReaderView)
         assert reader.post_id == ids[2]
-        await pilot.press("p")
+        await press(pilot, "p")
         await settle(pilot, app)
         assert reader.post_id == ids[1]
         assert all(r.read for r in demo.rows(ids[:3]))
@@ -87,10 +87,10 @@ async def test_m_and_s_toggle_read_and_star(demo: Library) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         first = demo.post_ids()[0]
-        await pilot.press("m")
+        await press(pilot, "m")
         await settle(pilot, app)
         assert demo.rows([first])[0].read
-        await pilot.press("m", "s")
+        await press(pilot, "m", "s")
         await settle(pilot, app)
         row = demo.rows([first])[0]
         assert not row.read and row.starred
@@ -101,11 +101,11 @@ async def test_query_box_filters_as_you_type_and_escape_clears(demo: Library) ->
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         posts = app.screen.query_one(PostList)
-        await pilot.press("slash")
-        await pilot.press(*"seedlin")
+        await press(pilot, "slash")
+        await press(pilot, *"seedlin")
         await settle(pilot, app)
         assert _titles(demo, posts.ids) == ["Tomatoes and timeouts"]
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await settle(pilot, app)
         assert posts.count == 16
         assert app.focused is posts
@@ -116,7 +116,7 @@ async def test_words_in_the_query_put_the_best_match_first(demo: Library) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         posts = app.screen.query_one(PostList)
-        await pilot.press("slash", *"feed archive", "enter")
+        await press(pilot, "slash", *"feed archive", "enter")
         await settle(pilot, app)
         typed = demo.compile("feed archive", prefix_last=True)  # the last word may still grow
         ranked = demo.post_ids(typed, ranked=True)
@@ -124,7 +124,7 @@ async def test_words_in_the_query_put_the_best_match_first(demo: Library) -> Non
         assert posts.ids == ranked
         assert "best match first" in str(app.screen.query_one("#status").render())
         # Only filters, no words: newest first again.
-        await pilot.press("slash", "ctrl+u", *"is:unread", "enter")
+        await press(pilot, "slash", "ctrl+u", *"is:unread", "enter")
         await settle(pilot, app)
         assert posts.ids == demo.post_ids("is:unread")
         assert "best match first" not in str(app.screen.query_one("#status").render())
@@ -134,11 +134,11 @@ async def test_capital_v_saves_the_filter_as_a_view(demo: Library) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("slash", *"tag:python seed", "enter")
+        await press(pilot, "slash", *"tag:python seed", "enter")
         await settle(pilot, app)
-        await pilot.press("V")
+        await press(pilot, "V")
         assert isinstance(app.screen, AskDialog)
-        await pilot.press(*"pyseed", "enter")
+        await press(pilot, *"pyseed", "enter")
         await settle(pilot, app)
         assert demo.views() == [("pyseed", "tag:python seed")]
         assert Entry("view", "pyseed") in app.screen.query_one(Sidebar)._entries
@@ -150,7 +150,7 @@ async def test_bad_query_shows_error_and_keeps_list(demo: Library) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("slash", *"after:2015-13-40")
+        await press(pilot, "slash", *"after:2015-13-40")
         await settle(pilot, app)
         status = str(app.screen.query_one("#status").render())
         assert "after:2015-13-40" in status
@@ -161,13 +161,13 @@ async def test_tags_toggle_with_space_and_combine(demo: Library) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("t")
+        await press(pilot, "t")
         sidebar = app.screen.query_one(Sidebar)
         assert app.focused is sidebar
         entries = sidebar._entries
         python_line = next(i for i, e in enumerate(entries) if e and e.kind == "tag" and e.value == "python")
         sidebar.highlighted = python_line
-        await pilot.press("space")
+        await press(pilot, "space")
         await settle(pilot, app)
         posts = app.screen.query_one(PostList)
         assert posts.count == len(demo.post_ids("tag:python"))
@@ -176,11 +176,11 @@ async def test_tags_toggle_with_space_and_combine(demo: Library) -> None:
             i for i, e in enumerate(entries) if e and e.kind == "tag" and e.value == "performance"
         )
         sidebar.highlighted = perf_line
-        await pilot.press("space")
+        await press(pilot, "space")
         await settle(pilot, app)
         assert set(posts.ids) == set(demo.post_ids("tag:python tag:performance"))
         assert posts.count == 2
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await settle(pilot, app)
         assert posts.count == 16
 
@@ -189,9 +189,9 @@ async def test_help_screen_opens_and_closes(demo: Library) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("question_mark")
+        await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert isinstance(app.screen, MainScreen)
 
 
@@ -202,13 +202,13 @@ async def test_o_and_number_keys_open_only_safe_links(demo: Library) -> None:
         await settle(pilot, app)
         target = demo.post_ids("feedparser")[0]
         app.screen.query_one(PostList).move_to(target)
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await settle(pilot, app)
-        await pilot.press("o")
+        await press(pilot, "o")
         assert browser.opened == ["https://gardener.example/posts/a-small-python-feed-parser-tour/"]
-        await pilot.press("1")
+        await press(pilot, "1")
         assert browser.opened[-1] == "https://feedparser.readthedocs.io/"
-        await pilot.press("9")
+        await press(pilot, "9")
         assert len(browser.opened) == 2
 
 
@@ -216,17 +216,17 @@ async def test_z_full_screen_and_b_sidebar(demo: Library) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("z")
+        await press(pilot, "z")
         await settle(pilot, app)
         assert app.screen.has_class("-reading")
         assert not app.screen.query_one(PostList).display or app.screen.query_one(PostList).region.height == 0
-        await pilot.press("z")
+        await press(pilot, "z")
         assert not app.screen.has_class("-reading")
         sidebar = app.screen.query_one(Sidebar)
         assert sidebar.display
-        await pilot.press("b")
+        await press(pilot, "b")
         assert not sidebar.display
-        await pilot.press("b")
+        await press(pilot, "b")
         assert sidebar.display
 
 
@@ -235,7 +235,7 @@ async def test_narrow_terminal_folds_sidebar(demo: Library) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         assert not app.screen.query_one(Sidebar).display
-        await pilot.press("t")
+        await press(pilot, "t")
         assert app.screen.query_one(Sidebar).display
 
 
@@ -243,11 +243,11 @@ async def test_mark_all_in_view_read_asks_first(demo: Library) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("M")
-        await pilot.press("n")
+        await press(pilot, "M")
+        await press(pilot, "n")
         await settle(pilot, app)
         assert len(demo.post_ids("is:unread")) == 16
-        await pilot.press("M", "y")
+        await press(pilot, "M", "y")
         await settle(pilot, app)
         assert demo.post_ids("is:unread") == []
 
@@ -256,10 +256,10 @@ async def test_remove_feed_asks_then_removes(demo: Library) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("t")
+        await press(pilot, "t")
         sidebar = app.screen.query_one(Sidebar)
         sidebar.highlighted = next(i for i, e in enumerate(sidebar._entries) if e and e.kind == "feed")
-        await pilot.press("x", "y")
+        await press(pilot, "x", "y")
         await settle(pilot, app)
         assert demo.feeds() == []
         assert app.screen.query_one(PostList).count == 0
@@ -280,13 +280,18 @@ async def test_markup_in_titles_shows_literally(data_dir: Path) -> None:
     library.close()
 
 
-async def test_remembers_filter_and_post_across_restarts(demo: Library) -> None:
+async def test_remembers_filter_and_post_across_restarts(
+    demo: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Typed at once, the query is applied and stored once, after the real debounce. (With none,
+    # each prefix is stored by a write worker of its own, and those threads finish in any order.)
+    monkeypatch.setattr(MainScreen, "query_delay", main_screen.QUERY_DELAY)
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("slash", *"garden", "enter")
+        await press(pilot, "slash", *"garden", "enter")
         await settle(pilot, app)
-        await pilot.press("j", "enter")
+        await press(pilot, "j", "enter")
         await settle(pilot, app)
         chosen = app.screen.query_one(ReaderView).post_id
     again = make_app(demo)
@@ -302,8 +307,8 @@ async def test_refresh_runs_in_a_worker_and_reports(demo: Library) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("r")
-        await pilot.press("j")
+        await press(pilot, "r")
+        await press(pilot, "j")
         await settle(pilot, app)
         status = str(app.screen.query_one("#status").render())
         assert "refreshed 1/1 feeds" in status
@@ -315,8 +320,8 @@ async def test_welcome_then_add_feed_opens_main_screen(data_dir: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, WelcomeScreen)
-        await pilot.press("a")
-        await pilot.press(*str(DATA / "some-feed.xml"), "enter")
+        await press(pilot, "a")
+        await press(pilot, *str(DATA / "some-feed.xml"), "enter")
         await settle(pilot, app)
         assert isinstance(app.screen, MainScreen)
         await settle(pilot, app)
@@ -338,9 +343,9 @@ async def test_query_matches_are_highlighted_in_the_reader(demo: Library) -> Non
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("slash", *"compost", "enter")
+        await press(pilot, "slash", *"compost", "enter")
         await settle(pilot, app)
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await settle(pilot, app)
         reader = app.screen.query_one(ReaderView)
         marked = [
@@ -368,13 +373,13 @@ async def test_g_G_and_page_keys_on_a_long_list(data_dir: Path, long_feed: Path)
         posts = app.screen.query_one(PostList)
         height = posts.scrollable_content_region.height
         assert posts.count == 400
-        await pilot.press("G")
+        await press(pilot, "G")
         assert posts.cursor == 399
         assert 0 <= _screen_row(posts) < height
-        await pilot.press("pageup")
+        await press(pilot, "pageup")
         assert posts.cursor == 399 - (height - 1)
         assert 0 <= _screen_row(posts) < height
-        await pilot.press("g", "pagedown", "pagedown")
+        await press(pilot, "g", "pagedown", "pagedown")
         assert posts.cursor == 2 * (height - 1)
         assert 0 <= _screen_row(posts) < height
         await settle(pilot, app)
@@ -390,12 +395,12 @@ async def test_list_keeps_its_place_when_posts_arrive(data_dir: Path, long_feed:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         posts = app.screen.query_one(PostList)
-        await pilot.press("pagedown", "pagedown", "k", "k")
+        await press(pilot, "pagedown", "pagedown", "k", "k")
         await settle(pilot, app)
         kept, row = posts.highlighted_id, _screen_row(posts)
         top = posts.ids[int(posts.scroll_offset.y)]
         long_feed.write_text(feed_xml(420), encoding="utf-8")  # 20 newer posts
-        await pilot.press("r")
+        await press(pilot, "r")
         await settle(pilot, app)
         assert posts.count == 420
         assert posts.highlighted_id == kept
@@ -408,6 +413,7 @@ async def test_list_keeps_its_place_when_posts_arrive(data_dir: Path, long_feed:
 async def test_holding_j_renders_only_the_post_left_highlighted(
     demo: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(MainScreen, "highlight_delay", main_screen.HIGHLIGHT_DELAY)  # the real debounce
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -435,9 +441,9 @@ async def test_plus_puts_the_users_own_tag_on_a_post(demo: Library) -> None:
         await settle(pilot, app)
         post_id = app.screen.query_one(PostList).highlighted_id
         feed_tags = demo.post_tags(post_id, user=False)
-        await pilot.press("plus")
+        await press(pilot, "plus")
         assert isinstance(app.screen, AskDialog)
-        await pilot.press(*"to reread", "enter")
+        await press(pilot, *"to reread", "enter")
         await settle(pilot, app)
         assert demo.post_tags(post_id, user=True) == ["to reread"]
         header = " ".join(strip.text for strip in app.screen.query_one(ReaderView).document.strips[:4])
@@ -445,7 +451,7 @@ async def test_plus_puts_the_users_own_tag_on_a_post(demo: Library) -> None:
         assert all(f" {name} " in header.split("yours:")[0] for name in feed_tags)
         sidebar = app.screen.query_one(Sidebar)
         assert Entry("tag", "to reread") in sidebar._entries
-        await pilot.press("plus", *"-to reread", "enter")
+        await press(pilot, "plus", *"-to reread", "enter")
         await settle(pilot, app)
         assert demo.post_tags(post_id, user=True) == []
         assert demo.post_tags(post_id, user=False) == feed_tags
@@ -461,9 +467,9 @@ async def test_saved_views_are_in_the_sidebar(demo: Library) -> None:
         sidebar = app.screen.query_one(Sidebar)
         line = sidebar._entries.index(Entry("view", "py"))
         assert line < min(i for i, e in enumerate(sidebar._entries) if e and e.kind == "feed")
-        await pilot.press("t")
+        await press(pilot, "t")
         sidebar.highlighted = line
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await settle(pilot, app)
         assert set(app.screen.query_one(PostList).ids) == set(demo.post_ids("tag:python"))
         assert "@py" in str(app.screen.query_one("#status").render())
@@ -477,10 +483,10 @@ async def test_palette_toggles_theme_and_the_theme_is_remembered(demo: Library) 
         for wanted in ("Add feed", "Refresh feeds", "Toggle theme", "Export subscriptions", "Quit"):
             assert wanted in titles
         assert app.current_theme.dark
-        await pilot.press("ctrl+p")
-        await pilot.press(*"toggle theme")
+        await press(pilot, "ctrl+p")
+        await press(pilot, *"toggle theme")
         await settle(pilot, app)
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await settle(pilot, app)
         assert app.theme == "textual-light"
     assert load_config().theme == "textual-light"
@@ -510,7 +516,7 @@ async def test_mouse_opens_rows_chooses_sidebar_entries_and_follows_links(demo: 
         # A link's number in the text opens it when clicked.
         target = demo.post_ids("feedparser")[0]
         app.screen.query_one(PostList).move_to(target)
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await settle(pilot, app)
         line = next(i for i, s in enumerate(reader.document.strips) if " [1]" in s.text)
         reader.scroll_to(y=line, animate=False)
@@ -526,11 +532,11 @@ async def test_f_follows_a_link_by_number(demo: Library) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         app.screen.query_one(PostList).move_to(demo.post_ids("feedparser")[0])
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await settle(pilot, app)
-        await pilot.press("f")
+        await press(pilot, "f")
         assert isinstance(app.screen, FollowLinkDialog)
-        await pilot.press("1", "enter")
+        await press(pilot, "1", "enter")
         assert browser.opened == ["https://feedparser.readthedocs.io/"]
         assert isinstance(app.screen, MainScreen)
 
@@ -541,28 +547,28 @@ async def test_escape_steps_back_full_screen_reader_query_tags(demo: Library) ->
         await settle(pilot, app)
         posts = app.screen.query_one(PostList)
         reader = app.screen.query_one(ReaderView)
-        await pilot.press("slash", *"garden", "enter", "z")
+        await press(pilot, "slash", *"garden", "enter", "z")
         await settle(pilot, app)
         assert app.screen.has_class("-reading") and app.focused is reader
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert not app.screen.has_class("-reading") and app.focused is posts
-        await pilot.press("enter")
+        await press(pilot, "enter")
         assert app.focused is reader
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await settle(pilot, app)
         assert app.focused is posts and posts.count == len(
             demo.post_ids(demo.compile("garden", prefix_last=True))
         )
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await settle(pilot, app)
         assert posts.count == 16
-        await pilot.press("t")
+        await press(pilot, "t")
         sidebar = app.screen.query_one(Sidebar)
         sidebar.highlighted = sidebar._entries.index(Entry("tag", "python"))
-        await pilot.press("space")
+        await press(pilot, "space")
         await settle(pilot, app)
         assert posts.count == len(demo.post_ids("tag:python"))
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await settle(pilot, app)
         assert posts.count == 16
 
@@ -584,7 +590,7 @@ async def test_refresh_shows_progress_while_keys_keep_working(data_dir: Path, se
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
             posts = app.screen.query_one(PostList)
-            await pilot.press("r")
+            await press(pilot, "r")
             status = app.screen.query_one("#status")
             for _ in range(100):
                 await pilot.pause(0.05)
@@ -593,7 +599,7 @@ async def test_refresh_shows_progress_while_keys_keep_working(data_dir: Path, se
             assert "refreshed 1/2 feeds" in str(status.render())
             bar = app.screen.query_one("#fetch-progress")
             assert bar.display and bar.percentage == 0.5
-            await pilot.press("j", "j")
+            await press(pilot, "j", "j")
             assert posts.cursor == 2
             gate.set()
             await settle(pilot, app)

@@ -7,7 +7,7 @@ from pathlib import Path
 from blogtui.ui.widgets.reader import ReaderView
 from feedserver import FeedServer
 from test_content_article import ARTICLE_PAGE, _feed
-from ui_harness import make_app, seeded_library, settle
+from ui_harness import make_app, press, seeded_library, settle
 
 SIZE = (120, 36)
 
@@ -27,7 +27,7 @@ async def test_f_fetches_the_article_of_a_summary_only_post(data_dir: Path, serv
             await settle(pilot, app)
             reader = app.screen.query_one(ReaderView)
             assert "summary only — press F to fetch the full article" in _reader_text(reader)
-            await pilot.press("F")
+            await press(pilot, "F")
             await settle(pilot, app)
             text = _reader_text(reader)
             assert "summary only" not in text
@@ -54,7 +54,7 @@ async def test_f_leaves_a_post_that_holds_its_whole_article_alone(data_dir: Path
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
             before = _reader_text(app.screen.query_one(ReaderView))
-            await pilot.press("F")
+            await press(pilot, "F")
             await settle(pilot, app)
             assert "already holds the whole article" in str(app.screen.query_one("#status").render())
             assert server.hits("/posts/all/") == []  # nothing was fetched

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 
 from blogtui.library import Library
 from blogtui.ui.app import BlogApp
-from ui_harness import make_app, seeded_library, settle
+from ui_harness import make_app, press, seeded_library, settle
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def _before(app: BlogApp, *keys: str) -> Callable[[Pilot], Awaitable[None]]:
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot, app)
         for key in keys:
-            await pilot.press(key)
+            await press(pilot, key)
             await settle(pilot, app)
 
     return run_before
@@ -73,7 +73,7 @@ def test_tag_filter_and_query(snap_compare, demo: Library) -> None:  # type: ign
 
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot, app)
-        await pilot.press("slash", *"tag:gardening", "enter")
+        await press(pilot, "slash", *"tag:gardening", "enter")
         await settle(pilot, app)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 HIGHLIGHT_DELAY = 0.08
 #: Seconds after the last keystroke in the query box before the list is filtered.
 QUERY_DELAY = 0.15
+#: The name of every debounce timer starts with this (tests wait for them to fire).
+DEBOUNCE = "debounce:"
 #: Below this width the sidebar folds away by itself.
 NARROW = 100
 
@@ -115,6 +118,10 @@ class MainScreen(Screen[None]):
     ]
 
     app: BlogApp
+
+    #: The debounce delays, per screen class or instance (tests set them to 0).
+    highlight_delay: float = HIGHLIGHT_DELAY
+    query_delay: float = QUERY_DELAY
 
     def __init__(self) -> None:
         super().__init__()
@@ -266,7 +273,16 @@ class MainScreen(Screen[None]):
             self.reader.show(None)
             return
         post_id = event.post_id
-        self._highlight_timer = self.set_timer(HIGHLIGHT_DELAY, lambda: self._preview(post_id))
+        self._highlight_timer = self._debounce(
+            self.highlight_delay, lambda: self._preview(post_id), "highlight"
+        )
+
+    def _debounce(self, delay: float, callback: Callable[[], None], name: str) -> Timer | None:
+        """Call back in ``delay`` seconds (a timer the next event may stop); with 0, after this event."""
+        if delay <= 0:
+            self.call_next(callback)
+            return None
+        return self.set_timer(delay, callback, name=DEBOUNCE + name)
 
     def _preview(self, post_id: int) -> None:
         if self.posts.highlighted_id == post_id and self.reader.post_id != post_id:
@@ -471,7 +487,9 @@ class MainScreen(Screen[None]):
             return
         if self._query_timer is not None:
             self._query_timer.stop()
-        self._query_timer = self.set_timer(QUERY_DELAY, lambda: self._query_changed(event.value))
+        self._query_timer = self._debounce(
+            self.query_delay, lambda: self._query_changed(event.value), "query"
+        )
 
     def _query_changed(self, value: str) -> None:
         if value != self.filter.text:
