@@ -275,6 +275,8 @@ async def test_wordpress_is_recognised_without_its_generator(
     )
     bare = await site_for(get, server.url("/news/feed/"))
     assert paging.is_wordpress(bare)  # a /feed/ path and no generator
+    assert not paging.is_wordpress(bare, strong=True)  # a path alone: ?paged yes, no REST probe
+    assert paging.is_wordpress(with_home, strong=True)
 
 
 def _site(feed_url: str, body: bytes, home: bytes | None = None) -> Site:

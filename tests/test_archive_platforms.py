@@ -457,3 +457,14 @@ def test_untrusted_json_helpers() -> None:
     with pytest.raises(platforms.BadData):
         platforms.load_json(b"\xff\xfe{")
     assert platforms.load_json(json.dumps({"a": 1}).encode()) == {"a": 1}
+
+
+async def test_a_bare_feed_path_gets_the_paged_probe_but_no_rest_probe(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    # The old walk's test feed: RSS at /feed, no generator, no home page.
+    from test_fetch_archive import rss_page
+
+    server.add("/feed", rss_page([3, 2, 1]))
+    site = await site_for(LoopbackGetter(client), server.url("/feed"))
+    assert applying(site) == ["wordpress-paged"]

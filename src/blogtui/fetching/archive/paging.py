@@ -84,11 +84,12 @@ def is_bear(site: Site) -> bool:
     return "bearblog.dev" in fingerprint or "ʕ•ᴥ•ʔ" in fingerprint
 
 
-def is_wordpress(site: Site) -> bool:
+def is_wordpress(site: Site, *, strong: bool = False) -> bool:
     """WordPress, by its generator, its ``wp-json`` / ``wp-content`` links or its ``/feed/`` path.
 
     The path counts only for an XML feed that names no other generator and no other platform
-    (Substack, Bear Blog and WriteFreely serve ``/feed`` too).
+    (Substack, Bear Blog and WriteFreely serve ``/feed`` too), and not when ``strong`` signs
+    (generator, links) are asked for.
     """
     generators = feed_generators(site)
     if any("wordpress" in g for g in generators):
@@ -96,7 +97,7 @@ def is_wordpress(site: Site) -> bool:
     fingerprint = site.fingerprint()
     if any(sign in fingerprint for sign in ("api.w.org", "/wp-json/", "/wp-content/", "/wp-includes/")):
         return True
-    if generators or is_json_feed(site) or is_blogger(site) or is_bear(site):
+    if strong or generators or is_json_feed(site) or is_blogger(site) or is_bear(site):
         return False
     if any(sign in fingerprint for sign in ("substack", "write freely", "writefreely", "ghost.org")):
         return False

@@ -355,7 +355,9 @@ class WordPressRest:
     author, categories and tags; ``X-WP-Total`` gives ``Walk.expected``, ``X-WP-TotalPages`` the
     pages known (read from the ``_envelope`` body, or the headers when the result carries them).
 
-    Applies to blogs that look like WordPress (:func:`~.paging.is_wordpress`). Complete at the
+    Applies to blogs that show WordPress's generator or its ``wp-json`` / ``wp-content`` links
+    (:func:`~.paging.is_wordpress` with ``strong``: a bare ``/feed/`` path is left to
+    ``wordpress-paged``). Complete at the
     last page (``X-WP-TotalPages``, a short or empty page, or the 400 WordPress answers past it);
     not complete when the API is closed (401/403/404, noted: the refresher falls back to other
     sources), at an error, bad data, a page that repeats the last (the API ignores ``page``) or
@@ -369,7 +371,7 @@ class WordPressRest:
         self.max_pages = max_pages
 
     def applies(self, site: Site) -> bool:
-        return urlsplit(site.feed_url).scheme in ("http", "https") and is_wordpress(site)
+        return urlsplit(site.feed_url).scheme in ("http", "https") and is_wordpress(site, strong=True)
 
     async def walk(self, site: Site, get: Getter, parse: Parse, state: Walk) -> AsyncIterator[Batch]:
         walker = _Walker(site, state, self.max_pages)
