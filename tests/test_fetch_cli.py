@@ -66,7 +66,7 @@ def test_failures_are_stored_on_the_feed_with_their_time(server: FeedServer, dat
     assert db.execute("SELECT error_at > 0 FROM feeds").fetchone()[0] == 1
     db.close()
     text = blogtui(data_dir, "feeds").stdout
-    assert "last error: HTTP 500" in text and "archive complete" in text
+    assert "last error: HTTP 500" in text and "posts via feed-pages, complete" in text
 
 
 def test_refresh_archive_flag_walks_the_pages(server: FeedServer, data_dir: Path) -> None:

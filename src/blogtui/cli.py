@@ -19,7 +19,16 @@ from . import __version__
 from .config import Config, data_dir, load_config
 from .errors import ConfigError, UsageError
 from .models import FeedOutcome, Progress
-from .output import NO_TEXT, UNTITLED, archive_words, feed_json, post_detail_json, post_markdown, tag_json, view_json
+from .output import (
+    NO_TEXT,
+    UNTITLED,
+    archive_words,
+    feed_json,
+    post_detail_json,
+    post_markdown,
+    tag_json,
+    view_json,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import platformdirs
 
+from . import __version__
 from .errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -41,6 +42,13 @@ class Config:
     theme: str = "textual-dark"
     #: Whether the tag sidebar is shown.
     show_sidebar: bool = True
+    #: Seconds each connection to a blog waits between two of its post pages (an archive crawl);
+    #: a longer robots.txt ``Crawl-delay`` wins (up to 30 s).
+    page_delay: float = 1.0
+    #: The User-Agent sent with every request (robots.txt rules for ``blogtui`` apply whatever it says).
+    user_agent: str = f"blogtui/{__version__} (+https://pypi.org/project/blogtui/; terminal blog reader)"
+    #: Most post pages one archive crawl (a sitemap's posts) fetches per feed.
+    max_archive_posts: int = 20_000
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -100,6 +108,8 @@ class _Rule:
     kind: type
     low: float = 0
     high: float = math.inf
+    #: A float may be ``low`` itself.
+    inclusive: bool = False
 
 
 #: One rule per field of Config.
@@ -110,6 +120,9 @@ RULES: dict[str, _Rule] = {
     "jobs": _Rule(int, 1, 64),
     "theme": _Rule(str),
     "show_sidebar": _Rule(bool),
+    "page_delay": _Rule(float, 0, 60, inclusive=True),
+    "user_agent": _Rule(str),
+    "max_archive_posts": _Rule(int, 1, 1_000_000),
 }
 
 
@@ -133,7 +146,7 @@ def setting_problem(key: str, value: object) -> str | None:
         return f"{shown}: must be {'a number' if rule.kind is float else 'a whole number'}"
     if rule.kind is int and not isinstance(value, int):
         return f"{shown}: must be a whole number"
-    if rule.kind is float and not value > rule.low:  # NaN too
+    if rule.kind is float and not rule.inclusive and not value > rule.low:  # NaN too
         return f"{shown}: must be more than {_bound(rule.low)}"
     if not value >= rule.low:
         return f"{shown}: must be at least {_bound(rule.low)}"

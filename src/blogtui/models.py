@@ -21,6 +21,16 @@ class Feed:
     archive_complete: bool = False
     posts: int = 0
     unread: int = 0
+    #: Posts recovered from the archive and not opened yet (out of ``unread``).
+    backlog: int = 0
+    #: How the archive was found (``"sitemap"``, ``"feed-pages"``, ``"api:NAME"``, ...), or None.
+    archive_method: str | None = None
+    #: How many posts the archive source says exist, when it says.
+    archive_expected: int | None = None
+    #: The publication date of the oldest stored post.
+    archive_oldest: datetime | None = None
+    #: Why the archive is incomplete, when it is.
+    archive_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +45,8 @@ class FeedState:
     body_hash: str | None = None
     archive_complete: bool = False
     gone: bool = False
+    #: When the feed was last fetched (None: never, e.g. ``import --no-fetch``).
+    fetched_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +65,9 @@ class ParsedPost:
     tags: tuple[str, ...] = ()
     #: ``content_html`` is only the feed's summary of the post, not the whole article.
     summary_only: bool = False
+    #: Read from the post's web page (an archive crawl): a feed's or an API's content of the
+    #: same post wins over it.
+    from_page: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,3 +195,6 @@ class Progress:
     #: Documents fetched so far in this run (first pages, archive pages, discovery), so a long
     #: archive walk of a single feed still shows it is moving.
     pages: int = 0
+    #: Documents known so far: those fetched and those an archive walk knows it has left (0: no
+    #: walk knows; progress shows pages done of pages known).
+    pages_known: int = 0

@@ -81,7 +81,7 @@ class Compiled:
 _TOKEN_RE = re.compile(r'\s*(-?)(?:(\w+):)?(?:"([^"]*)"?|(\S+))')
 _EMPTY_FIELD_RE = re.compile(r"\s*-?(\w+):(?=\s|$)")
 _FIELDS = {"tag", "feed", "is", "after", "before"}
-_IS_VALUES = {"unread", "read", "starred", "unstarred"}
+_IS_VALUES = {"unread", "read", "starred", "unstarred", "backlog"}
 _VIEW_NAME_RE = re.compile(r"^\w[\w.+-]*$")
 #: Control characters become spaces before parsing: FTS5 rejects NUL inside a string.
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -147,7 +147,7 @@ def _field_term(key: str, value: str, negated: bool, source: str) -> Term:
         raise QueryError(f"{source}: {key}: needs a value")
     if key == "is":
         if value.lower() not in _IS_VALUES:
-            raise QueryError(f"{source}: unknown state (use is:unread, is:read or is:starred)")
+            raise QueryError(f"{source}: unknown state (use is:unread, is:read, is:starred or is:backlog)")
         return Term("is", value.lower(), negated)
     if key in ("after", "before"):
         parse_date(value, source)
@@ -262,7 +262,9 @@ class _Compiler:
             self.params.extend([value.lower(), value.lower()])
         elif kind == "is":
             sql = {
-                "unread": "posts.read = 0",
+                # Backlog posts (recovered from a blog's archive) are neither unread nor read.
+                "unread": "(posts.read = 0 AND posts.backlog = 0)",
+                "backlog": "(posts.read = 0 AND posts.backlog = 1)",
                 "read": "posts.read = 1",
                 "starred": "posts.starred = 1",
                 "unstarred": "posts.starred = 0",

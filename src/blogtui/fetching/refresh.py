@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import FetchError, NotAFeedError
-from ..models import FeedOutcome, FetchResult, ParsedFeed, Progress
+from ..models import FeedOutcome, FetchResult, ParsedFeed, ParsedPost, Progress
 from ..parsing.feed import parse_feed
+from ..urls import same_site
 from . import discovery
 from . import http as fetching
+from .archive.base import Site, Source, Walk
+from .archive.sitemaps import SitemapSource
 
 if TYPE_CHECKING:
     import httpx
@@ -39,6 +42,13 @@ POOL_MIN_BYTES = 32 * 1024
 INCOMPLETE_NOTE = "archive may be incomplete (the feed offers no older pages)"
 #: Connections open to one host at once.
 PER_HOST = 2
+#: The note on a feed whose archive no source could walk.
+FEED_ONLY_NOTE = "no sitemap, no paging found"
+#: Longest ``Retry-After`` an archive walk waits out (seconds), and its total of such waits.
+MAX_CRAWL_RETRY_AFTER = 60.0
+MAX_CRAWL_WAITING = 180.0
+#: Longest robots.txt ``Crawl-delay`` honoured (seconds).
+MAX_CRAWL_DELAY = 30.0
 
 
 @dataclass
@@ -59,6 +69,8 @@ class Job:
     new: bool = False
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: The blog's home page when the user named it (discovery fetched it): its host is the blog's.
+    home: FetchResult | None = None
 
 
 class Refresher:
@@ -77,6 +89,8 @@ class Refresher:
         self._pool: ProcessPoolExecutor | None = None
         #: Called with each fetched document's URL during a run (progress for archive walks).
         self._on_page: Callable[[str], None] | None = None
+        #: Called as an archive walk learns how many pages it has left (progress: of pages known).
+        self._on_walk: Callable[[Job, Walk], None] | None = None
 
     @property
     def store(self) -> Store:
@@ -127,7 +141,8 @@ class Refresher:
                 etag=None if archive else s.etag,
                 last_modified=None if archive else s.last_modified,
                 body_hash=None if archive else s.body_hash,
-                archive=archive,
+                # A feed never fetched (``import --no-fetch``) gets its archive on its first refresh.
+                archive=archive or s.fetched_at is None,
                 was_complete=s.archive_complete,
             )
             for s in chosen
@@ -168,11 +183,14 @@ class Refresher:
         new_total = 0
         pages = 0
 
+        left: dict[int, int] = {}  # per job: pages its archive walk knows it has left
+        known_left = 0
+
         def report(url: str, message: str = "") -> None:
             nonlocal on_progress
             if on_progress:
                 try:
-                    on_progress(Progress(done, total, url, new_total, message, pages))
+                    on_progress(Progress(done, total, url, new_total, message, pages, pages + known_left))
                 except Exception:  # noqa: BLE001 - a broken display must not lose the fetch
                     on_progress = None
 
@@ -182,6 +200,13 @@ class Refresher:
             report(url, "page")
 
         self._on_page = page
+
+        def walked(job: Job, walk: Walk) -> None:
+            nonlocal known_left
+            left[id(job)] = max(0, (walk.pages_known or 0) - walk.pages_done) if walk.pages_known else 0
+            known_left = sum(left.values())  # the next page event says it
+
+        self._on_walk = walked
 
         async def one(job: Job) -> FeedOutcome:
             nonlocal done, new_total
@@ -204,10 +229,12 @@ class Refresher:
         self._pool = _parse_pool(total, archive)
         try:
             async with fetching.make_client(jobs, timeout) as client:
+                client.headers["User-Agent"] = self.config.user_agent or fetching.USER_AGENT
                 report("")
                 return list(await asyncio.gather(*(one(j) for j in todo)))
         finally:
             self._on_page = None
+            self._on_walk = None
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
                 self._pool = None
@@ -240,18 +267,27 @@ class Refresher:
         hosts: dict[str, asyncio.Semaphore],
         etag: str | None = None,
         last_modified: str | None = None,
+        *,
+        max_bytes: int | None = None,
+        hold: float = 0.0,
     ) -> FetchResult:
+        """Fetch within the host's connection limit; ``hold``: seconds the connection's slot stays
+        taken after the fetch (the delay between a crawl's pages)."""
         host = urlsplit(url).netloc
         gate = hosts.setdefault(host, asyncio.Semaphore(PER_HOST))
         async with gate:
-            result = await fetching.fetch(
-                client,
-                url,
-                etag=etag,
-                last_modified=last_modified,
-                timeout=timeout,
-                max_bytes=self.config.max_feed_bytes,
-            )
+            try:
+                result = await fetching.fetch(
+                    client,
+                    url,
+                    etag=etag,
+                    last_modified=last_modified,
+                    timeout=timeout,
+                    max_bytes=max_bytes or self.config.max_feed_bytes,
+                )
+            finally:
+                if hold > 0:
+                    await asyncio.sleep(hold)
         if self._on_page is not None:
             self._on_page(url)
         return result
@@ -273,6 +309,7 @@ class Refresher:
         if discovery.looks_like_html(first):
             if not job.discover:
                 raise NotAFeedError("not a feed: the server sent a web page")
+            job.home = first
             first, parsed = await self._discover(client, first, timeout, hosts, job)
             url = first.url
             moved = None
@@ -286,11 +323,11 @@ class Refresher:
             parsed = await self._parse(first.body, first.final_url or url)
         if not parsed.posts and parsed.bozo:
             raise NotAFeedError(f"not a feed ({parsed.bozo})")
-        pages = [parsed]
-        complete = job.was_complete
-        if job.archive:
-            pages, complete = await self._walk_archive(client, job, first, parsed, timeout, hosts)
-        return self._save(job, moved or url, first, pages, complete, body_hash, now)
+        if not job.archive:
+            return self._save(job, moved or url, first, [parsed], job.was_complete, body_hash, now)
+        # The feed's own posts land first, unread; the archive's then arrive in batches, as backlog.
+        head = self._save(job, moved or url, first, [parsed], job.was_complete, body_hash, now, backfill=True)
+        return await self._backfill(client, job, head, first, parsed, timeout, hosts)
 
     def _unchanged(self, job: Job, first: FetchResult, moved: str | None, now: datetime) -> FeedOutcome:
         """A 304, or the same bytes as last time: nothing to parse, only the feed's state to note."""
@@ -355,8 +392,11 @@ class Refresher:
         parsed: ParsedFeed,
         timeout: float,
         hosts: dict[str, asyncio.Semaphore],
-    ) -> tuple[list[ParsedFeed], bool]:
-        """Follow RFC 5005 / rel=next pages, else WordPress ``?paged=N``; returns pages and completeness.
+    ) -> tuple[list[ParsedFeed], bool, str]:
+        """Follow RFC 5005 / rel=next pages, else WordPress ``?paged=N`` (only for a feed that looks
+        like WordPress); returns pages, completeness and the method (``archive_method``).
+
+        Stands in for the paging sources (``archive/paging.py``) while that module is absent.
 
         Stops at the end of the chain, a 404 past WordPress's last page, a page that only repeats
         this walk's posts, a page already stored when the archive was complete before (a re-walk),
@@ -369,7 +409,8 @@ class Refresher:
         visited = {first.url, first_url}
         limit = max(1, self.config.max_archive_pages)
         next_url = parsed.next_url or parsed.prev_archive_url
-        wordpress = next_url is None and fetching.is_remote(first_url)
+        wordpress = next_url is None and fetching.is_remote(first_url) and _looks_like_wordpress(first)
+        how = "wordpress-paged" if wordpress else "feed-pages"
         page_number = 1
         fetched = 1
         while fetched < limit:
@@ -378,41 +419,159 @@ class Refresher:
                 next_url = _with_page(first_url, page_number)
             if not next_url:
                 # Complete when an archive chain was followed to its end (not when there was none).
-                return pages, fetched > 1
+                return pages, fetched > 1, how
             if next_url in visited:
                 job.notes.append(f"archive pages loop back to {next_url}")
-                return pages, False
+                return pages, False, how
             visited.add(next_url)
             try:
                 result = await self._get(client, next_url, timeout, hosts)
             except FetchError as exc:
                 if wordpress and "HTTP 404" in str(exc) and page_number > 2:
-                    return pages, True
+                    return pages, True, how
                 if not wordpress:
                     job.notes.append(f"archive page {next_url}: {exc}")
-                return pages, False
+                return pages, False, how
             fetched += 1
             try:
                 page = await self._parse(result.body, result.final_url or next_url)
             except NotAFeedError as exc:
                 if not wordpress:
                     job.notes.append(f"archive page {next_url}: {exc}")
-                return pages, False
+                return pages, False, how
             guids = [p.guid for p in page.posts]
             if all(g in seen for g in guids):
                 # Nothing but this walk's posts again: a WordPress blog past its last page, or a
                 # server that ignores the page parameter.
-                return pages, wordpress and page_number > 2
+                return pages, wordpress and page_number > 2, how
             fresh = [p for p in page.posts if p.guid not in seen and p.guid not in known]
             seen.update(guids)
             if not fresh and job.was_complete:
-                return pages, True  # the rest was walked before
+                return pages, True, how  # the rest was walked before
             if fresh:
                 pages.append(replace(page, posts=tuple(fresh)))
             if not wordpress:
                 next_url = page.next_url or page.prev_archive_url
         job.notes.append(f"stopped after {limit} archive pages (max_archive_pages)")
-        return pages, False
+        return pages, False, how
+
+    async def _backfill(
+        self,
+        client: httpx.AsyncClient,
+        job: Job,
+        head: FeedOutcome,
+        first: FetchResult,
+        parsed: ParsedFeed,
+        timeout: float,
+        hosts: dict[str, asyncio.Semaphore],
+    ) -> FeedOutcome:
+        """Walk the blog's archive with each source that applies, cheapest first, until one brings
+        it home whole; each batch is stored in its own transaction (as backlog), so a walk that is
+        killed keeps what it fetched and the next one fetches only what is missing."""
+        assert job.feed_id is not None
+        feed_id = job.feed_id
+        store = self.store
+        feed_url = first.final_url or head.url
+        own = {urlsplit(feed_url).netloc}
+        if job.home is not None:
+            own.add(urlsplit(job.home.final_url or job.home.url).netloc)
+        site_url = parsed.site_url
+        if not site_url or not any(same_site(site_url, h) for h in own) or not fetching.is_remote(site_url):
+            # A site link on a host the user never named is not followed: the feed's own host is read.
+            site_url = (job.home.final_url or job.home.url) if job.home is not None else ""
+        site = Site(
+            feed_url=feed_url,
+            site_url=site_url,
+            feed=parsed,
+            feed_body=first.body,
+            home=job.home.body if job.home is not None else None,
+        )
+        get = _Getter(self, client, timeout, hosts, own, local=feed_url.startswith("file:"))
+        every = archive_sources(self.config)
+        new = head.new_posts
+        pages = 1
+        method: str | None = None
+        complete = False
+        expected: int | None = None
+        note: str | None = None
+        best = 0
+        if not _has_paging(every) and fetching.is_remote(feed_url):
+            walked, complete, how = await self._walk_archive(client, job, first, parsed, timeout, hosts)
+            found = sum(self._store_batch(feed_id, p.posts, ()) for p in walked[1:])
+            new += found
+            pages += len(walked) - 1
+            if complete or found:
+                method, best = how, found
+            if not complete and found:
+                note = "the feed's older pages end early"
+        for source in every:
+            if complete:
+                break
+            try:
+                if not source.applies(site):
+                    continue
+            except Exception:  # noqa: BLE001 - a source that cannot judge the blog does not apply
+                continue
+            walk = Walk(
+                known_urls=self._known_urls(feed_id),
+                known_guids=self._known_guids(feed_id),
+                skip_urls=store.skipped_urls(feed_id),
+                was_complete=job.was_complete,
+            )
+            found = 0
+            try:
+                async for batch in source.walk(site, get, self._parse, walk):
+                    found += self._store_batch(feed_id, batch.posts, batch.skipped)
+                    if self._on_walk is not None:
+                        self._on_walk(job, walk)
+            except Exception as exc:  # noqa: BLE001 - one source's bug must not lose the others' posts
+                walk.complete = False
+                walk.note = f"{source.method}: internal error: {type(exc).__name__}: {exc}"
+            walk.pages_known = walk.pages_done
+            if self._on_walk is not None:
+                self._on_walk(job, walk)
+            new += found
+            pages += walk.pages_done
+            job.notes.extend(n for n in walk.notes if n not in job.notes)
+            if walk.complete:
+                method, complete, expected, note = source.method, True, walk.expected, None
+                break
+            if found > best or (method is None and walk.complete is False):
+                method, best, expected = source.method, found, walk.expected
+                note = walk.note or note
+            elif walk.complete is False and note is None:
+                note = walk.note
+        if method is None and not complete:
+            note = FEED_ONLY_NOTE
+        if complete is False and job.was_complete and method is None:
+            complete = True  # nothing walked this time: what was complete stays so
+        with store.transaction():
+            store.update_feed(
+                feed_id,
+                archive_complete=int(complete),
+                archive_method=method,
+                archive_expected=expected,
+                archive_oldest=store.oldest_post(feed_id),
+                archive_note=None if complete else note,
+            )
+        if not complete and not any("archive" in n for n in job.notes):
+            job.notes.append(f"archive may be incomplete ({note})" if note else INCOMPLETE_NOTE)
+        return replace(head, new_posts=new, pages=pages, archive_complete=complete, notes=tuple(job.notes))
+
+    def _store_batch(
+        self, feed_id: int, posts: Sequence[ParsedPost], skipped: Sequence[tuple[str, str]]
+    ) -> int:
+        """Store one batch of archive posts (as backlog) and the pages found not to be posts."""
+        store = self.store
+        with store.transaction():
+            new = store.upsert_posts(feed_id, posts, backlog=True) if posts else 0
+            if skipped:
+                store.add_skipped(feed_id, skipped)
+        return new
+
+    def _known_urls(self, feed_id: int) -> set[str]:
+        """Canonical URLs of the feed's posts, and their URLs as stored (sources compare either)."""
+        return self.store.feed_urls(feed_id) | self.store.feed_post_urls(feed_id)
 
     def _known_guids(self, feed_id: int | None) -> set[str]:
         return set() if feed_id is None else self.store.feed_guids(feed_id)
@@ -426,12 +585,16 @@ class Refresher:
         complete: bool,
         body_hash: str,
         now: datetime,
+        *,
+        backfill: bool = False,
     ) -> FeedOutcome:
-        """Write the feed and every page's posts in one transaction."""
+        """Write the feed and every page's posts in one transaction (``backfill``: the first page
+        of a walk that follows; its archive fields and notes come at the walk's end)."""
         store = self.store
         head = pages[0]
         with store.transaction():
             feed_id = job.feed_id if job.feed_id is not None else store.add_feed(url, now)
+            job.feed_id = feed_id
             new = 0
             for page in pages:
                 new += store.upsert_posts(feed_id, page.posts)
@@ -446,13 +609,13 @@ class Refresher:
                 error_at=None,
                 body_hash=body_hash,
             )
-            if job.archive:
+            if job.archive and not backfill:
                 fields["archive_complete"] = int(complete)
             if url != job.location and not job.new and store.feed(url) is None:
                 fields["url"] = url
                 job.notes.append(f"moved permanently to {url}")
             store.update_feed(feed_id, **fields)
-        if job.archive and not complete and not any("archive" in n for n in job.notes):
+        if job.archive and not backfill and not complete and not any("archive" in n for n in job.notes):
             job.notes.append(INCOMPLETE_NOTE)
         return FeedOutcome(
             url=url,
@@ -462,6 +625,189 @@ class Refresher:
             archive_complete=complete if job.archive else job.was_complete,
             notes=tuple(job.notes),
         )
+
+
+def archive_sources(config: Config) -> list[Source]:
+    """Every archive source, cheapest for the site first: platform APIs (whole posts, a hundred
+    a request), feed paging (a page of posts a request), then sitemaps (a request per post).
+
+    The API and paging modules are looked up when they exist; without paging, the refresher's
+    own walk of the feed's pages (``Refresher._walk_archive``) stands in for it.
+    """
+    import importlib
+
+    sources: list[Source] = []
+    for name in ("platforms", "paging"):
+        try:
+            module = importlib.import_module(f"{__package__}.archive.{name}")
+        except ImportError:
+            continue
+        make = getattr(module, "make_sources", None)
+        if callable(make):
+            try:
+                sources.extend(make(config.max_archive_pages))
+                continue
+            except TypeError:
+                pass
+        sources.extend(getattr(module, "SOURCES", []))
+    sources.append(SitemapSource(config.max_archive_posts))
+    return sources
+
+
+def _looks_like_wordpress(first: FetchResult) -> bool:
+    """A feed that looks like WordPress's: its generator, a ``wp-json``/``wp-content`` link, a
+    ``/feed/`` path (only then is ``?paged=2`` worth a request)."""
+    head = first.body[:4096].lower()
+    if b"wordpress" in head or b"wp-json" in head or b"wp-content" in head:
+        return True
+    path = urlsplit(first.final_url or first.url).path
+    return path.rstrip("/").endswith("/feed") or "feed=" in urlsplit(first.final_url or first.url).query
+
+
+def _has_paging(sources: Sequence[Source]) -> bool:
+    return any(s.method in ("feed-pages", "wordpress-paged") for s in sources)
+
+
+class _Getter:
+    """The polite GET handed to archive sources (:class:`~.archive.base.Getter`).
+
+    http and https only, and only the blog's own hosts (the feed's; the home page's when the user
+    named it). A crawl (post pages) honours robots.txt (``Disallow`` for blogtui, and a longer
+    ``Crawl-delay``), holds each of the host's two connections for ``page_delay`` after a page,
+    reads at most :data:`pages.MAX_PAGE_BYTES`, and waits out a 429/503 ``Retry-After`` within
+    :data:`MAX_CRAWL_RETRY_AFTER` (at most :data:`MAX_CRAWL_WAITING` in all) before going on.
+    """
+
+    def __init__(
+        self,
+        refresher: Refresher,
+        client: httpx.AsyncClient,
+        timeout: float,
+        hosts: dict[str, asyncio.Semaphore],
+        own: set[str],
+        local: bool = False,
+    ) -> None:
+        self.refresher = refresher
+        self.client = client
+        self.timeout = timeout
+        self.hosts = hosts
+        self.own = own
+        self.robots: dict[str, Any] = {}
+        self.robots_docs: dict[str, FetchResult | FetchError] = {}
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.waited = 0.0
+        self.agent = "blogtui"  # robots.txt groups name the crawler, not its version
+        #: A local feed's pages may be local files too; a remote document's links never are.
+        self.local = local
+
+    def allowed(self, url: str) -> str | None:
+        """Why ``url`` may not be fetched, or None."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return "not a URL"
+        if parts.scheme == "file" and self.local:
+            return None
+        if parts.scheme not in ("http", "https"):
+            return f"not an http(s) link ({parts.scheme or 'relative'}:): refused"
+        if not any(same_site(url, host) for host in self.own):
+            return f"on another host ({parts.netloc}): refused"
+        return None
+
+    async def __call__(self, url: str, *, crawl: bool = False) -> FetchResult:
+        from .archive.pages import MAX_PAGE_BYTES
+
+        problem = self.allowed(url)
+        if problem:
+            raise FetchError(problem)
+        parts = urlsplit(url)
+        if parts.path == "/robots.txt" and not parts.query:
+            return await self._robots_doc(url)
+        hold = 0.0
+        max_bytes = None
+        if crawl:
+            robots = await self._robots(f"{parts.scheme}://{parts.netloc}/robots.txt")
+            if robots is not None:
+                if not robots.can_fetch(url, self.agent):
+                    raise FetchError("disallowed by robots.txt")
+                asked = robots.crawl_delay(self.agent)
+                hold = max(self.refresher.config.page_delay, min(float(asked or 0), MAX_CRAWL_DELAY))
+            else:
+                hold = self.refresher.config.page_delay
+            max_bytes = min(MAX_PAGE_BYTES, self.refresher.config.max_feed_bytes)
+        for _ in range(3):
+            try:
+                result = await self.refresher._get(
+                    self.client, url, self.timeout, self.hosts, max_bytes=max_bytes, hold=hold
+                )
+            except FetchError as exc:
+                wait = _asked_wait(str(exc))
+                if wait is None or self.waited + wait > MAX_CRAWL_WAITING:
+                    raise
+                self.waited += wait
+                await asyncio.sleep(wait)
+                continue
+            final = result.final_url or url
+            problem = self.allowed(final)
+            if problem:
+                raise FetchError(f"redirected: {problem}")
+            return result
+        raise FetchError("the server kept asking to retry later (HTTP 429/503)")
+
+    async def _robots_doc(self, url: str) -> FetchResult:
+        lock = self.locks.setdefault(url, asyncio.Lock())
+        async with lock:
+            if url not in self.robots_docs:
+                try:
+                    self.robots_docs[url] = await self.refresher._get(
+                        self.client, url, self.timeout, self.hosts, max_bytes=512 * 1024
+                    )
+                except FetchError as exc:
+                    self.robots_docs[url] = exc
+        found = self.robots_docs[url]
+        if isinstance(found, FetchError):
+            raise FetchError(str(found))
+        return found
+
+    async def _robots(self, url: str) -> Any:
+        """The host's robots.txt rules (protego), or None when it has none."""
+        if url in self.robots:
+            return self.robots[url]
+        try:
+            doc = await self._robots_doc(url)
+        except FetchError:
+            doc = None
+        rules = None
+        if doc is not None and not discovery.looks_like_html(doc):
+            from protego import Protego
+
+            try:
+                rules = Protego.parse(doc.body.decode("utf-8", "replace"))
+            except Exception:  # noqa: BLE001 - unreadable rules forbid nothing
+                rules = None
+        self.robots[url] = rules
+        return rules
+
+
+def _asked_wait(message: str) -> float | None:
+    """Seconds a 429/503 asked to wait ("retry after N"), when within the crawl's bound."""
+    import re
+
+    match = re.search(r"retry after ([^)]+)\)", message)
+    if not match or not ("HTTP 429" in message or "HTTP 503" in message):
+        return None
+    asked = match.group(1).strip()
+    if asked.isdigit():
+        seconds = float(asked)
+    else:
+        from datetime import timezone
+        from email.utils import parsedate_to_datetime
+
+        try:
+            seconds = (parsedate_to_datetime(asked) - datetime.now(timezone.utc)).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return max(0.0, seconds) if seconds <= MAX_CRAWL_RETRY_AFTER else None
 
 
 def _parse_pool(feeds: int, archive: bool) -> ProcessPoolExecutor | None:

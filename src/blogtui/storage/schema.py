@@ -136,7 +136,48 @@ def _v4(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite3.Connection) -> None:
+    # Whole archives (sitemaps, platform APIs, post pages). Posts recovered from a blog's archive
+    # arrive as ``backlog``: out of Unread until opened. ``canonical`` is the post's URL spelt one
+    # way (urls.canonical_url): a feed item, an API row and a page of the same post are one post;
+    # ``from_page`` marks a post read from its page (a feed's content of it wins over it).
+    # Feeds keep how their archive was found and why it is incomplete. ``archive_skipped`` holds
+    # the pages a crawl found not to be posts, so a re-walk does not fetch them again. The
+    # covering indexes gain ``backlog`` (``is:unread`` and the counts read it).
+    _script(
+        db,
+        """
+        ALTER TABLE posts ADD COLUMN backlog INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE posts ADD COLUMN canonical TEXT NOT NULL DEFAULT '';
+        ALTER TABLE posts ADD COLUMN from_page INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE feeds ADD COLUMN archive_method TEXT;
+        ALTER TABLE feeds ADD COLUMN archive_expected INTEGER;
+        ALTER TABLE feeds ADD COLUMN archive_oldest INTEGER;
+        ALTER TABLE feeds ADD COLUMN archive_note TEXT;
+        CREATE TABLE archive_skipped(
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY(feed_id, url)
+        ) WITHOUT ROWID;
+        DROP INDEX posts_by_state;
+        CREATE INDEX posts_by_state ON posts(read, backlog, starred);
+        DROP INDEX posts_by_feed_state;
+        CREATE INDEX posts_by_feed_state ON posts(feed_id, read, backlog);
+        DROP INDEX posts_by_date_state;
+        CREATE INDEX posts_by_date_state ON posts(published DESC, id DESC, feed_id, read, starred, backlog);
+        DROP INDEX posts_by_id;
+        CREATE INDEX posts_by_id ON posts(id, published, feed_id, read, starred, backlog)
+        """,
+    )
+    from ..urls import canonical_url
+
+    rows = db.execute("SELECT id, url FROM posts WHERE url != ''").fetchall()
+    db.executemany("UPDATE posts SET canonical = ? WHERE id = ?", [(canonical_url(u), i) for i, u in rows])
+    db.execute("CREATE INDEX posts_by_canonical ON posts(feed_id, canonical)")
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

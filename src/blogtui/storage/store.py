@@ -15,6 +15,7 @@ from ..content.text import html_to_text
 from ..errors import StoreError
 from ..models import Feed, FeedState, ParsedPost, Post, PostRecord, PostRow
 from ..query import Compiled, fold_tag
+from ..urls import canonical_url
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .search import SearchPlanner
 
@@ -123,13 +124,16 @@ class Store(SearchPlanner):
 
     _FEED_COLUMNS = """
         SELECT f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.fetched_at, f.error,
-               f.archive_complete"""
+               f.archive_complete, f.archive_method, f.archive_expected, f.archive_oldest,
+               f.archive_note"""
     # All feeds: one grouped scan of the (feed_id, read) index.
     _FEEDS_SQL = (
         _FEED_COLUMNS
-        + """, coalesce(c.total, 0) AS posts, coalesce(c.unread, 0) AS unread
+        + """, coalesce(c.total, 0) AS posts, coalesce(c.unread, 0) AS unread,
+               coalesce(c.backlog, 0) AS backlog
         FROM feeds f LEFT JOIN (
-            SELECT feed_id, count(*) AS total, sum(read = 0) AS unread FROM posts GROUP BY feed_id
+            SELECT feed_id, count(*) AS total, sum(read = 0 AND backlog = 0) AS unread,
+                   sum(backlog) AS backlog FROM posts GROUP BY feed_id
         ) c ON c.feed_id = f.id"""
     )
     # One feed: counts of its own posts only.
@@ -137,7 +141,10 @@ class Store(SearchPlanner):
         _FEED_COLUMNS
         + """,
                (SELECT count(*) FROM posts p WHERE p.feed_id = f.id) AS posts,
-               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0) AS unread
+               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0 AND p.backlog = 0)
+                   AS unread,
+               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0 AND p.backlog = 1)
+                   AS backlog
         FROM feeds f"""
     )
 
@@ -155,6 +162,11 @@ class Store(SearchPlanner):
             archive_complete=bool(row["archive_complete"]),
             posts=int(row["posts"]),
             unread=int(row["unread"]),
+            backlog=int(row["backlog"]),
+            archive_method=row["archive_method"],
+            archive_expected=row["archive_expected"],
+            archive_oldest=_dt(row["archive_oldest"]),
+            archive_note=row["archive_note"],
         )
 
     def feeds(self) -> list[Feed]:
@@ -174,13 +186,50 @@ class Store(SearchPlanner):
     def feed_states(self) -> list[FeedState]:
         """Every feed's fetch state, by title, read from the feeds table alone (no post counts)."""
         cur = self.db.execute(
-            "SELECT id, url, title, etag, last_modified, body_hash, archive_complete, gone"
+            "SELECT id, url, title, etag, last_modified, body_hash, archive_complete, gone, fetched_at"
             " FROM feeds ORDER BY lower(title), url"
         )
         return [
-            FeedState(i, url, title or "", etag, modified, body_hash, bool(complete), bool(gone))
-            for i, url, title, etag, modified, body_hash, complete, gone in cur.fetchall()
+            FeedState(
+                i, url, title or "", etag, modified, body_hash, bool(complete), bool(gone), _dt(fetched)
+            )
+            for i, url, title, etag, modified, body_hash, complete, gone, fetched in cur.fetchall()
         ]
+
+    def feed_urls(self, feed_id: int) -> set[str]:
+        """The canonical URLs of a feed's stored posts (an archive walk skips fetching them)."""
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT canonical FROM posts WHERE feed_id = ? AND canonical != ''", (feed_id,)
+            )
+        }
+
+    def feed_post_urls(self, feed_id: int) -> set[str]:
+        """The URLs of a feed's stored posts, as stored."""
+        return {
+            r[0] for r in self.db.execute("SELECT url FROM posts WHERE feed_id = ? AND url != ''", (feed_id,))
+        }
+
+    def skipped_urls(self, feed_id: int) -> set[str]:
+        """The canonical URLs of pages an archive crawl found not to be posts."""
+        return {
+            r[0] for r in self.db.execute("SELECT url FROM archive_skipped WHERE feed_id = ?", (feed_id,))
+        }
+
+    def add_skipped(self, feed_id: int, pages: Iterable[tuple[str, str]]) -> None:
+        """Remember pages found not to be posts, ``(canonical URL, reason)`` (inside a transaction)."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO archive_skipped(feed_id, url, reason) VALUES (?, ?, ?)",
+            [(feed_id, url, reason[:200]) for url, reason in pages],
+        )
+
+    def oldest_post(self, feed_id: int) -> datetime | None:
+        """The publication date of a feed's oldest dated post."""
+        row = self.db.execute(
+            "SELECT min(published) FROM posts WHERE feed_id = ? AND published > 0", (feed_id,)
+        ).fetchone()
+        return _dt(row[0]) if row else None
 
     def post_ids_by_guid(self, feed_id: int, guids: Sequence[str]) -> dict[str, int]:
         """The ids of a feed's posts with these guids (guids not stored are left out)."""
@@ -202,7 +251,8 @@ class Store(SearchPlanner):
         """Set columns of a feed (call inside :meth:`transaction` to group with post writes)."""
         allowed = {
             "url", "title", "site_url", "etag", "last_modified", "fetched_at", "error",
-            "error_at", "archive_complete", "body_hash", "gone",
+            "error_at", "archive_complete", "body_hash", "gone", "archive_method", "archive_expected",
+            "archive_oldest", "archive_note",
         }  # fmt: skip
         bad = set(fields) - allowed
         if bad:
@@ -261,8 +311,13 @@ class Store(SearchPlanner):
             return int(self.db.execute("INSERT INTO tags(name) VALUES (?)", (name,)).lastrowid or 0)
         return int(row[0])
 
-    def upsert_posts(self, feed_id: int, posts: Iterable[ParsedPost]) -> int:
+    def upsert_posts(self, feed_id: int, posts: Iterable[ParsedPost], *, backlog: bool = False) -> int:
         """Insert new posts and update changed ones, keeping read/starred; returns how many are new.
+
+        A post whose guid is new but whose URL is a stored post's (:func:`urls.canonical_url`) is
+        that post: a feed item or API row takes it over (its guid and content win over a page
+        read by a crawl, ``from_page``), a page of a post held from the feed is dropped. New
+        posts arrive unread, or as ``backlog`` (recovered from the archive: out of Unread).
 
         Call inside :meth:`transaction` so that a feed's fetch lands as one (outside one, it opens
         its own). Stored posts are looked up in batches and new ones inserted with ``executemany``
@@ -270,23 +325,26 @@ class Store(SearchPlanner):
         """
         if not self.db.in_transaction:
             with self.transaction():
-                return self.upsert_posts(feed_id, posts)
+                return self.upsert_posts(feed_id, posts, backlog=backlog)
         db = self.db
         posts = list(posts)
         cache: dict[str, int] = {}
         # guid -> (id, url, title, author, published, summary, content_html, summary_only)
         stored: dict[str, tuple[Any, ...]] = {}
+        page_rows: set[int] = set()  # ids of stored posts read from their pages
+        columns = "id, url, title, author, published, summary, content_html, summary_only"
         guids = list({p.guid for p in posts})
         for start in range(0, len(guids), 500):
             chunk = guids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             for row in db.execute(
-                "SELECT guid, id, url, title, author, published, summary, content_html, summary_only"
-                " FROM posts"
-                f" WHERE feed_id = ? AND guid IN ({marks})",
+                f"SELECT guid, {columns}, from_page FROM posts WHERE feed_id = ? AND guid IN ({marks})",
                 (feed_id, *chunk),
             ):
-                stored[row["guid"]] = tuple(row)[1:]
+                stored[row["guid"]] = tuple(row)[1:9]
+                if row["from_page"]:
+                    page_rows.add(row["id"])
+        posts = self._merge_by_url(feed_id, posts, stored, page_rows, columns)
         fresh: dict[str, ParsedPost] = {}
         later: list[ParsedPost] = []
         for post in posts:
@@ -301,11 +359,13 @@ class Store(SearchPlanner):
             ids = {guid: next_id + n for n, guid in enumerate(fresh)}
             db.executemany(
                 "INSERT INTO posts(id, feed_id, guid, url, title, author, published, updated,"
-                " summary, content_html, summary_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " summary, content_html, summary_only, backlog, canonical, from_page)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         ids[p.guid], feed_id, p.guid, p.url, p.title, p.author, _ts(p.published),
                         _ts(p.updated) or None, p.summary, p.content_html, int(p.summary_only),
+                        int(backlog), canonical_url(p.url) if p.url else "", int(p.from_page),
                     )
                     for p in fresh.values()
                 ],
@@ -327,6 +387,19 @@ class Store(SearchPlanner):
             published = _ts(post.published)
             row = stored[post.guid]
             post_id, url, title, author, old_published, summary, html, summary_only = row
+            if post.from_page and post_id not in page_rows:
+                continue  # the feed's (or an API's) content of this post wins over its page
+            if post_id in page_rows and not post.from_page and post.summary_only:
+                # The feed carries only a summary of a post whose page was read: keep the article.
+                post = replace(
+                    post, summary=post.content_html, content_html=html, text=html_to_text(html),
+                    summary_only=False,
+                )  # fmt: skip
+                page_rows.discard(post_id)
+                db.execute("UPDATE posts SET from_page = 0 WHERE id = ?", (post_id,))
+            elif post_id in page_rows and not post.from_page:
+                page_rows.discard(post_id)
+                db.execute("UPDATE posts SET from_page = 0 WHERE id = ?", (post_id,))
             if post.summary_only and not summary_only and summary == post.content_html:
                 # Still only the summary, and we hold the article fetched for it: keep the article.
                 post = replace(
@@ -348,12 +421,13 @@ class Store(SearchPlanner):
                     )
                 db.execute(
                     "UPDATE posts SET url = ?, title = ?, author = ?, published = ?, updated = ?,"
-                    " summary = ?, content_html = ?, summary_only = ?,"
+                    " summary = ?, content_html = ?, summary_only = ?, canonical = ?,"
                     " content_md = CASE WHEN content_html = ? THEN content_md ELSE NULL END"
                     " WHERE id = ?",
                     (
                         post.url, post.title, post.author, published, _ts(post.updated) or None,
-                        post.summary, post.content_html, int(post.summary_only), post.content_html, post_id,
+                        post.summary, post.content_html, int(post.summary_only),
+                        canonical_url(post.url) if post.url else "", post.content_html, post_id,
                     ),
                 )  # fmt: skip
             tag_ids = self._tag_ids(post.tags, cache)
@@ -373,6 +447,49 @@ class Store(SearchPlanner):
             stored[post.guid] = (post_id, post.url, post.title, post.author, published, post.summary,
                                  post.content_html, int(post.summary_only))  # fmt: skip
         return len(fresh)
+
+    def _merge_by_url(
+        self,
+        feed_id: int,
+        posts: list[ParsedPost],
+        stored: dict[str, tuple[Any, ...]],
+        page_rows: set[int],
+        columns: str,
+    ) -> list[ParsedPost]:
+        """``posts`` with those whose guid is new but whose URL is a stored post's made that post:
+        a feed item or API row gives the stored post its guid; a page of a post held from a feed
+        or API is dropped; a page of a page takes the stored guid (upsert_posts)."""
+        keys = {canonical_url(p.url) for p in posts if p.guid not in stored and p.url}
+        if not keys:
+            return posts
+        by_key: dict[str, sqlite3.Row] = {}
+        wanted = list(keys)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.db.execute(
+                f"SELECT canonical, guid, {columns}, from_page FROM posts"
+                f" WHERE feed_id = ? AND canonical IN ({marks})",
+                (feed_id, *chunk),
+            ):
+                by_key.setdefault(row["canonical"], row)
+        merged: list[ParsedPost] = []
+        for post in posts:
+            row = by_key.get(canonical_url(post.url)) if post.guid not in stored and post.url else None
+            if row is None:
+                merged.append(post)
+                continue
+            if post.from_page and not row["from_page"]:
+                continue  # the feed's (or an API's) content of this post wins over its page
+            if row["from_page"]:
+                page_rows.add(row["id"])
+            if post.from_page:
+                post = replace(post, guid=row["guid"])
+            elif row["guid"] != post.guid:
+                self.db.execute("UPDATE OR IGNORE posts SET guid = ? WHERE id = ?", (post.guid, row["id"]))
+            stored[post.guid] = tuple(row)[2:10]
+            merged.append(post)
+        return merged
 
     def set_content_md(self, post_id: int, markdown: str) -> None:
         """Cache a post's Markdown (filled the first time the post is shown)."""
@@ -409,7 +526,7 @@ class Store(SearchPlanner):
         """Set read and/or starred on posts; returns how many exist."""
         sets = []
         if read is not None:
-            sets.append(f"read = {int(read)}")
+            sets.append(f"read = {int(read)}, backlog = 0")  # an opened backlog post is a post like any
         if starred is not None:
             sets.append(f"starred = {int(starred)}")
         if not sets or not post_ids:
@@ -426,7 +543,8 @@ class Store(SearchPlanner):
         """Mark every post matching a compiled query read or unread."""
         with self.transaction():
             cur = self.db.execute(
-                f"UPDATE posts SET read = ? WHERE read != ? AND {compiled.where}",
+                "UPDATE posts SET read = ?, backlog = 0"
+                f" WHERE (read != ? OR backlog = 1) AND {compiled.where}",
                 (int(read), int(read), *compiled.params),
             )
         return cur.rowcount

@@ -69,6 +69,10 @@ class Walk:
     #: Documents fetched and documents known to be left (progress: pages done of pages known).
     pages_done: int = 0
     pages_known: int | None = None
+    #: Whether the archive was complete before this walk (a re-walk that reaches known posts keeps it).
+    was_complete: bool = False
+    #: Canonical URLs of pages found before not to be posts (a page crawl skips them too).
+    skip_urls: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ class Batch:
     """Posts a source found, stored together in one transaction."""
 
     posts: tuple[ParsedPost, ...]
+    #: ``(canonical URL, reason)`` of pages found not to be posts, remembered so a re-walk skips them.
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 class Source(Protocol):
