@@ -3,6 +3,7 @@ item and checks what the reader gets from it. Without the corpus (tests/corpus.p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,32 @@ def test_chat_log_keeps_its_lines() -> None:
     assert len(lines) == 4
     assert all(line.startswith(("xxx: ", "yyy: ")) for line in lines)
     assert all(line.endswith("  ") for line in lines[:-1])  # hard breaks
+
+
+def _table_rows(markdown: str, first: str) -> list[list[str]]:
+    """The rows of the Markdown table whose header row starts with ``first``."""
+    lines = markdown.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first} |"))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line[1:-1])])
+    return rows
+
+
+def test_benchmark_tables_keep_values_under_their_headers() -> None:
+    """atom/nnw_yakubin.atom, "Reserve and commit": rowspan and colspan as a browser lays them out."""
+    post = _post(_feed("atom/nnw_yakubin.atom"), "Reserve and commit")
+    markdown = html_to_markdown(post.content_html, post.url)
+    memory = _table_rows(markdown, "Array Size")
+    assert memory[0] == ["Array Size", "Peak WSS (bytes)", ""]
+    assert memory[2] == ["", "`DynArray`", "`std::vector`"]  # under the rowspan: empty
+    assert "**No optimisation**" in markdown  # a title row across the table, above it
+    throughput = _table_rows(markdown, "Length")
+    assert throughput[0] == ["Length", "Element", "Array", "Total time (seconds)", "Throughput (Hz)"]
+    assert all(len(row) == 5 for row in throughput)
+    # A length over four rows, an element type over two: each array under "Array".
+    assert [row[2] for row in throughput[2:6]] == ["`DynArray`", "`std::vector`"] * 2
+    assert [row[0] != "" for row in throughput[2:6]] == [True, False, False, False]
+    assert [row[1] for row in throughput[2:6]] == ["`int`", "", "`std::unique_ptr`", ""]

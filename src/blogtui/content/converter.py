@@ -332,10 +332,10 @@ class Converter(MarkdownConverter):
         return super().convert_hr(el, text, parent_tags)
 
     def convert_td(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
-        return super().convert_td(el, text.replace("|", "\\|"), parent_tags)
+        cell = super().convert_td(el, text.replace("|", "\\|"), parent_tags)
+        return cell[1:] if cell.startswith("  |") else cell  # an empty cell: "| |", as colspan's
 
-    def convert_th(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
-        return super().convert_th(el, text.replace("|", "\\|"), parent_tags)
+    convert_th = convert_td
 
     def convert_table(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
         if "highlighttable" in _classes(el):  # Pygments with a line-number column: the code only
@@ -389,8 +389,57 @@ _TEX_RE = re.compile(r"tex", re.IGNORECASE)
 _SEPARATOR_RE = re.compile(r"^\|(?: --- \|)+$")
 
 
+def _span(cell: Any, name: str, limit: int) -> int:
+    """A cell's ``rowspan`` or ``colspan`` as a number from 1 to ``limit`` (1 when not a number)."""
+    value = str(cell.get(name) or "").strip()
+    return max(1, min(int(value), limit)) if value.isdigit() else 1
+
+
+#: A colspan at least this wide means "the whole row" (``colspan="999"``), not a width.
+_WHOLE_ROW = 50
+
+
+def _layout(cells: list[list[Any]], groups: list[Any], width: int) -> tuple[list[list[tuple[int, Any]]], int]:
+    """Each row's slots, ``(column, cell)`` with ``None`` for one a rowspan above covers, and the
+    grid's width. With ``width`` 0 the width is being measured: a whole-row colspan counts as 1."""
+    covered: dict[int, int] = {}  # column -> rows below still covered
+    grid: list[list[tuple[int, Any]]] = []
+    widest = 0
+    for i, row in enumerate(cells):
+        if i and groups[i] is not groups[i - 1]:
+            covered = {}  # a rowspan ends with its row group, as in browsers
+        left = sum(1 for group in groups[i + 1 :] if group is groups[i])
+        slots: list[tuple[int, Any]] = []
+        column = 0
+        for cell in row:
+            while covered.get(column):
+                slots.append((column, None))
+                column += 1
+            colspan = _span(cell, "colspan", max(1, width - column) if width else _WHOLE_ROW)
+            if not width and colspan >= _WHOLE_ROW:
+                colspan = 1
+            rowspan = _span(cell, "rowspan", left + 1)
+            slots.append((column, cell))
+            if rowspan > 1:
+                covered.update((c, rowspan) for c in range(column, column + colspan))
+            column += colspan
+        while covered.get(column):
+            slots.append((column, None))
+            column += 1
+        covered = {c: n - 1 for c, n in covered.items() if n > 1}
+        widest = max(widest, column)
+        grid.append(slots)
+    return grid, widest
+
+
+def _whole_row(slots: list[tuple[int, Any]], width: int) -> bool:
+    return len(slots) == 1 and slots[0][1] is not None and _span(slots[0][1], "colspan", width) >= width
+
+
 def _normalise_table(table: Any) -> None:
-    """A table as a browser lays it out: ``<tfoot>`` rows last, no cell wider than the table.
+    """A table as a browser lays it out, in a grid Markdown can hold: ``<tfoot>`` rows last, an
+    empty cell where a ``rowspan`` from above covers a slot (so values stay under their headers),
+    no ``colspan`` wider than the table, and with spans, every row as wide as the table.
 
     (A "copyright" footer cell with ``colspan="999"`` would otherwise become 999 empty cells.)
     """
@@ -398,12 +447,59 @@ def _normalise_table(table: Any) -> None:
         table.append(foot.extract())
     rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
     cells = [row.find_all(["td", "th"], recursive=False) for row in rows]
-    width = max((len(row) for row in cells), default=1)
-    for row in cells:
-        for cell in row:
-            span = str(cell.get("colspan") or "").strip()
-            if span.isdigit() and int(span) > 1:
-                cell["colspan"] = str(max(1, min(int(span), width - len(row) + 1)))
+    if not any(cell.get("rowspan") or cell.get("colspan") for row in cells for cell in row):
+        return  # the common case: nothing spans
+    groups = [row.parent for row in rows]
+    _, width = _layout(cells, groups, 0)
+    grid, _ = _layout(cells, groups, width)
+    from bs4 import BeautifulSoup
+
+    maker = BeautifulSoup("", "html.parser")
+    pairs = list(zip(rows, grid))
+    # A first row over a header row, or a <tfoot> row, that is one cell across the whole table is
+    # a title or a footer: a paragraph before or after the table, not a narrow first column (DC
+    # Rainmaker's footer ran down column 1 over eight lines).
+    for index, before in ((0, True), (-1, False)):
+        while (
+            len(pairs) > 1
+            and width > 1
+            and _whole_row(pairs[index][1], width)
+            and (
+                pairs[index][0].parent.name == "tfoot"
+                if not before
+                else all(cell is not None and cell.name == "th" for _, cell in pairs[1][1])
+            )
+        ):
+            row, ((_, cell),) = pairs.pop(index)
+            paragraph = maker.new_tag("p")
+            holder = paragraph
+            if cell.name == "th":
+                holder = maker.new_tag("strong")
+                paragraph.append(holder)
+            holder.extend(list(cell.contents))
+            (table.insert_before if before else table.insert_after)(paragraph)
+            row.decompose()
+    for row, slots in pairs:
+        previous = None
+        end = 0
+        for column, cell in slots:
+            if cell is None:
+                cell = maker.new_tag("td")
+                if previous is None:
+                    row.insert(0, cell)
+                else:
+                    previous.insert_after(cell)
+                end = column + 1
+            else:
+                span = _span(cell, "colspan", max(1, width - column))
+                if span > 1:
+                    cell["colspan"] = str(span)
+                elif "colspan" in cell.attrs:
+                    del cell["colspan"]
+                end = column + span
+            previous = cell
+        for _ in range(end, width):
+            row.append(maker.new_tag("td"))
 
 
 def _tiny(value: Any) -> bool:

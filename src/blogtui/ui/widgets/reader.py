@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -141,13 +142,32 @@ def render_lines(renderable: RenderableType, width: int, *, dark: bool = True) -
     return [Strip(line, width) for line in lines]
 
 
-def _markdown(text: str, dark: bool) -> RenderableType:
+@functools.cache
+def _markdown_class() -> type:
+    """Rich's Markdown with table cells that wrap and fold, never cut to "…"."""
     # rich.markdown (with markdown-it) loads on the first post, in a worker: not before first paint.
-    from rich.markdown import Markdown
+    from rich.markdown import Markdown, TableElement
+    from rich.table import Table
 
-    return Markdown(
+    class FoldingTable(TableElement):
+        def __rich_console__(self, console, options):  # type: ignore[no-untyped-def]
+            for renderable in super().__rich_console__(console, options):
+                if isinstance(renderable, Table):
+                    for column in renderable.columns:
+                        column.overflow = "fold"  # a word wider than its column breaks, whole
+                yield renderable
+
+    class ReaderMarkdown(Markdown):
+        elements = {**Markdown.elements, "table_open": FoldingTable}
+
+    return ReaderMarkdown
+
+
+def _markdown(text: str, dark: bool) -> RenderableType:
+    markdown: RenderableType = _markdown_class()(
         text, code_theme="monokai" if dark else "default", hyperlinks=False, inline_code_lexer=None
     )
+    return markdown
 
 
 HIGHLIGHT = Style(reverse=True, bold=True)
