@@ -98,6 +98,10 @@ def test_every_setting_has_a_rule_and_its_default_passes(tmp_path: Path) -> None
         ("theme = 3", 'theme = 3: must be text in quotes, e.g. theme = "textual-dark"'),
         ('theme = " "', 'theme = " ": must not be empty'),
         ('show_sidebar = "yes"', 'show_sidebar = "yes": must be true or false'),
+        ('images = "some"', 'images = "some": must be one of off, lead, all'),
+        ("images = true", 'images = true: must be text in quotes, e.g. images = "lead"'),
+        ("image_cache_bytes = 1000", "image_cache_bytes = 1000: must be at least 1048576"),
+        ("image_cache_bytes = 1.5e9", "image_cache_bytes = 1500000000.0: must be a whole number"),
         ("[ui]\ntheme = 'x'", "unknown table [ui] (settings are top-level keys:"),
     ],
 )
@@ -133,3 +137,15 @@ def test_cli_and_tui_report_a_bad_config_in_one_line(
     code, out, err = run(capsys, *args)  # no command: the TUI, never started
     assert code == 2 and out == ""
     assert err == f"blogtui: {path}: unknown key timout (did you mean timeout?)\n"
+
+
+def test_image_settings_default_to_lead_images_and_a_1_gb_cap(tmp_path: Path) -> None:
+    assert (Config().images, Config().image_cache_bytes) == ("lead", 1024**3)
+    path = tmp_path / "config.toml"
+    for value in ("off", "lead", "all"):
+        save_setting("images", value, path)
+        assert load_config(path).images == value
+    save_setting("image_cache_bytes", 200 * 1024 * 1024, path)
+    assert load_config(path).image_cache_bytes == 200 * 1024 * 1024
+    with pytest.raises(ConfigError, match="must be one of off, lead, all"):
+        save_setting("images", "first", path)

@@ -49,6 +49,10 @@ class Config:
     user_agent: str = f"blogtui/{__version__} (+https://pypi.org/project/blogtui/; terminal blog reader)"
     #: Most post pages one archive crawl (a sitemap's posts) fetches per feed.
     max_archive_posts: int = 20_000
+    #: Which of a post's images are kept with the archive: ``off``, ``lead`` (its first) or ``all``.
+    images: str = "lead"
+    #: The image cache's size cap in bytes; past it, the least recently read images make room.
+    image_cache_bytes: int = 1024**3
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -110,6 +114,8 @@ class _Rule:
     high: float = math.inf
     #: A float may be ``low`` itself.
     inclusive: bool = False
+    #: A text setting's only values (none: any text).
+    choices: tuple[str, ...] = ()
 
 
 #: One rule per field of Config.
@@ -123,6 +129,8 @@ RULES: dict[str, _Rule] = {
     "page_delay": _Rule(float, 0, 60, inclusive=True),
     "user_agent": _Rule(str),
     "max_archive_posts": _Rule(int, 1, 1_000_000),
+    "images": _Rule(str, choices=("off", "lead", "all")),
+    "image_cache_bytes": _Rule(int, 1024 * 1024, 2**40),
 }
 
 
@@ -141,6 +149,8 @@ def setting_problem(key: str, value: object) -> str | None:
     if rule.kind is str:
         if not isinstance(value, str):
             return f'{shown}: must be text in quotes, e.g. {key} = "{getattr(Config(), key)}"'
+        if rule.choices and value not in rule.choices:
+            return f"{shown}: must be one of {', '.join(rule.choices)}"
         return None if value.strip() else f"{shown}: must not be empty"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"{shown}: must be {'a number' if rule.kind is float else 'a whole number'}"
