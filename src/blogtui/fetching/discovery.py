@@ -64,7 +64,8 @@ class _LinkFinder(HTMLParser):
 
 
 def discover_links(html: bytes, page_url: str) -> list[str]:
-    """Feed URLs a page declares with ``<link rel="alternate">``, in page order, absolute."""
+    """Feed URLs a page declares with ``<link rel="alternate">``, in page order, absolute; http
+    and https only, unless the page is itself a local file (``file:``) the user named."""
     finder = _LinkFinder()
     try:
         finder.feed(html.decode("utf-8", errors="replace"))
@@ -72,13 +73,16 @@ def discover_links(html: bytes, page_url: str) -> list[str]:
     except Exception:  # noqa: BLE001 - a broken page simply declares no feeds
         pass
     base = urljoin(page_url, finder.base) if finder.base else page_url
+    allowed = ("http", "https", "file") if urlsplit(page_url).scheme == "file" else ("http", "https")
     ranked: list[tuple[int, int, str]] = []
     for order, (kind, href) in enumerate(finder.links):
         try:
             url = urljoin(base, href.strip())
         except ValueError:
             continue
-        if urlsplit(url).scheme not in ("http", "https", "file") or _NOT_FEEDS.search(url):
+        # A remote page's links are http(s) only (the trust boundary: a web page never makes
+        # blogtui read a local file); a local page the user named may name a local feed.
+        if urlsplit(url).scheme not in allowed or _NOT_FEEDS.search(url):
             continue
         # Feed types first; a bare JSON or XML alternate (often an API) only after them.
         ranked.append((0 if kind in _FEED_TYPES_FIRST else 1, order, url))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import re
 import ssl
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
@@ -62,21 +64,70 @@ def normalise_location(location: str) -> str:
     return Path(location).expanduser().resolve().as_uri()
 
 
-def read_local(url: str, max_bytes: int) -> FetchResult:
-    """Read a ``file://`` URL."""
-    path = Path(unquote(urlsplit(url).path))
+def refused(url: str, trusted: bool) -> str | None:
+    """Why ``url`` may not be fetched, or None: the trust boundary in one place.
+
+    ``trusted`` says the URL came from the user (the command line, an OPML file or backup they
+    import, a feed they subscribed to) or from a local document they named; only then may it be
+    a ``file:`` URL. A link taken from a remote document (an archive page, autodiscovery, a
+    redirect, a sitemap, an image, an enclosure, an article page) must be http or https.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FetchError(f"larger than {max_bytes // (1024 * 1024)} MB")
-        body = path.read_bytes()
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return "not a URL: refused"
+    if scheme in ("http", "https"):
+        return None
+    if scheme == "file" and trusted:
+        return None
+    if scheme == "file":
+        return "a local file named by a remote document: refused (only http and https links are followed)"
+    return f"not an http(s) link ({scheme or 'relative'}:): refused"
+
+
+def read_local(url: str, max_bytes: int) -> FetchResult:
+    """Read a ``file://`` URL the user named: a regular file only, at most ``max_bytes``.
+
+    The limit holds while reading, not from ``st_size`` (0 for ``/dev/zero`` and ``/proc``
+    files); devices, FIFOs and sockets are refused before a byte is read (opened non-blocking, so
+    a FIFO with no writer does not hang).
+    """
+    path = Path(unquote(urlsplit(url).path))
+    too_large = f"larger than {_size(max_bytes)}"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise FetchError("no such file") from None
     except IsADirectoryError:
         raise FetchError("is a directory, not a feed file") from None
     except OSError as exc:
         raise FetchError(exc.strerror or str(exc)) from None
-    return FetchResult(url=url, final_url=url, status=200, body=body)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise FetchError("is a directory, not a feed file")
+        if not stat.S_ISREG(info.st_mode):
+            raise FetchError("not a regular file (a device, FIFO or socket): refused")
+        if info.st_size > max_bytes:
+            raise FetchError(too_large)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, min(1024 * 1024, max_bytes + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError(too_large)
+    except FetchError:
+        raise
+    except OSError as exc:
+        raise FetchError(exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
+    return FetchResult(url=url, final_url=url, status=200, body=b"".join(chunks))
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
 
 
 def make_client(jobs: int = 8, timeout: float = 20.0) -> httpx.AsyncClient:
@@ -108,13 +159,22 @@ async def fetch(
     last_modified: str | None = None,
     timeout: float = 20.0,
     max_bytes: int = 25 * 1024 * 1024,
+    trusted: bool = False,
 ) -> FetchResult:
-    """Fetch one URL with a total deadline, following up to 10 redirects.
+    """Fetch one URL with a total deadline, following up to 10 redirects (to http and https only).
+
+    Args:
+        trusted: the URL came from the user, or from a local document the user named (see
+            :func:`refused`); only then may it be a ``file:`` URL, read by :func:`read_local`.
 
     Raises:
-        FetchError: the cause in a few words (HTTP status, timeout, too large, TLS, DNS, ...).
+        FetchError: the cause in a few words (HTTP status, timeout, too large, TLS, DNS, a URL
+            the trust boundary refuses, ...).
     """
-    if url.startswith("file:"):
+    problem = refused(url, trusted)
+    if problem:
+        raise FetchError(problem)
+    if urlsplit(url).scheme.lower() == "file":
         return await asyncio.to_thread(read_local, url, max_bytes)
     try:
         return await asyncio.wait_for(_fetch(client, url, etag, last_modified, max_bytes), timeout=timeout)
@@ -153,6 +213,8 @@ async def _fetch(
                         raise FetchError(f"HTTP {response.status_code} without a Location")
                     permanent = permanent and response.status_code in (301, 308)
                     current = urljoin(current, location)
+                    if urlsplit(current).scheme.lower() not in ("http", "https"):
+                        raise FetchError(f"redirected to {current[:80]}: {refused(current, False)}")
                     if current in seen:
                         raise FetchError("redirect loop")
                     seen.add(current)

@@ -270,9 +270,11 @@ class Refresher:
         *,
         max_bytes: int | None = None,
         hold: float = 0.0,
+        trusted: bool = False,
     ) -> FetchResult:
         """Fetch within the host's connection limit; ``hold``: seconds the connection's slot stays
-        taken after the fetch (the delay between a crawl's pages)."""
+        taken after the fetch (the delay between a crawl's pages); ``trusted``: the URL is the
+        user's, or a link in a local document they named (only then may it be ``file:``)."""
         host = urlsplit(url).netloc
         gate = hosts.setdefault(host, asyncio.Semaphore(PER_HOST))
         async with gate:
@@ -284,6 +286,7 @@ class Refresher:
                     last_modified=last_modified,
                     timeout=timeout,
                     max_bytes=max_bytes or self.config.max_feed_bytes,
+                    trusted=trusted,
                 )
             finally:
                 if hold > 0:
@@ -300,7 +303,8 @@ class Refresher:
         hosts: dict[str, asyncio.Semaphore],
     ) -> FeedOutcome:
         url = job.location
-        first = await self._get(client, url, timeout, hosts, job.etag, job.last_modified)
+        # The job's URL is the user's (named now, or subscribed before): it may be a local file.
+        first = await self._get(client, url, timeout, hosts, job.etag, job.last_modified, trusted=True)
         now = self.clock()
         moved = first.final_url if first.permanent_redirect and first.final_url else None
         if first.not_modified and job.feed_id is not None:
@@ -365,7 +369,8 @@ class Refresher:
         guessed = [u for u in discovery.guess_urls(page_url) if u not in declared]
         for candidate in [*declared, *guessed]:
             try:
-                result = await self._get(client, candidate, timeout, hosts)
+                local = not fetching.is_remote(page_url)  # a local page the user named
+                result = await self._get(client, candidate, timeout, hosts, trusted=local)
             except FetchError:
                 continue
             if discovery.looks_like_html(result):
@@ -425,7 +430,9 @@ class Refresher:
                 return pages, False, how
             visited.add(next_url)
             try:
-                result = await self._get(client, next_url, timeout, hosts)
+                result = await self._get(
+                    client, next_url, timeout, hosts, trusted=not fetching.is_remote(first_url)
+                )
             except FetchError as exc:
                 if wordpress and "HTTP 404" in str(exc) and page_number > 2:
                     return pages, True, how
@@ -738,7 +745,8 @@ class _Getter:
         for _ in range(3):
             try:
                 result = await self.refresher._get(
-                    self.client, url, self.timeout, self.hosts, max_bytes=max_bytes, hold=hold
+                    self.client, url, self.timeout, self.hosts, max_bytes=max_bytes, hold=hold,
+                    trusted=self.local,
                 )
             except FetchError as exc:
                 wait = _asked_wait(str(exc))
