@@ -208,6 +208,12 @@ class Converter(MarkdownConverter):
     def __init__(self, base_url: str = "", **options: Any) -> None:
         super().__init__(**options)
         self.base_url = base_url
+        self._notes: dict[str, int] = {}
+
+    def _note_number(self, label: str) -> int:
+        """Footnotes numbered 1, 2, ... in the order the text first names them, whatever the
+        blog's own labels (Daring Fireball's ``fn3-2017-06-12``)."""
+        return self._notes.setdefault(label, len(self._notes) + 1)
 
     # Text that looks like Markdown must stay text: a literal `[x](javascript:...)` or `<b>` in a
     # post is not a link or a tag.
@@ -234,7 +240,7 @@ class Converter(MarkdownConverter):
             return ""
         label = _footnote_ref(el)
         if label:
-            return f"[^{label}]"
+            return f"[^{self._note_number(label)}]"
         if "_noformat" in parent_tags:
             return text
         stripped = text.strip()
@@ -317,7 +323,7 @@ class Converter(MarkdownConverter):
             body = "\n".join(
                 ("    " + line if line and i else line) for i, line in enumerate(body.split("\n"))
             )
-            return f"[^{label}]: {body}\n\n"
+            return f"[^{self._note_number(label)}]: {body}\n\n"
         return super().convert_li(el, text, parent_tags)
 
     def convert_ol(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
@@ -359,13 +365,23 @@ class Converter(MarkdownConverter):
             _normalise_table(table)
         return super().convert_soup(soup)
 
+    def convert_sup(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        return _script(text, _SUPERSCRIPT, "^")
+
+    def convert_sub(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        return _script(text, _SUBSCRIPT, "_")
+
     def convert_math(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
         # MathML from KaTeX/MathJax/pandoc carries its TeX source: shown as code, it reads; the
         # MathML's own text (every <mi> and <mn> run together) does not, and both together repeat.
         tex = el.find("annotation", attrs={"encoding": _TEX_RE})
         source = " ".join(tex.get_text().split()) if tex is not None else ""
+        source = _TEX_THIN_SPACE_RE.sub(" ", source)  # 3\\,088\\,384: digits grouped by thin spaces
         if not source:
             return text
+        plain = _plain_tex(source)
+        if plain:
+            return plain
         if el.get("display") == "block" and "_inline" not in parent_tags:
             return f"\n\n```latex\n{source}\n```\n\n"
         ticks = "``" if "`" in source else "`"
@@ -386,6 +402,50 @@ class Converter(MarkdownConverter):
 
 
 _TEX_RE = re.compile(r"tex", re.IGNORECASE)
+_TEX_THIN_SPACE_RE = re.compile(r"(?<=\d)\s*\\[,:;]\s*(?=\d)")
+# TeX that is only a number, maybe with a power: 10^3, 10^{-6}, 1.5, 3 088 384, \infty.
+_TEX_NUMBER_RE = re.compile(r"^(-?[\d.]+(?: \d{3})*)(?:\^(?:\{(-?\d+)\}|(\d)))?$")
+
+
+def _plain_tex(source: str) -> str:
+    """Plain text for TeX that is only a number (``10^{-6}``: "10⁻⁶", ``\\infty``: "∞"), else ''."""
+    if source == "\\infty":
+        return "∞"
+    match = _TEX_NUMBER_RE.match(source)
+    if not match:
+        return ""
+    power = match.group(2) or match.group(3) or ""
+    return match.group(1) + power.translate(_SUPERSCRIPT)
+
+
+_SUPERSCRIPT = str.maketrans(
+    "0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVW",
+    "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ",
+)
+_SUBSCRIPT = str.maketrans("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+
+
+#: Marks that are already raised: in a superscript they stay as they are.
+_RAISED = frozenset({"®", "™", "©", "†", "‡", "°", "′", "″", "*", "\\*", "§"})
+
+
+def _script(text: str, table: dict[int, int], mark: str) -> str:
+    """A superscript or subscript in Unicode ("N²", "H₂O") where every character has one, else
+    ``^(...)`` or ``_(...)``: never run into the text before it ("N2")."""
+    inner = text.strip()
+    if not inner or "[^" in inner:
+        return text  # nothing; a footnote mark
+    lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+    if inner in _RAISED:
+        return lead + inner + trail  # ®, ™, †: superscript already
+    plain = inner.replace("*", "")  # emphasis inside (2<sup><i>l</i>+1</sup>) goes with it
+    if plain.startswith("\\[") and plain.endswith("\\]"):
+        plain = f"({plain[2:-2]})"  # a citation mark, [2]: ⁽²⁾
+    if plain and all(ord(c) in table for c in plain):
+        return lead + plain.translate(table) + trail
+    return f"{lead}{mark}({inner}){trail}" if mark == "^" else f"{lead}\\_({inner}){trail}"
+
+
 _SEPARATOR_RE = re.compile(r"^\|(?: --- \|)+$")
 
 
