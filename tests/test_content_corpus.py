@@ -84,3 +84,22 @@ def test_benchmark_tables_keep_values_under_their_headers() -> None:
     assert [row[2] for row in throughput[2:6]] == ["`DynArray`", "`std::vector`"] * 2
     assert [row[0] != "" for row in throughput[2:6]] == [True, False, False, False]
     assert [row[1] for row in throughput[2:6]] == ["`int`", "", "`std::unique_ptr`", ""]
+
+
+def test_daring_fireball_footnotes_are_numbered_notes() -> None:
+    """atom/nnw_DaringFireball.atom, "★ The 2017 iPad Pros": its [^3-2017-06-12] footnotes are
+    notes 1, 2, 3 ... in the reader, each mark leading to its note."""
+    from blogtui.ui.widgets.reader import render_post
+
+    parsed = _post(_feed("atom/nnw_DaringFireball.atom"), "★ The 2017 iPad Pros")
+    markdown = html_to_markdown(parsed.content_html, parsed.url)
+    assert "-2017-06-12]" not in markdown
+    assert "[^3]" in markdown and "\n[^3]: " in markdown
+    post = Post(id=1, feed_id=1, guid=parsed.guid, title=parsed.title, content_md=markdown)
+    document = render_post(post, 80)
+    text = "\n".join(strip.text for strip in document.strips)
+    assert "[^" not in text
+    count = markdown.count("\n[^")
+    assert sorted(document.notes) == list(range(1, count + 1))
+    assert sorted(document.refs) == list(range(1, count + 1))
+    assert all(document.refs[n] < document.notes[n] for n in document.notes)

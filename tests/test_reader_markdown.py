@@ -37,3 +37,78 @@ def test_table_cells_wrap_and_fold_never_cut() -> None:
         drawn = Counter("".join("\n".join(_lines(_render(markdown, width))).split()))
         assert "…" not in drawn
         assert not wanted - drawn, width  # every character of the cells is on screen
+
+
+FOOTNOTES = (
+    """Bilbrey was misquoted.[^1] Another claim.[^2]
+
+"""
+    + "\n\n".join(f"Paragraph {n} of the post." for n in range(40))
+    + """
+
+[^1]: Here is a story from [Network World](https://www.networkworld.example/1.html).
+
+[^2]: A second note.
+
+    With a second paragraph.
+
+After the notes, `[^1]` in code stays."""
+)
+
+
+def _mark_at(document: Document, line: int, char: str) -> tuple[int, str]:
+    """The cell offset of ``char`` on ``line`` and the click action of its style."""
+    offset = 0
+    for segment in document.strips[line]:
+        if char in segment.text:
+            style = segment.style
+            assert style is not None
+            return offset + segment.text.index(char), str(style.meta.get("@click"))
+        offset += len(segment.text)
+    raise AssertionError(f"{char!r} not on line {line}")
+
+
+def test_footnotes_are_numbered_notes_with_marks_to_follow_and_return() -> None:
+    document = _render(FOOTNOTES)
+    lines = _lines(document)
+    text = "\n".join(lines)
+    assert text.count("[^") == 1 and "[^1] in code stays" in text  # no raw marks but in code
+    assert "Bilbrey was misquoted.¹ Another claim.²" in text
+    note_1, note_2 = document.notes[1], document.notes[2]
+    assert lines[note_1].strip() == "1. Here is a story from Network World [1]. ↩"
+    assert lines[note_2].strip() == "2. A second note. ↩"
+    assert "With a second paragraph." in lines[note_2 + 2]
+    assert document.refs == {1: 3, 2: 3}  # both on the first line of the text
+    assert _mark_at(document, 3, "¹")[1] == "footnote(1)"
+    assert _mark_at(document, note_1, "↩")[1] == "footnote_back(1)"
+    assert _mark_at(document, note_2, "2")[1] == "footnote_back(2)"
+    assert document.links == ["https://www.networkworld.example/1.html"]  # a note's link is numbered
+
+
+async def test_a_click_on_a_footnote_mark_follows_it_and_its_arrow_returns() -> None:
+    from textual.app import App, ComposeResult
+
+    from blogtui.ui.widgets.reader import ReaderView
+
+    document = _render(FOOTNOTES, 60)
+
+    class Reader(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ReaderView()
+
+    app = Reader()
+    async with app.run_test(size=(62, 12)) as pilot:
+        reader = app.query_one(ReaderView)
+        reader.show(document)
+        await pilot.pause()
+        reader.scroll_to(y=1, animate=False)
+        await pilot.pause()
+        x, _ = _mark_at(document, 3, "¹")
+        await pilot.click(ReaderView, offset=(x, 3 - 1))
+        await pilot.pause()
+        top = reader.scroll_offset.y
+        assert top > 40 and top <= document.notes[1] < top + reader.size.height  # the note shows
+        x, _ = _mark_at(document, document.notes[1], "↩")
+        await pilot.click(ReaderView, offset=(x, document.notes[1] - top))
+        await pilot.pause()
+        assert reader.scroll_offset.y == 1  # back where the reader was

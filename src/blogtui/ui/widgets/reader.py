@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
@@ -76,6 +76,110 @@ def split_markdown(markdown: str, first: int = FIRST_CHUNK) -> tuple[str, str]:
     return markdown, ""
 
 
+# Footnotes as the converter writes them (content/converter.py numbers them 1, 2, ...).
+_NOTE_REF_RE = re.compile(r"(?<!\\)\[\^(\d+)\](?!:)")
+_NOTE_DEF_RE = re.compile(r"^\[\^(\d+)\]:[ \t]?(.*)$")
+# In the Markdown given to Rich, a footnote's marks are private-use characters, one cell each, so
+# that after wrapping they are found for sure and drawn as what they stand for (_draw_notes):
+_REF_DIGIT = 0xE000  # a reference in the text: digit d of its number at U+E000 + d ("¹")
+_NOTE_DIGIT = 0xE010  # the number that starts a note: digit d at U+E010 + d ("1")
+_BACK = "\ue020"  # the end of a note's first paragraph: back to the text ("↩")
+_MARKS_RE = re.compile("[\ue000-\ue009]+|[\ue010-\ue019]+|\ue020")
+_DRAWN = {
+    **{_REF_DIGIT + d: "⁰¹²³⁴⁵⁶⁷⁸⁹"[d] for d in range(10)},
+    **{_NOTE_DIGIT + d: str(d) for d in range(10)},
+    ord(_BACK): "↩",
+}
+
+
+_CODE_SPAN_RE = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
+
+
+def _digits(number: str, base: int) -> str:
+    return "".join(chr(base + int(d)) for d in number)
+
+
+def _mark_refs(text: str) -> str:
+    """``[^n]`` references in ``text`` as marks, except inside inline code."""
+    out, position = [], 0
+    for span in _CODE_SPAN_RE.finditer(text):
+        out += [
+            _NOTE_REF_RE.sub(lambda m: _digits(m.group(1), _REF_DIGIT), text[position : span.start()]),
+            span.group(),
+        ]
+        position = span.end()
+    out.append(_NOTE_REF_RE.sub(lambda m: _digits(m.group(1), _REF_DIGIT), text[position:]))
+    return "".join(out)
+
+
+def mark_footnotes(markdown: str) -> str:
+    """Footnote references and definitions (``[^1]``, ``[^1]: ...``) as marks the reader draws as
+    numbered notes to follow and return from; code blocks are left alone."""
+    if "[^" not in markdown:
+        return markdown
+    out: list[str] = []
+    in_note = False
+    for line, code in fenced(markdown.split("\n")):
+        if in_note and (line.startswith("    ") or not line.strip()):
+            out.append(line[4:])  # a note's next paragraph, no longer indented as code
+            continue
+        in_note = False
+        if code:
+            out.append(line)
+            continue
+        match = _NOTE_DEF_RE.match(line)
+        if match:
+            in_note = True
+            line = f"{_digits(match.group(1), _NOTE_DIGIT)}. {_mark_refs(match.group(2))} {_BACK}"
+        else:
+            line = _mark_refs(line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def note_style(action: str) -> Style:
+    """A footnote mark's style: underlined, and a click runs ``action`` on the reader."""
+    return Style(underline=True) + Style.from_meta({"@click": action})
+
+
+def _draw_notes(strips: list[Strip]) -> tuple[list[Strip], dict[int, int], dict[int, int]]:
+    """Strips with footnote marks drawn and clickable; the line of each note and of each note's
+    first reference (by note number)."""
+    notes: dict[int, int] = {}
+    refs: dict[int, int] = {}
+    note = 0
+    out: list[Strip] = []
+    for index, strip in enumerate(strips):
+        if not _MARKS_RE.search(strip.text):
+            out.append(strip)
+            continue
+        segments: list[Segment] = []
+        for segment in strip:
+            text, style = segment.text, segment.style or Style()
+            position = 0
+            for match in _MARKS_RE.finditer(text):
+                if match.start() > position:
+                    segments.append(Segment(text[position : match.start()], style))
+                mark = match.group()
+                if mark == _BACK:
+                    action = f"footnote_back({note})"
+                else:
+                    number = int("".join(str((ord(c) - _REF_DIGIT) % 16) for c in mark))
+                    if ord(mark[0]) >= _NOTE_DIGIT:
+                        note = number
+                        notes.setdefault(number, index)
+                        action = f"footnote_back({number})"
+                    else:
+                        refs.setdefault(number, index)
+                        action = f"footnote({number})"
+                segments.append(Segment(mark.translate(_DRAWN), style + note_style(action)))
+                position = match.end()
+            if position < len(text):
+                segments.append(Segment(text[position:], style))
+        out.append(Strip(segments, strip.cell_length))
+    return out, notes, refs
+
+
 @dataclass(frozen=True)
 class Document:
     """A post rendered for one width: its lines and its numbered links."""
@@ -85,6 +189,9 @@ class Document:
     strips: list[Strip]
     links: list[str]
     complete: bool
+    #: The line of footnote ``n``, and of its first reference in the text (by ``n``).
+    notes: dict[int, int] = field(default_factory=dict)
+    refs: dict[int, int] = field(default_factory=dict)
 
 
 def post_header(post: Post, user_tags: Sequence[str] = ()) -> RenderableType:
@@ -234,7 +341,7 @@ def render_post(
         user_tags: the user's own tags on the post, shown apart from the feed's.
     """
     width = max(20, width)
-    body, links = number_links(post.content_md or post.summary or "*(this post has no text)*")
+    body, links = number_links(mark_footnotes(post.content_md or post.summary or "*(this post has no text)*"))
     head, tail = split_markdown(body)
     header = post_header(post, user_tags)
     if first_only and tail:
@@ -253,11 +360,12 @@ def render_post(
     strips = render_lines(Group(*parts), width - 2, dark=dark)
     pad = Segment(" ")
     strips = [Strip([pad, *strip, pad], width) for strip in strips]
+    strips, notes, refs = _draw_notes(strips)
     if links:
         strips = [link_strip(strip, len(links)) for strip in strips]
     if highlight is not None and highlight.text_terms:
         strips = [highlight_strip(strip, highlight) for strip in strips]
-    return Document(post.id, width, strips, links, complete)
+    return Document(post.id, width, strips, links, complete, notes, refs)
 
 
 class ReaderView(ScrollView, can_focus=True):
@@ -284,6 +392,8 @@ class ReaderView(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.document: Document | None = None
         self.placeholder = placeholder
+        #: Where the reader was when it followed a footnote (where the note's mark returns to).
+        self._note_return: float | None = None
 
     @property
     def links(self) -> Sequence[str]:
@@ -320,6 +430,25 @@ class ReaderView(ScrollView, can_focus=True):
             # Rich left colours unset: the widget's own colours (and so the theme's) fill them in.
             return document.strips[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
         return Strip.blank(width, self.rich_style)
+
+    def action_footnote(self, number: int) -> None:
+        """Follow footnote ``number`` (a click on its mark in the text); its mark returns."""
+        document = self.document
+        if document is None or number not in document.notes:
+            return
+        self._note_return = self.scroll_offset.y
+        self.scroll_to(y=document.notes[number], animate=False)
+
+    def action_footnote_back(self, number: int) -> None:
+        """Back from footnote ``number`` to where the reader was, or to its reference."""
+        document = self.document
+        if document is None:
+            return
+        if self._note_return is not None:
+            self.scroll_to(y=self._note_return, animate=False)
+            self._note_return = None
+        elif number in document.refs:
+            self.scroll_to(y=max(0, document.refs[number] - 2), animate=False)
 
     def action_scroll_down(self) -> None:
         self.scroll_relative(y=1, animate=False)
