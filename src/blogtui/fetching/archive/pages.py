@@ -191,7 +191,10 @@ def _read_meta(tree: Any, url: str) -> _Meta:
         or tree.xpath("//*[@itemtype][contains(@itemtype, 'BlogPosting') or contains(@itemtype, 'Article')]")
         or articles == 1
     )
-    if entries > 1 or articles > 2:
+    # A post page may show other posts (related, next, previous) as articles or h-entries: only a
+    # page that does not say it is one article is taken for a listing because of them.
+    declared = bool(ld_types & _ARTICLE_TYPES or og_type == "article" or "article:published_time" in og)
+    if (entries > 1 or articles > 2) and not declared:
         meta.listing = "a listing (several posts on the page)"
     elif not meta.article and (ld_types & _LISTING_TYPES or og_type in ("website", "profile")):
         meta.listing = "not a post (the page says it is a " + (og_type or "listing") + ")"

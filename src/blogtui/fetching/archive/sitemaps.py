@@ -84,7 +84,12 @@ class SitemapSource:
         finder = _Finder(get, hosts, state)
         urls = await finder.urls(home)
         if not finder.found:
-            state.note = state.note or "no sitemap"
+            if finder.problems:  # sitemaps there, but none could be read
+                state.complete = False
+                state.note = "; ".join(finder.problems)
+                state.notes.extend(f"sitemap: {p}" for p in finder.problems)
+            else:
+                state.note = state.note or "no sitemap"
             return
         todo: list[str] = []
         known = state.known_urls | state.skip_urls
@@ -219,15 +224,15 @@ class _Finder:
                 " read its first part"
             )
         parsed = await asyncio.to_thread(_parse, text)
-        if parsed is None:
-            if not quiet:
-                self.problems.append(f"{url}: not a sitemap")
+        # At a usual path, a web page (a soft 404) is expected; an XML document there is meant
+        # to be a sitemap, and one that cannot be read is worth a note.
+        xml = text.lstrip()[:5] == "<?xml" or "<urlset" in text[:2048] or "<sitemapindex" in text[:2048]
+        if parsed is None or (parsed[0] is None and not parsed[1]):
+            if not quiet or xml:
+                why = " (DOCTYPE and entities are refused)" if "<!DOCTYPE" in text[:4096].upper() else ""
+                self.problems.append(f"{url}: not a sitemap{why}")
             return
         subs, listed = parsed
-        if subs is None and not listed:
-            if not quiet:
-                self.problems.append(f"{url}: not a sitemap")
-            return
         self.found = True
         for page in listed:
             if len(out) >= MAX_URLS:
