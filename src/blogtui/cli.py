@@ -6,9 +6,11 @@ import argparse
 import io
 import json
 import os
+import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from importlib import resources
@@ -267,9 +269,69 @@ def _dispatch(args: argparse.Namespace) -> int:
     library = _open_library(args)
     try:
         handler = globals()[f"_cmd_{command}"]
+        if command in _NETWORK_COMMANDS:
+            return _interruptible(lambda: int(handler(library, args)))
         return int(handler(library, args))
     finally:
         library.close()
+
+
+#: Commands that wait on the network: a signal abandons their requests at once (not ``show``:
+#: its pager, which takes ctrl+c itself, must not outlive it).
+_NETWORK_COMMANDS = ("add", "refresh", "import", "images")
+#: The signals that stop a command, and their names in the message.
+_STOP_SIGNALS = {"SIGINT": "ctrl+c", "SIGTERM": "SIGTERM", "SIGHUP": "SIGHUP"}
+
+
+def _interruptible(work: Callable[[], int]) -> int:
+    """Run ``work`` in a thread of its own; ctrl+c, SIGTERM or SIGHUP end the process within a
+    second, whatever the thread waits on (a slow server, a long parse).
+
+    Its requests are abandoned, not waited for. What was committed is kept (each feed is written
+    in one transaction); the transaction open at that moment is rolled back (SQLite discards a
+    transaction that was never committed, at the next open). Exit code 128 + the signal's number
+    (130 for ctrl+c).
+    """
+    outcome: list[int] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread, raised there
+            failure.append(exc)
+
+    caught: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        caught.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, stop)
+    thread = threading.Thread(target=target, name="blogtui-command", daemon=True)
+    try:
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.05)
+    except KeyboardInterrupt:
+        number = caught[-1] if caught else int(signal.SIGINT)
+        name = _STOP_SIGNALS.get(signal.Signals(number).name, signal.Signals(number).name)
+        if sys.stderr.isatty():
+            sys.stderr.write("\x1b[?25h")  # a progress bar hid the cursor
+        _error(f"stopped ({name}): the feeds fetched so far are saved; the ones in flight are not")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(128 + number)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 # -- fetching --------------------------------------------------------------------------------
@@ -631,9 +693,23 @@ def _run_tui(library: Any) -> int:
     try:
         from .ui.app import run
 
-        return int(run(library))
-    finally:
+        code = int(run(library))
+    except BaseException:
         library.close()
+        raise
+    _exit_if_busy(code)
+    library.close()
+    return code
+
+
+def _exit_if_busy(code: int) -> None:
+    """The reader has quit (the terminal is restored): if a worker thread still waits on a slow
+    server, do not wait for it; end now. Its open transaction is rolled back (never committed)."""
+    busy = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
+    if busy:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def demo_feed_path() -> Path:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,7 +17,7 @@ from ..errors import FetchError, NotAFeedError
 from ..models import FeedOutcome, FetchResult, ParsedFeed, ParsedPost, Progress
 from ..parsing.feed import parse_feed
 from ..urls import same_site
-from . import discovery
+from . import discovery, parse_pool
 from . import http as fetching
 from .archive.base import Site, Source, Walk
 from .archive.sitemaps import SitemapSource
@@ -819,26 +817,17 @@ def _asked_wait(message: str) -> float | None:
 
 
 def _parse_pool(feeds: int, archive: bool) -> ProcessPoolExecutor | None:
-    """A pool of parser processes, one per core, for big runs started from the main thread.
+    """A pool of parser processes, one per core (at most 4), for big runs, from any thread.
 
-    Forking is kept to the main thread (the CLI): the TUI runs fetches in worker threads, and a
-    fork from a threaded program may copy a lock held by another thread. The workers are forked
-    at once, before the run starts any thread of its own.
+    The workers are not forked from this process, which holds the cache open, and die with it
+    however it ends (``kill -9`` included): see ``parse_pool.py``.
     """
     if feeds < (POOL_MIN_FEEDS_ARCHIVE if archive else POOL_MIN_FEEDS):
         return None
-    if threading.current_thread() is not threading.main_thread():
-        return None
     cores = os.cpu_count() or 1
-    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if cores < 2:
         return None
-    pool = ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=multiprocessing.get_context("fork"))
-    try:
-        pool.submit(int)  # with fork, submitting starts every worker now
-    except Exception:  # noqa: BLE001 - no pool: parse in threads instead
-        pool.shutdown(cancel_futures=True)
-        return None
-    return pool
+    return parse_pool.make_pool(min(cores, 4))
 
 
 def _run_coroutine(make: Callable[[], Any]) -> Any:

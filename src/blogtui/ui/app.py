@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import webbrowser
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -224,5 +225,13 @@ def run(library: Library) -> int:
     except ConfigError:
         config = library.config
     app = BlogApp(library, config)
-    app.run()
+    # A loop of our own rather than asyncio.run's: quitting (q, ctrl+c) does not wait for a
+    # worker thread still blocked on a slow server (asyncio.run would join it); closing the loop
+    # lets the thread go, and the CLI ends the process without it (its open transaction is
+    # rolled back).
+    loop = asyncio.new_event_loop()
+    try:
+        app.run(loop=loop)
+    finally:
+        loop.close()
     return int(app.return_code or 0)
