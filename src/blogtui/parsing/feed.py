@@ -37,11 +37,20 @@ def parse_feed(body: bytes, url: str = "") -> ParsedFeed:
         url: where the document came from; relative links resolve against it.
 
     Raises:
-        NotAFeedError: the bytes are not a readable feed.
+        NotAFeedError: the bytes are not a readable feed; nothing else escapes, whatever the bytes
+            (feedparser's own bugs on hostile input included: ``tests/test_fuzz_regressions.py``).
     """
-    if sniff_json(body):
-        return parse_json_feed(body, url)
-    return _parse_xml_feed(body, url)
+    try:
+        if sniff_json(body):
+            return parse_json_feed(body, url)
+        return _parse_xml_feed(body, url)
+    except NotAFeedError:
+        raise
+    except RecursionError:
+        raise NotAFeedError("not a feed: nested too deeply") from None
+    except Exception as exc:  # noqa: BLE001 - a parser's bug on hostile bytes is a bad feed, not a crash
+        cause = f"{type(exc).__name__}: {short_error(exc)}"
+        raise NotAFeedError(f"not a feed: the parser failed on it ({cause})") from None
 
 
 def _parse_xml_feed(body: bytes, url: str) -> ParsedFeed:
