@@ -112,3 +112,36 @@ async def test_a_click_on_a_footnote_mark_follows_it_and_its_arrow_returns() -> 
         await pilot.click(ReaderView, offset=(x, document.notes[1] - top))
         await pilot.pause()
         assert reader.scroll_offset.y == 1  # back where the reader was
+
+
+async def test_inline_code_follows_the_theme() -> None:
+    """Inline code is drawn in the theme's colours: not Rich's black box on a light theme."""
+    from rich.color import Color
+    from textual.app import App, ComposeResult
+
+    from blogtui.ui.widgets.reader import CODE_MARK, ReaderView
+
+    document = _render("Call `frobnicate()` twice.", 60)
+    (line,) = document.code_lines
+
+    class Reader(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ReaderView()
+
+    drawn = {}
+    for theme in ("textual-light", "textual-dark"):
+        app = Reader()
+        async with app.run_test(size=(62, 10)) as pilot:
+            app.theme = theme
+            reader = app.query_one(ReaderView)
+            reader.show(document)
+            await pilot.pause()
+            (style,) = {seg.style for seg in reader.render_line(line) if "frobnicate" in seg.text}
+            assert style is not None and style.bgcolor is not None
+            assert style.bgcolor not in (CODE_MARK, Color.parse("black"))
+            assert style.bgcolor == reader.get_component_rich_style("reader--code").bgcolor
+            background = reader.rich_style.bgcolor
+            assert background is not None and style.bgcolor != background  # still a box, a themed one
+            drawn[theme] = style.bgcolor.get_truecolor()
+    light, dark = drawn["textual-light"], drawn["textual-dark"]
+    assert sum(light) > 600 and sum(dark) < 200  # a light box on light, a dark one on dark

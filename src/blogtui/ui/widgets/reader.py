@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rich.cells import cell_len
+from rich.color import Color
 from rich.console import Console, Group, RenderableType
 from rich.rule import Rule
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from rich.theme import Theme
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -192,6 +194,8 @@ class Document:
     #: The line of footnote ``n``, and of its first reference in the text (by ``n``).
     notes: dict[int, int] = field(default_factory=dict)
     refs: dict[int, int] = field(default_factory=dict)
+    #: The lines with inline code (drawn in the theme's ``reader--code`` style).
+    code_lines: frozenset[int] = frozenset()
 
 
 def post_header(post: Post, user_tags: Sequence[str] = ()) -> RenderableType:
@@ -232,6 +236,17 @@ def post_header(post: Post, user_tags: Sequence[str] = ()) -> RenderableType:
     return Group(*lines)
 
 
+#: The background Rich gives inline code here: a mark, not a colour. The reader draws those cells
+#: with its ``reader--code`` style, from the app's theme (Rich's own, bold cyan on black, is the
+#: same black box in every theme, light ones included).
+CODE_MARK = Color.from_rgb(1, 2, 3)
+
+
+@functools.cache
+def _markdown_theme() -> Theme:
+    return Theme({"markdown.code": Style(bold=True, bgcolor=CODE_MARK)})
+
+
 def render_lines(renderable: RenderableType, width: int, *, dark: bool = True) -> list[Strip]:
     """Render Rich content to Textual strips at ``width`` (safe to call from a worker thread)."""
     console = Console(
@@ -243,6 +258,7 @@ def render_lines(renderable: RenderableType, width: int, *, dark: bool = True) -
         highlight=False,
         markup=False,
         emoji=False,
+        theme=_markdown_theme(),
     )
     options = console.options.update_width(width)
     lines = console.render_lines(renderable, options, pad=True, new_lines=False)
@@ -365,17 +381,47 @@ def render_post(
         strips = [link_strip(strip, len(links)) for strip in strips]
     if highlight is not None and highlight.text_terms:
         strips = [highlight_strip(strip, highlight) for strip in strips]
-    return Document(post.id, width, strips, links, complete, notes, refs)
+    code_lines = frozenset(
+        i
+        for i, strip in enumerate(strips)
+        if any(seg.style and seg.style.bgcolor == CODE_MARK for seg in strip)
+    )
+    return Document(post.id, width, strips, links, complete, notes, refs, code_lines)
+
+
+def themed_code(strip: Strip, code: Style) -> Strip:
+    """``strip`` with its inline code (cells marked with ``CODE_MARK``) in the ``code`` style."""
+    if code.bgcolor is None:  # a theme without a code background (ANSI): the pane's own
+        code += Style(bgcolor="default")
+    return Strip(
+        [
+            Segment(seg.text, seg.style + code) if seg.style and seg.style.bgcolor == CODE_MARK else seg
+            for seg in strip
+        ],
+        strip.cell_length,
+    )
 
 
 class ReaderView(ScrollView, can_focus=True):
     """Shows a rendered post line by line; scrolling never re-renders."""
+
+    COMPONENT_CLASSES = {"reader--code"}
 
     DEFAULT_CSS = """
     ReaderView {
         background: $surface;
         scrollbar-gutter: stable;
         overflow-x: hidden;
+        &:dark > .reader--code {
+            background: $warning 10%;
+            color: $text-warning 95%;
+            text-style: bold;
+        }
+        &:light > .reader--code {
+            background: $error 5%;
+            color: $text-error 95%;
+            text-style: bold;
+        }
     }
     """
 
@@ -427,8 +473,11 @@ class ReaderView(ScrollView, can_focus=True):
                 return Strip([text]).adjust_cell_length(width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         if index < len(document.strips):
+            strip = document.strips[index]
+            if index in document.code_lines:
+                strip = themed_code(strip, self.get_component_rich_style("reader--code"))
             # Rich left colours unset: the widget's own colours (and so the theme's) fill them in.
-            return document.strips[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+            return strip.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
         return Strip.blank(width, self.rich_style)
 
     def action_footnote(self, number: int) -> None:
