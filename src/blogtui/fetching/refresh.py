@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..errors import FetchError, NotAFeedError
+from ..errors import FetchError, NotAFeedError, StoreError
 from ..models import FeedOutcome, FetchResult, ParsedFeed, ParsedPost, Progress
 from ..parsing.feed import parse_feed
 from ..urls import same_site
@@ -38,6 +38,8 @@ POOL_MIN_FEEDS_ARCHIVE = 2
 POOL_MIN_BYTES = 32 * 1024
 #: The note on a feed whose archive walk found no older pages.
 INCOMPLETE_NOTE = "archive may be incomplete (the feed offers no older pages)"
+#: How a feed's error starts when the cache could not store it (the CLI says the cause once).
+NOT_SAVED = "not saved: "
 #: Connections open to one host at once.
 PER_HOST = 2
 #: The note on a feed whose archive no source could walk.
@@ -216,6 +218,8 @@ class Refresher:
                     outcome = self._fail(job, str(exc), gone=True)
                 except (FetchError, NotAFeedError) as exc:
                     outcome = self._fail(job, str(exc))
+                except StoreError as exc:  # a full disk, a read-only cache: nothing more can be written
+                    outcome = FeedOutcome(url=job.location, title=job.title, error=f"{NOT_SAVED}{exc}")
                 except Exception as exc:  # noqa: BLE001 - one feed's bug must not stop the others
                     outcome = self._fail(job, f"internal error: {type(exc).__name__}: {exc}")
             done += 1
@@ -541,12 +545,12 @@ class Refresher:
             if walk.complete:
                 method, complete, expected, note = source.method, True, walk.expected, None
                 break
-            if found > best or (method is None and walk.complete is False):
+            if found > best:
                 method, best, expected = source.method, found, walk.expected
                 note = walk.note or note
-            elif walk.complete is False and note is None:
-                note = walk.note
-        if method is None and not complete:
+            elif walk.complete is False and walk.note and note is None:
+                note = walk.note  # a source that tried and found nothing says why
+        if method is None and not complete and note is None:
             note = FEED_ONLY_NOTE
         if complete is False and job.was_complete and method is None:
             complete = True  # nothing walked this time: what was complete stays so
