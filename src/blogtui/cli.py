@@ -362,7 +362,9 @@ def _progress_reporter(enabled: bool):  # type: ignore[no-untyped-def]
 
     def update(event: Progress) -> None:
         bar.update(
-            task, completed=event.done, total=event.total, new=event.new_posts, pages=event.pages,
+            task, completed=event.done, total=event.total, new=event.new_posts,
+            # Pages done of pages known, once an archive walk knows how many it has left.
+            pages=f"{event.pages} of {event.pages_known}" if event.pages_known > event.pages else event.pages,
             url=event.url[-60:],
         )  # fmt: skip
 
