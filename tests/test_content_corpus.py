@@ -103,3 +103,19 @@ def test_daring_fireball_footnotes_are_numbered_notes() -> None:
     assert sorted(document.notes) == list(range(1, count + 1))
     assert sorted(document.refs) == list(range(1, count + 1))
     assert all(document.refs[n] < document.notes[n] for n in document.notes)
+
+
+def test_rose_json_feed_tags_and_titles() -> None:
+    """jsonfeed/nnw_rose.json: "tags": "workflow,omnifocus" is two tags, not 26 letters, and
+    "Workflow: Add Task &amp; Sub Tasks" reads with an ampersand."""
+    feed = _feed("jsonfeed/nnw_rose.json")
+    post = _post(feed, "Workflow: Add Task & Sub Tasks")
+    assert post.tags == ("workflow", "omnifocus")
+    assert all(len(tag) > 1 for p in feed.posts for tag in p.tags)
+    assert not any("&amp;" in p.title for p in feed.posts)
+
+
+def test_a_truncated_corpus_feed_says_it_ends_early() -> None:
+    """illformed/nnw_allthis-partial.json stops mid-item: its complete items, and a note."""
+    feed = _feed("illformed/nnw_allthis-partial.json")
+    assert feed.posts and feed.bozo == "the document ends early"

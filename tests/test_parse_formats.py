@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 from blogtui.content.markdown import html_to_markdown
 from blogtui.errors import NotAFeedError
+from blogtui.library import Library
 from blogtui.models import ParsedFeed, ParsedPost, Post
 from blogtui.parsing.feed import parse_feed
 
@@ -393,3 +395,55 @@ def test_content_that_is_a_prefix_of_the_description(content: str, summary: str,
     )
     (post,) = parse_feed(body, "https://blog.example/feed").posts
     assert (post.content_html, post.summary) == ((summary, content) if swapped else (content, summary))
+
+
+TRUNCATED_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Blog</title><link>https://blog.example/</link><description>d</description>
+<item><title>One</title><link>https://blog.example/1</link><description>First.</description></item>
+<item><title>Two</title><link>https://blog.example/2</link><description>Second.</description></item>
+<item><title>Thr"""
+
+
+def test_a_truncated_document_is_read_in_part_and_says_so() -> None:
+    feed = parse_feed(TRUNCATED_RSS, "https://blog.example/feed")
+    assert [p.title for p in feed.posts][:2] == ["One", "Two"]
+    assert feed.bozo == "the document ends early"
+    doc = json.loads(_json_feed("1.1"))
+    doc["items"] = [dict(doc["items"][0], id=str(n), url=f"https://blog.example/{n}") for n in range(3)]
+    cut = json.dumps(doc)
+    cut = cut[: cut.rindex('{"id": "2"')] + '{"id": "2", "title": "Thr'
+    feed = parse_feed(cut.encode(), "https://blog.example/feed.json")
+    assert len(feed.posts) == 2 and feed.bozo == "the document ends early"
+
+
+def test_an_ill_formed_document_says_where() -> None:
+    body = TRUNCATED_RSS.replace(
+        b"<item><title>Thr", b"<item><title>Three & four</title></item></channel></rss>"
+    )
+    feed = parse_feed(body, "https://blog.example/feed")
+    assert feed.bozo is not None and feed.bozo.startswith("the document is ill-formed at line 5")
+
+
+@pytest.mark.parametrize("body", [RSS20, b"\n  " + RSS20])  # whitespace before <?xml: read whole
+def test_a_whole_document_has_no_note(body: bytes) -> None:
+    assert parse_feed(body, "https://blog.example/feed").bozo is None
+
+
+def test_the_refresher_notes_a_document_read_in_part(library: Library, tmp_path: Path) -> None:
+    """The note reaches the feed's outcome (what `blogtui add/refresh` and the TUI show)."""
+    path = tmp_path / "cut.xml"
+    path.write_bytes(TRUNCATED_RSS)
+    (outcome,) = library.subscribe([str(path)], archive=False)
+    assert outcome.error is None
+    assert "read 3 of ? items: the document ends early" in outcome.notes  # the third cut short
+
+
+def test_json_feed_tags_string_and_entities_in_titles() -> None:
+    """jsonfeed/nnw_rose.json writes "tags": "workflow,omnifocus" (one string) and titles as HTML."""
+    doc = json.loads(_json_feed("1.1"))
+    doc["title"] = "Rose &amp; Co"
+    doc["items"][0].update(tags="workflow,omnifocus, sneak peek,", title="Add Task &amp; Sub Tasks &#8211; x")
+    feed = parse_feed(json.dumps(doc).encode(), "https://blog.example/feed.json")
+    (post,) = feed.posts
+    assert post.tags == ("workflow", "omnifocus", "sneak peek")
+    assert post.title == "Add Task & Sub Tasks – x" and feed.title == "Rose & Co"

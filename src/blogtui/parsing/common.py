@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import html
 import re
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -57,7 +58,19 @@ def make_guid(guid: str | None, url: str, title: str, published: datetime | None
     return "sha1:" + hashlib.sha1(f"{title}\x00{stamp}".encode()).hexdigest()
 
 
-def tag_names(raw: list[Any] | None) -> tuple[str, ...]:
+def title_text(value: Any) -> str:
+    """A title as one clean line with its character references decoded (``Add Task &amp; Sub
+    Tasks``: JSON Feed titles are plain text, yet feeds write them as HTML)."""
+    text = value if isinstance(value, str) else ""
+    if "&" in text:
+        text = html.unescape(text)
+    return clean_line(text)
+
+
+def tag_names(raw: list[Any] | str | None) -> tuple[str, ...]:
+    """Tag names, first spelling of each kept; a string is a comma-separated list."""
+    if isinstance(raw, str):
+        raw = raw.split(",")  # JSON Feed "tags": "workflow,omnifocus" is two tags, not 17 letters
     seen: dict[str, str] = {}
     for item in raw or ():
         if isinstance(item, dict):

@@ -21,6 +21,7 @@ from .common import (
     short_error,
     sniff_json,
     tag_names,
+    title_text,
     unique_guids,
 )
 from .jsonfeed import parse_json_feed
@@ -100,15 +101,32 @@ def _parse_xml_feed(body: bytes, url: str) -> ParsedFeed:
         # An entry without an author was written by the feed's author (Atom's inheritance rule).
         posts = [p if p.author else replace(p, author=feed_author) for p in posts]
     bozo = doc.get("bozo_exception")
+    partly = read_in_part(bozo, body) if bozo and entries else None
     return ParsedFeed(
-        title=clean_line(meta.get("title")) or site_url or clean_line(url),
+        title=title_text(meta.get("title")) or site_url or clean_line(url),
         site_url=site_url,
         posts=tuple(unique_guids(posts)),
         next_url=next_url,
         prev_archive_url=prev_archive,
         is_archive=is_archive,
-        bozo=short_error(bozo) if bozo and not entries else None,
+        bozo=short_error(bozo) if bozo and not entries else partly,
     )
+
+
+def read_in_part(exc: Any, body: bytes) -> str | None:
+    """Why a document that gave entries was read only in part ("the document ends early"), or
+    None when it was read whole despite feedparser's complaint (whitespace before ``<?xml``, a
+    declared encoding that was wrong)."""
+    if type(exc).__name__ != "SAXParseException":
+        return None
+    message = str(exc.getMessage()) if hasattr(exc, "getMessage") else str(exc)
+    if "declaration not at start" in message:
+        return None
+    line = exc.getLineNumber() if hasattr(exc, "getLineNumber") else 0
+    last = len(body.rstrip().splitlines())
+    if message in ("no element found", "unclosed token") and (not line or line >= last):
+        return "the document ends early"
+    return f"the document is ill-formed at line {line} ({clean_line(message)}), items after it may be missing"
 
 
 def summary_looks_truncated(fragment: str) -> bool:
@@ -154,7 +172,7 @@ def _entry(entry: Any, base: str, site_url: str, doc_url: str, summaries_only: b
             if candidate.get("rel") in (None, "alternate") and candidate.get("href"):
                 link = join_url(base, candidate["href"])
                 break
-    title = clean_line(entry.get("title"))
+    title = title_text(entry.get("title"))
     published = from_struct(entry.get("published_parsed")) or from_struct(entry.get("updated_parsed"))
     updated = from_struct(entry.get("updated_parsed"))
     content_html = ""

@@ -22,6 +22,7 @@ from .common import (
     make_guid,
     short_error,
     tag_names,
+    title_text,
     unique_guids,
 )
 
@@ -33,16 +34,17 @@ def _json_text(body: bytes) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-def _load_json(body: bytes) -> Any:
+def _load_json(body: bytes) -> tuple[Any, bool]:
+    """The document, and whether it was salvaged (only its complete items: it ends early)."""
     # strict=False lets raw control characters through inside strings: clean_text removes them.
     text = _json_text(body).lstrip("\ufeff")
     try:
-        return json.loads(text, strict=False)
+        return json.loads(text, strict=False), False
     except ValueError:
         salvaged = _salvage_json_feed(text)
         if salvaged is None:
             raise
-        return salvaged
+        return salvaged, True
 
 
 def _salvage_json_feed(text: str) -> dict[str, Any] | None:
@@ -79,7 +81,7 @@ def _salvage_json_feed(text: str) -> dict[str, Any] | None:
 
 def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     try:
-        doc = _load_json(body)
+        doc, salvaged = _load_json(body)
     except (ValueError, RecursionError) as exc:
         raise NotAFeedError(f"not a feed (bad JSON: {short_error(exc)})") from None
     if isinstance(doc, dict) and isinstance(doc.get("rss"), dict):
@@ -103,7 +105,7 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         if not isinstance(item, dict):
             continue
         link = join_url(base, as_str(item.get("url")) or as_str(item.get("external_url")))
-        title = clean_line(as_str(item.get("title")))
+        title = title_text(item.get("title"))
         published = from_iso(item.get("date_published")) or from_iso(item.get("date_modified"))
         content_html = as_str(item.get("content_html"))
         if not content_html and as_str(item.get("content_text")):
@@ -134,15 +136,16 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
                 summary_only=summary_only,
                 content_html=content_html,
                 text=html_to_text(content_html),
-                tags=tag_names([t for t in item.get("tags") or [] if isinstance(t, str)]),
+                tags=tag_names(_json_tags(item.get("tags"))),
             )
         )
     next_url = as_str(doc.get("next_url"))
     return ParsedFeed(
-        title=clean_line(as_str(doc.get("title"))) or site_url or clean_line(url),
+        title=title_text(doc.get("title")) or site_url or clean_line(url),
         site_url=site_url,
         posts=tuple(unique_guids(posts)),
         next_url=join_url(base, next_url) if next_url else None,
+        bozo="the document ends early" if salvaged else None,
     )
 
 
@@ -173,7 +176,7 @@ def _parse_rss_in_json(rss: dict[str, Any], url: str) -> ParsedFeed:
         if not isinstance(item, dict):
             continue
         link = join_url(base, as_str(item.get("link")))
-        title = clean_line(as_str(item.get("title")))
+        title = title_text(item.get("title"))
         published = _rfc822(item.get("pubDate"))
         content_html = clean_text(as_str(item.get("description")))
         guid = item.get("guid")
@@ -200,10 +203,17 @@ def _parse_rss_in_json(rss: dict[str, Any], url: str) -> ParsedFeed:
             )
         )
     return ParsedFeed(
-        title=clean_line(as_str(channel.get("title"))) or site_url or clean_line(url),
+        title=title_text(channel.get("title")) or site_url or clean_line(url),
         site_url=site_url,
         posts=tuple(unique_guids(posts)),
     )
+
+
+def _json_tags(tags: Any) -> list[str] | str:
+    """A JSON Feed item's tags: an array of strings, or (as some feeds write it) one string."""
+    if isinstance(tags, str):
+        return tags
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
 
 
 def _json_author(obj: dict[str, Any]) -> str:
