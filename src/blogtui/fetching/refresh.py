@@ -329,6 +329,8 @@ class Refresher:
             parsed = await self._parse(first.body, first.final_url or url)
         if not parsed.posts and parsed.bozo:
             raise NotAFeedError(f"not a feed ({parsed.bozo})")
+        if parsed.bozo:  # read in part: truncated or ill-formed (parsing/feed.py read_in_part)
+            job.notes.append(f"read {len(parsed.posts)} of ? items: {parsed.bozo}")
         if not job.archive:
             return self._save(job, moved or url, first, [parsed], job.was_complete, body_hash, now)
         # The feed's own posts land first, unread; the archive's then arrive in batches, as backlog.
