@@ -147,12 +147,12 @@ def test_json_fields_are_what_the_commands_print(
         code, _, err = run(capsys, *args)
         assert code == 0, (args, err)
     documented = titled(doc, r"JSON `(\w+) --json`")
-    assert set(documented) == {"posts", "feeds", "tags", "views", "show"}
+    assert set(documented) == {"posts", "feeds", "tags", "views", "show", "images"}
     for command, fields in documented.items():
         code, out, err = run(capsys, *([command, "1"] if command == "show" else [command]), "--json")
         assert code == 0, err
         printed = json.loads(out)
-        objects = [printed] if command == "show" else printed
+        objects = [printed] if command in ("show", "images") else printed
         assert objects, f"{command} --json printed no objects to compare"
         for obj in objects:
             assert set(obj) == fields, command

@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "query", nargs="*", metavar="QUERY", help="only the posts matching a query (json and markdown)"
     )
+    p = command("images", "the image cache: how much it holds (the default), or fill it for older posts")
+    p.add_argument("--fetch", action="store_true", help="fetch the images not kept yet (setting images)")
+    p.add_argument("--stats", action="store_true", help="how many images are kept and their size (default)")
+    p.add_argument("--json", action="store_true", help="with --stats: print one JSON object")
+    p.add_argument("query", nargs="*", metavar="QUERY", help="with --fetch: only the posts matching a query")
     p = command("show", "show one post: paged on a terminal, plain text when piped")
     p.add_argument("post_id", type=_post_id, metavar="POST_ID")
     p.add_argument(
@@ -170,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Commands whose positional arguments are a query: ``-word`` there excludes a word.
-_QUERY_COMMANDS = ("posts", "export")
+_QUERY_COMMANDS = ("posts", "export", "images")
 
 
 def _query_args(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
@@ -404,7 +409,9 @@ def _cmd_add(library: Any, args: argparse.Namespace) -> int:
         outcomes = library.subscribe(
             args.urls, archive=not args.no_archive, jobs=args.jobs, timeout=args.timeout, on_progress=progress
         )
-    return _report(outcomes, "added")
+    code = _report(outcomes, "added")
+    _wait_for_images(library)
+    return code
 
 
 def _cmd_refresh(library: Any, args: argparse.Namespace) -> int:
@@ -412,7 +419,50 @@ def _cmd_refresh(library: Any, args: argparse.Namespace) -> int:
         outcomes = library.refresh(
             args.urls, archive=args.archive, jobs=args.jobs, timeout=args.timeout, on_progress=progress
         )
-    return _report(outcomes, "refreshed")
+    code = _report(outcomes, "refreshed")
+    _wait_for_images(library)
+    return code
+
+
+def _wait_for_images(library: Any) -> None:
+    """The posts are stored: wait for their images (on a terminal, say so and what came of it)."""
+    if sys.stderr.isatty() and library.images_pending:
+        print(
+            "blogtui: fetching the new posts' images (ctrl+c stops; the posts are stored)…", file=sys.stderr
+        )
+    report = library.wait_for_images()
+    if report is not None and sys.stderr.isatty():
+        for note in report.notes[:10]:
+            _error(note)
+        if len(report.notes) > 10:
+            _error(f"… and {len(report.notes) - 10} more images not kept")
+        print(report.summary(), file=sys.stderr)
+
+
+def _cmd_images(library: Any, args: argparse.Namespace) -> int:
+    if args.fetch:
+        if args.stats or args.json:
+            raise UsageError("images --fetch fills the cache; --stats and --json say what it holds")
+        report = library.fetch_images(" ".join(args.query), on_note=_error)
+        print(report.summary(), file=sys.stderr)
+        return EXIT_OK
+    if args.query:
+        raise UsageError("images: a query applies to --fetch")
+    stats = library.image_stats()
+    if args.json:
+        _print_json(stats)
+        return EXIT_OK
+    which = {"off": "none (images = off)", "lead": "each post's first", "all": "all of each post's"}
+    print(
+        f"{stats['stored']} images kept, {_size(stats['bytes'])} of {_size(stats['cap_bytes'])}"
+        f" ({which.get(stats['setting'], stats['setting'])}); {stats['refused']} refused\n"
+        f"  {stats['directory']}"
+    )
+    return EXIT_OK
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024**3:.1f} GB" if count >= 1024**3 else f"{count / 1024**2:.1f} MB"
 
 
 # -- listing ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from .content.sanitize import clean_text, safe_link
 from .content.text import html_to_text, without_title
 from .errors import FetchError, InteropError, LibraryError, QueryError
 from .fetching import http as fetching
+from .fetching.images import ImageRef, ImageRefused, ImageReport, Prepared, fetch_images, image_refs
 from .fetching.refresh import INCOMPLETE_NOTE, ProgressCallback, Refresher
 from .interop import (
     ImportReport,
@@ -33,6 +34,7 @@ from .interop import (
 from .models import Feed, FeedOutcome, FetchResult, Post, PostRow, Tag
 from .output import post_backup_json, post_json
 from .query import Compiled, Query, compile_query, is_view_name, parse
+from .storage.images import CachedImage, ImageCache
 from .storage.schema import needs_upgrade
 from .storage.store import Store
 
@@ -64,6 +66,9 @@ class Library:
         self._stores: list[tuple[threading.Thread, Store]] = []
         self._stores_lock = threading.Lock()
         self._sizes: dict[tuple[str, tuple[object, ...]], int] = {}
+        self._image_thread: threading.Thread | None = None
+        self._image_stop = threading.Event()
+        self._image_report: ImageReport | None = None
         self.store  # noqa: B018 - open (and migrate) now, so a bad database fails early
 
     @staticmethod
@@ -103,7 +108,11 @@ class Library:
         self._stores = alive
 
     def close(self) -> None:
-        """Close every connection this library opened."""
+        """Close every connection this library opened (images being fetched stop first)."""
+        thread = self._image_thread
+        if thread is not None:
+            self._image_stop.set()
+            thread.join(timeout=10)
         with self._stores_lock:
             for _thread, store in self._stores:
                 try:
@@ -156,7 +165,10 @@ class Library:
         feed starts and ends.
         """
         refresher = self._refresher()
-        return refresher.run(refresher.subscribe_jobs(locations, archive), jobs, timeout, on_progress)
+        mark = self._images().last_post_id()
+        outcomes = refresher.run(refresher.subscribe_jobs(locations, archive), jobs, timeout, on_progress)
+        self._start_images(mark)
+        return outcomes
 
     def refresh(
         self,
@@ -184,7 +196,10 @@ class Library:
                     raise LibraryError(f"{location}: not subscribed (add it first)")
                 feed_ids.append(feed.id)
         refresher = self._refresher()
-        return refresher.run(refresher.refresh_jobs(feed_ids, archive), jobs, timeout, on_progress)
+        mark = self._images().last_post_id()
+        outcomes = refresher.run(refresher.refresh_jobs(feed_ids, archive), jobs, timeout, on_progress)
+        self._start_images(mark)
+        return outcomes
 
     def _refresher(self) -> Refresher:
         return Refresher(lambda: self.store, self.config, self.clock)
@@ -409,6 +424,140 @@ class Library:
     def remove_user_tag(self, post_id: int, name: str) -> bool:
         """Take your own tag off a post (a feed's tags stay); False if the post had no such tag."""
         return self.store.remove_user_tag(post_id, name)
+
+    # -- images kept with the archive -------------------------------------------------------------
+
+    def _images(self) -> ImageCache:
+        return ImageCache(self.store.db, self.data_dir)
+
+    def _start_images(self, after_id: int) -> None:
+        """Fetch the images of the posts stored after ``after_id``, in a background thread (the
+        text is already stored and readable); :meth:`wait_for_images` waits for it."""
+        if self.config.images == "off" or self._images().last_post_id() <= after_id:
+            return
+        previous = self._image_thread
+
+        def work() -> None:
+            if previous is not None:
+                previous.join()
+            try:
+                self._image_report = self.fetch_images(after_id=after_id, stop=self._image_stop)
+            except Exception as exc:  # noqa: BLE001 - a background job reports, never raises
+                self._image_report = ImageReport(notes=[f"images: {type(exc).__name__}: {exc}"])
+
+        self._image_stop.clear()
+        self._image_report = None
+        self._image_thread = threading.Thread(target=work, name="blogtui-images", daemon=True)
+        self._image_thread.start()
+
+    @property
+    def images_pending(self) -> bool:
+        """Whether images a subscribe or refresh started are still being fetched."""
+        return self._image_thread is not None and self._image_thread.is_alive()
+
+    def wait_for_images(self) -> ImageReport | None:
+        """Wait for the images a subscribe or refresh started fetching; what they did (None: none)."""
+        thread = self._image_thread
+        if thread is None:
+            return None
+        thread.join()
+        self._image_thread = None
+        return self._image_report
+
+    def fetch_images(
+        self,
+        text: str | None = None,
+        *,
+        after_id: int | None = None,
+        stop: threading.Event | None = None,
+        on_note: Callable[[str], None] | None = None,
+    ) -> ImageReport:
+        """Fetch and keep the images of posts (the ``images`` setting says which: each post's
+        first, or all) that are not kept yet, newest posts first: those a query matches (all
+        by default), or those stored after ``after_id``.
+
+        Politely (at most two at once from one host), bounded in bytes and pixels, re-encoded
+        small; past ``image_cache_bytes`` the least recently read images make room (never one
+        this run stored: then the run stops). Blocks on the network: call it from a worker.
+
+        Raises:
+            LibraryError: a malformed query, or the ``images`` setting is ``off``.
+        """
+        mode = self.config.images
+        if mode == "off":
+            raise LibraryError('images = "off" in config.toml: set it to "lead" or "all" to keep images')
+        post_ids = self.post_ids(self.compile(text)) if text else None
+        cache = self._images()
+        report = ImageReport()
+        started = int(self.clock().timestamp())
+        queued: set[str] = set()
+
+        def fresh(batch: list[str]) -> Iterator[str]:
+            known = cache.known(batch)
+            for url in dict.fromkeys(batch):
+                if url in known or url in queued:
+                    report.cached += url in known
+                    continue
+                queued.add(url)
+                yield url
+
+        def urls() -> Iterator[str]:
+            batch: list[str] = []
+            for _post_id, html, base in cache.posts_with_images(after_id=after_id, post_ids=post_ids):
+                refs = image_refs(html, base)
+                batch.extend(r.src for r in (refs[:1] if mode == "lead" else refs))
+                if len(batch) >= 100:
+                    yield from fresh(batch)
+                    batch = []
+            yield from fresh(batch)
+
+        def keep(url: str, result: Prepared | FetchError) -> bool:
+            now = int(self.clock().timestamp())
+            if isinstance(result, FetchError):
+                note = f"{url}: {result}"
+                report.notes.append(note)
+                if isinstance(result, ImageRefused):
+                    report.refused += 1
+                    cache.refuse(url, str(result), now)
+                else:
+                    report.failed += 1
+                if on_note:
+                    on_note(note)
+                return True
+            if not cache.make_room(len(result.data), self.config.image_cache_bytes, before=started):
+                report.full = True
+                return False
+            if cache.add(url, result.data, result.mime, result.width, result.height, now):
+                report.bytes += len(result.data)
+            report.stored += 1
+            return True
+
+        asyncio.run(fetch_images(urls(), keep, timeout=self.config.timeout, stop=stop))
+        return report
+
+    def post_images(self, post_id: int, *, touch: bool = True) -> list[tuple[ImageRef, CachedImage | None]]:
+        """A post's images in order, each with its cached file (None: not kept); ``touch`` marks
+        the kept ones read now (the cache evicts the least recently read first)."""
+        post = self.store.post(post_id)
+        return [] if post is None else self._images_of(post, touch=touch)
+
+    def _images_of(self, post: Post, *, touch: bool) -> list[tuple[ImageRef, CachedImage | None]]:
+        refs = image_refs(post.content_html, post.url or post.feed_url)
+        now = int(self.clock().timestamp()) if touch else None
+        found = self._images().lookup([r.src for r in refs], touch=now)
+        return [(ref, found.get(ref.src)) for ref in refs]
+
+    def image_stats(self) -> dict[str, object]:
+        """What the image cache holds, as the ``images --json`` object."""
+        stats = self._images().stats()
+        return {
+            "setting": self.config.images,
+            "stored": stats.stored,
+            "refused": stats.refused,
+            "bytes": stats.bytes,
+            "cap_bytes": self.config.image_cache_bytes,
+            "directory": str(stats.directory),
+        }
 
     # -- interop: OPML, JSON and Markdown --------------------------------------------------------
 

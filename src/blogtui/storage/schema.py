@@ -177,7 +177,31 @@ def _v5(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX posts_by_canonical ON posts(feed_id, canonical)")
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite3.Connection) -> None:
+    # Images kept with the archive (storage/images.py): one row per image URL a post names, with
+    # the content-addressed file that holds it (``hash``) or why it was refused (``error``).
+    # ``used_at`` orders the eviction past the size cap (least recently read first).
+    _script(
+        db,
+        """
+        CREATE TABLE images(
+            url TEXT PRIMARY KEY,
+            hash TEXT,
+            mime TEXT NOT NULL DEFAULT '',
+            bytes INTEGER NOT NULL DEFAULT 0,
+            width INTEGER NOT NULL DEFAULT 0,
+            height INTEGER NOT NULL DEFAULT 0,
+            fetched_at INTEGER NOT NULL DEFAULT 0,
+            used_at INTEGER NOT NULL DEFAULT 0,
+            error TEXT
+        );
+        CREATE INDEX images_by_use ON images(used_at) WHERE hash IS NOT NULL;
+        CREATE INDEX images_by_hash ON images(hash) WHERE hash IS NOT NULL
+        """,
+    )
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

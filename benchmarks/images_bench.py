@@ -1,0 +1,183 @@
+"""Images kept with the archive: the cost per image (fetched from loopback, sniffed, resized,
+re-encoded, stored), the bytes kept per image, and whether the text stays responsive meanwhile.
+
+    python benchmarks/images_bench.py [--images 120] [--kind photo|diagram|screenshot|gif|mixed]
+
+A loopback server serves one feed of ``--images`` posts, each with one image of the kind (made
+with Pillow: a photo is a smooth picture with sensor noise, 2400x1600 JPEG q90; a diagram a
+1600x1000 PNG of few colours; a screenshot a 1920x1080 PNG of many; a GIF 800x600). Printed:
+Pillow's prepare() alone per image by kind, then ``subscribe`` with the background fill: the
+wall time per image, the stored KB per image, and the latency of opening a post (``Library.post``
+and a list query) on the main thread while images are fetched, against idle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import io
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from blogtui.config import Config  # noqa: E402
+from blogtui.fetching.images import prepare  # noqa: E402
+from blogtui.library import Library  # noqa: E402
+
+
+def make(kind: str, seed: int) -> tuple[bytes, str]:
+    """One image file of ``kind`` and its Content-Type."""
+    rnd = random.Random(seed)
+    out = io.BytesIO()
+    if kind == "photo":
+        w, h = 2400, 1600
+        base = Image.effect_mandelbrot(
+            (w // 4, h // 4), (-2 + rnd.random() * 0.5, -1, 1, 1 + rnd.random() * 0.2), 60
+        ).resize((w, h))
+        rgb = Image.merge("RGB", [base, base.rotate(180), base.transpose(Image.Transpose.FLIP_LEFT_RIGHT)])
+        rgb = rgb.filter(ImageFilter.GaussianBlur(6))
+        noise = Image.effect_noise((w, h), 12).convert("RGB")
+        Image.blend(rgb, noise, 0.08).save(out, "JPEG", quality=90)
+        return out.getvalue(), "image/jpeg"
+    if kind == "diagram":
+        image = Image.new("RGB", (1600, 1000), "white")
+        draw = ImageDraw.Draw(image)
+        for _ in range(30):
+            x, y = rnd.randrange(1400), rnd.randrange(850)
+            draw.rectangle(
+                (x, y, x + 180, y + 90), outline="black", fill=rnd.choice(["#cde", "#edc", "#dec"]), width=3
+            )
+            draw.text((x + 10, y + 30), f"box {rnd.randrange(100)}", fill="black")
+            draw.line((x + 90, y + 90, rnd.randrange(1600), rnd.randrange(1000)), fill="black", width=2)
+        image.save(out, "PNG")
+        return out.getvalue(), "image/png"
+    if kind == "screenshot":
+        image = Image.linear_gradient("L").resize((1920, 1080)).convert("RGB")
+        draw = ImageDraw.Draw(image)
+        for row in range(0, 1080, 18):
+            draw.text(
+                (20, row),
+                f"def f(x): return x * {rnd.randrange(999)}  # a line of code",
+                fill=(rnd.randrange(256), 200, 120),
+            )
+        image = Image.blend(image, Image.effect_noise((1920, 1080), 30).convert("RGB"), 0.1)
+        image.save(out, "PNG")
+        return out.getvalue(), "image/png"
+    image = Image.effect_mandelbrot((800, 600), (-2, -1.5, 1, 1.5), 30 + seed % 70).convert("P")
+    image.save(out, "GIF")
+    return out.getvalue(), "image/gif"
+
+
+def serve(routes: dict[str, tuple[bytes, str]]) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body, kind = routes.get(self.path, (b"not found", "text/plain"))
+            self.send_response(200 if self.path in routes else 404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def percentiles(values: list[float]) -> str:
+    values = sorted(values)
+    if not values:
+        return "no samples"
+    p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
+    p50, top = statistics.median(values) * 1000, values[-1] * 1000
+    return f"p50 {p50:.1f} ms, p95 {p95 * 1000:.1f} ms, max {top:.1f} ms (n={len(values)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=120)
+    parser.add_argument("--kind", default="mixed", choices=("photo", "diagram", "screenshot", "gif", "mixed"))
+    args = parser.parse_args()
+    kinds = ["photo", "diagram", "screenshot", "gif"] if args.kind == "mixed" else [args.kind]
+
+    print("prepare() alone (sniff, bound, resize, re-encode), per image:")
+    for kind in kinds:
+        samples = [make(kind, n) for n in range(3)]
+        start = time.perf_counter()
+        made = [prepare(body) for body, _ in samples]
+        took = (time.perf_counter() - start) / len(samples)
+        src = sum(len(b) for b, _ in samples) / len(samples) / 1024
+        kept = sum(len(m.data) for m in made) / len(made) / 1024
+        print(
+            f"  {kind:<10} {took * 1000:6.1f} ms  {src:7.0f} KB in -> {kept:5.0f} KB kept"
+            f" ({made[0].mime}, {made[0].width}x{made[0].height})"
+        )
+
+    routes: dict[str, tuple[bytes, str]] = {}
+    items = []
+    for n in range(args.images):
+        routes[f"/img/{n}"] = make(kinds[n % len(kinds)], n)  # each a different picture
+        items.append(
+            f"<item><title>Post {n}</title><link>https://bench.example/{n}</link><guid>g{n}</guid>"
+            f"<pubDate>Mon, 01 Jan 2024 10:{n % 60:02d}:00 GMT</pubDate><description>"
+            + html.escape(f"<p>Post {n} text. " * 40 + f'</p><img src="@@/img/{n}" alt="picture {n}">')
+            + "</description></item>"
+        )
+    server = serve(routes)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    feed = '<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>'
+    feed += "".join(items) + "</channel></rss>"
+    routes["/feed.xml"] = (feed.replace("@@", base).encode(), "application/rss+xml")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        library = Library(Path(tmp) / "data", Config(images="lead"))
+        library.subscribe([base + "/feed.xml"], archive=False)
+        start = time.perf_counter()
+        ids = library.post_ids()
+        busy: list[float] = []
+        while library.images_pending:
+            t = time.perf_counter()
+            library.post(random.choice(ids))
+            library.post_ids("text")
+            busy.append(time.perf_counter() - t)
+            time.sleep(0.01)
+        report = library.wait_for_images()
+        wall = time.perf_counter() - start
+        idle: list[float] = []
+        for _ in range(max(30, len(busy))):
+            t = time.perf_counter()
+            library.post(random.choice(ids))
+            library.post_ids("text")
+            idle.append(time.perf_counter() - t)
+        assert report is not None
+        stats = library.image_stats()
+        library.close()
+    server.shutdown()
+    print(f"\nsubscribe, then the background fill of {args.images} images ({args.kind}):")
+    print(f"  {report.summary()}")
+    print(
+        f"  wall {wall:.2f} s: {wall / max(1, report.stored) * 1000:.1f} ms per image"
+        " (fetch + prepare + store, 6 at once, 2 per host)"
+    )
+    print(f"  kept {int(stats['bytes']) / max(1, int(stats['stored'])) / 1024:.1f} KB per image on average")  # type: ignore[call-overload]
+    print(f"  opening a post + a list query on the main thread, during the fill: {percentiles(busy)}")
+    print(f"  the same, idle:                                               {percentiles(idle)}")
+
+
+if __name__ == "__main__":
+    main()
