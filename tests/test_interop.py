@@ -185,8 +185,10 @@ def test_cli_import_and_export(capsys: pytest.CaptureFixture[str], data_dir: Pat
         (("import", str(FEED)), "not an OPML file"),
         (("export", "--format", "markdown"), "needs --to DIR"),
         (("export", "--format", "json", "after:2015-13-40"), "not a date"),
-        (("export", "--format", "opml", "tag:x"), "a query applies to json and markdown"),
-        (("export", "--format", "json", "--to", "/tmp"), "--to DIR is for markdown"),
+        (("export", "--format", "opml", "tag:x"), "a query applies to json, markdown and epub"),
+        (("export", "--format", "json", "--to", "/tmp"), "--to is for markdown and epub"),
+        (("export", "--format", "epub"), "needs --to FILE"),
+        (("export", "--format", "epub", "--to", "/tmp"), "/tmp: is a directory"),
         (("export", "--format", "yaml"), "invalid choice"),
     ],
 )

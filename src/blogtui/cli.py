@@ -138,11 +138,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-fetch", action="store_true", help="subscribe only; fetch at the next refresh")
     p.add_argument("--no-archive", action="store_true", help="fetch only each feed's current page")
     fetch_options(p)
-    p = command("export", "write subscriptions (opml), a backup (json) or Markdown files (markdown)")
-    p.add_argument("--format", choices=("opml", "json", "markdown"), default="opml", help="default: opml")
-    p.add_argument("--to", metavar="DIR", type=Path, help="the directory for --format markdown")
+    p = command(
+        "export", "write subscriptions (opml), a backup (json), Markdown files (markdown) or a book (epub)"
+    )
     p.add_argument(
-        "query", nargs="*", metavar="QUERY", help="only the posts matching a query (json and markdown)"
+        "--format", choices=("opml", "json", "markdown", "epub"), default="opml", help="default: opml"
+    )
+    p.add_argument(
+        "--to",
+        metavar="DIR",
+        type=Path,
+        help="the directory for --format markdown, the file for --format epub",
+    )
+    p.add_argument(
+        "query", nargs="*", metavar="QUERY", help="only the posts matching a query (json, markdown and epub)"
     )
     p = command("images", "the image cache: how much it holds (the default), or fill it for older posts")
     p.add_argument("--fetch", action="store_true", help="fetch the images not kept yet (setting images)")
@@ -726,11 +735,21 @@ def _cmd_export(library: Any, args: argparse.Namespace) -> int:
         written = library.export_markdown(args.to, text)
         print(f"wrote {written} Markdown file{'s' if written != 1 else ''} to {args.to}", file=sys.stderr)
         return EXIT_OK
+    if args.format == "epub":
+        if args.to is None:
+            raise UsageError("export --format epub needs --to FILE (the book, e.g. blog.epub)")
+        if args.to.is_dir():
+            raise UsageError(f"{args.to}: is a directory (--to names the book's file)")
+        written = library.export_epub(args.to, text)
+        print(f"wrote {written} post{'s' if written != 1 else ''} to {args.to}", file=sys.stderr)
+        return EXIT_OK
     if args.to is not None:
-        raise UsageError(f"export --format {args.format} writes to stdout; --to DIR is for markdown")
+        raise UsageError(f"export --format {args.format} writes to stdout; --to is for markdown and epub")
     if args.format == "opml":
         if text:
-            raise UsageError("export --format opml lists subscriptions; a query applies to json and markdown")
+            raise UsageError(
+                "export --format opml lists subscriptions; a query applies to json, markdown and epub"
+            )
         sys.stdout.write(library.export_opml())
         return EXIT_OK
     library.compile(text)  # a bad query fails before any output

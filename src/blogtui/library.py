@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -693,6 +694,66 @@ class Library:
             yield from (
                 post_backup_json(r) for r in self.store.post_records(ids[start : start + 500], full=True)
             )
+
+    def export_epub(
+        self, path: Path | str, text: str | None = None, *, on_post: Callable[[int], None] | None = None
+    ) -> int:
+        """Write the posts a query matches (all by default) as one EPUB 3 book, oldest first: a
+        chapter per post, a table of contents by year and month, the kept images embedded, the
+        feed's title and its most frequent author as the book's; returns how many chapters.
+
+        Raises:
+            LibraryError: a malformed query, or the file cannot be written.
+        """
+        from collections import Counter
+
+        from .interop_epub import Chapter, EpubImage, write_epub
+
+        ids = self.post_ids(self.compile(text))[::-1]
+        feeds: Counter[str] = Counter()
+        authors: Counter[str] = Counter()
+        for start in range(0, len(ids), 500):
+            for record in self.store.post_records(ids[start : start + 500]):
+                feeds[record.feed_title or record.feed_url] += 1
+                if record.author:
+                    authors[record.author] += 1
+        names = [name for name, _ in feeds.most_common()]
+        title = names[0] if len(names) == 1 else " · ".join(names[:3]) + (" …" if len(names) > 3 else "")
+        if text:
+            title = f"{title or 'blogtui'} ({text})"
+
+        def chapters() -> Iterator[Chapter]:
+            for post_id in ids:
+                post = self.store.post(post_id)
+                if post is None:  # removed meanwhile
+                    continue
+                images = {
+                    ref.src: EpubImage(c.path, c.mime) for ref, c in self._images_of(post, touch=True) if c
+                }
+                yield Chapter(
+                    title=post.title,
+                    html=post.content_html or post.summary,
+                    base_url=post.url or post.feed_url,
+                    url=post.url,
+                    author=post.author,
+                    published=post.published,
+                    feed_title=post.feed_title,
+                    images=images,
+                )
+                if on_post:
+                    on_post(post_id)
+
+        identifier = "urn:blogtui:" + hashlib.sha1(f"{sorted(feeds)}|{text or ''}".encode()).hexdigest()
+        try:
+            return write_epub(
+                path,
+                chapters(),
+                title=title or "blogtui",
+                author=authors.most_common(1)[0][0] if authors else "",
+                identifier=identifier,
+            )
+        except InteropError as exc:
+            raise LibraryError(str(exc)) from None
 
     def export_markdown(
         self, directory: Path | str, text: str | None = None, *, on_post: Callable[[Path], None] | None = None

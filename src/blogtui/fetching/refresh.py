@@ -749,7 +749,12 @@ class _Getter:
         for _ in range(3):
             try:
                 result = await self.refresher._get(
-                    self.client, url, self.timeout, self.hosts, max_bytes=max_bytes, hold=hold,
+                    self.client,
+                    url,
+                    self.timeout,
+                    self.hosts,
+                    max_bytes=max_bytes,
+                    hold=hold,
                     trusted=self.local,
                 )
             except FetchError as exc:
