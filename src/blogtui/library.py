@@ -113,7 +113,7 @@ class Library:
         thread = self._image_thread
         if thread is not None:
             self._image_stop.set()
-            thread.join(timeout=10)
+            thread.join(timeout=1)  # an image in flight is abandoned: quitting never waits on it
         with self._stores_lock:
             for _thread, store in self._stores:
                 try:
