@@ -362,3 +362,274 @@ def test_migration_4_makes_summary_only_a_column_and_views_a_table(tmp_path: Pat
         assert store.get_state("view:Food") is None and store.get_state("last_post") == "2"
     finally:
         store.close()
+
+
+# -- OR and groups, accents in tag: and feed:, unknown prefixes (issue 14) --------------------
+
+
+def test_or_and_groups_end_to_end(lib: Library) -> None:
+    assert titles(lib, "worms OR wheel") == ["Python packaging", "Compost notes"]
+    assert titles(lib, "tomatoes (worms OR early)") == ["Compost notes", "Tomatoes in July"]
+    assert titles(lib, "(tag:soil OR tag:sqlite) -worms") == ["SQLite write-ahead log"]
+    assert titles(lib, "python OR tag:soil") == ["Typing in python", "Python packaging", "Compost notes"]
+    assert titles(lib, "tag:garden -(tomatoes OR apple)") == []
+    assert titles(lib, "tag:garden -(worms compost)") == ["Tomatoes in July", "Winter pruning"]
+    assert titles(lib, "(is:starred OR is:read) python") == ["Typing in python", "Python packaging"]
+    assert titles(lib, "wal OR python tag:databases") == [
+        "Write-ahead logging elsewhere",
+        "SQLite write-ahead log",
+    ]
+    lib.save_view("food", "tomatoes -is:read")
+    assert titles(lib, "@food OR tag:python") == [
+        "Undated musings", "Typing in python", "Python packaging", "Tomatoes in July",
+    ]  # fmt: skip
+    assert titles(lib, "tag:python -(@food OR is:starred)") == ["Python packaging"]
+    ranked = titles(lib, "tomatoes OR python", ranked=True)  # words only: ranked by bm25, titles first
+    assert set(ranked[:3]) == {"Tomatoes in July", "Typing in python", "Python packaging"}
+    assert set(ranked) == set(titles(lib, "tomatoes OR python"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["tomatoes OR python", "(tag:garden OR tag:python) -compost", "python OR tag:soil", "-(wal OR python)",
+     "the OR a -tag:garden", "(worms OR wheel) is:unread"],
+)  # fmt: skip
+def test_every_plan_gives_the_same_posts_with_or(
+    lib: Library, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    _forced(monkeypatch, 10_000, 10_000)
+    by_lookup = lib.post_ids(query)
+    ranked = lib.post_ids(query, ranked=True)
+    count = lib.count(query)
+    _forced(monkeypatch, 0, 0)
+    assert lib.post_ids(query) == by_lookup
+    assert lib.count(query) == count == len(by_lookup)
+    assert sorted(lib.post_ids(query, ranked=True)) == sorted(ranked) == sorted(by_lookup)
+    store = lib.store
+    expected = Counter(name for post_id in by_lookup for name in store.post_tags(post_id))
+    for hint in (None, 0, 10**6):
+        assert {t.name: t.count for t in store.tags(lib.compile(query), size_hint=hint)} == dict(expected)
+
+
+def test_tag_and_feed_ignore_case_and_accents(lib: Library) -> None:
+    store = lib.store
+    cafe = store.add_feed("https://cafe.example/feed")
+    with store.transaction():
+        store.update_feed(cafe, title="Café Lumière")
+        store.upsert_posts(cafe, [_post("c1", "Crème brûlée", "a dessert", 9, ("Café", "Über Alles"))])
+        store.upsert_posts(cafe, [_post("c2", "Espresso", "a drink", 10, ("cafe",))])
+    # Café and cafe stay two tags (tag names keep their letters), but a query finds both.
+    assert {t.name for t in lib.tags()} >= {"Café", "cafe"}
+    assert titles(lib, "tag:cafe") == ["Espresso", "Crème brûlée"]
+    assert titles(lib, "tag:CAFÉ") == ["Espresso", "Crème brûlée"]
+    assert titles(lib, 'tag:"uber alles"') == ["Crème brûlée"]
+    assert titles(lib, "tag:ÜBER", prefix=True) == ["Crème brûlée"]  # the tags it begins, while typing
+    assert titles(lib, "-tag:cafe feed:lumiere") == []
+    assert titles(lib, "feed:lumiere") == ["Espresso", "Crème brûlée"]
+    assert titles(lib, "feed:LUMIÈRE creme") == ["Crème brûlée"]  # and words, as before
+    assert titles(lib, "tag:gard", prefix=True) == ["Compost notes", "Tomatoes in July", "Winter pruning"]
+    assert titles(lib, "tag:gard") == []  # a finished tag is a whole name
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("tags:python", "tags:python: unknown prefix tags: (did you mean tag:?)"),
+        ("python feeds:gardener", "feeds:gardener: unknown prefix feeds: (did you mean feed:?)"),
+        ("title:wal", "title:wal: unknown prefix title: (use tag:, feed:, is:, after: or before:;"),
+    ],
+)
+def test_unknown_prefix_is_a_library_error(lib: Library, query: str, message: str) -> None:
+    with pytest.raises(LibraryError) as caught:
+        lib.post_ids(query)
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+    assert titles(lib, f'"{query.split()[-1]}"') == []  # quoted, it is text (found nowhere here)
+
+
+@pytest.mark.parametrize(
+    "text", ["tag:", "python tag:", "is:unr", "tags:py", "after:2024-13", "@foo", "-tag:"]
+)
+def test_the_part_being_typed_shows_no_error(lib: Library, text: str) -> None:
+    """The TUI's path (Library.compile with prefix_last): a half-typed part filters nothing yet."""
+    before = lib.post_ids(lib.compile(text.rsplit(" ", 1)[0] if " " in text else "", prefix_last=True))
+    assert lib.post_ids(lib.compile(text, prefix_last=True)) == before
+    with pytest.raises(LibraryError):
+        lib.compile(text)  # finished (the CLI, or a space typed after it): the error
+    with pytest.raises(LibraryError):
+        lib.compile(text + " ", prefix_last=True)
+
+
+def test_links_and_times_stay_words(lib: Library) -> None:
+    store = lib.store
+    feed = store.add_feed("https://links.example/feed")
+    with store.transaction():
+        store.upsert_posts(
+            feed, [_post("l1", "Meeting at 10:30", "see http://x.example/a and std::vector", 11)]
+        )
+    for query in ("10:30", "http://x.example/a", "std::vector", '"meeting at 10:30"'):
+        assert titles(lib, query) == ["Meeting at 10:30"], query
+
+
+# -- CJK text (issue 14) -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cjk(lib: Library) -> Library:
+    store = lib.store
+    feed = store.add_feed("https://zh.example/feed")
+    with store.transaction():
+        store.update_feed(feed, title="钱币论坛")
+        store.upsert_posts(
+            feed,
+            [
+                _post("z1", "出建国纪念币", "35周年纪念币，一盒20枚。", 12, ("钱币",)),
+                _post("z2", "泰山康银阁红包卡", "可选号码，我用Python写了脚本。", 13, ("卡",)),
+                _post("z3", "中国。人民", "分开的两段", 14),
+                _post("j1", "東京の天気", "今日はとても暑いです。ラーメンを食べました。", 15),
+                _post("k1", "서울에서 살기", "서울은 큰 도시입니다", 16),
+                _post("m1", "Mixed 纪念 post", "a coin, 纪念 in passing", 17),
+            ],
+        )
+    return lib
+
+
+def test_cjk_substrings_are_found(cjk: Library) -> None:
+    assert titles(cjk, "纪念币") == ["出建国纪念币"]  # inside the title's run
+    assert titles(cjk, "建国纪念币") == ["出建国纪念币"]
+    assert titles(cjk, "纪念") == ["Mixed 纪念 post", "出建国纪念币"]  # two characters
+    assert titles(cjk, "币") == ["出建国纪念币"]  # one
+    assert titles(cjk, "国人") == []  # not across two runs ("中国。人民")
+    assert titles(cjk, "中国") == ["中国。人民"]
+    assert titles(cjk, "ラーメン") == ["東京の天気"]
+    assert titles(cjk, "暑い") == ["東京の天気"]
+    assert titles(cjk, "서울") == ["서울에서 살기"]  # Korean: a word with its particle
+    assert titles(cjk, "python") == ["泰山康银阁红包卡", "Typing in python", "Python packaging"]  # 用Python写
+    assert titles(cjk, "纪念 coin") == ["Mixed 纪念 post"]
+    assert titles(cjk, "纪念 -coin") == ["出建国纪念币"]
+    assert titles(cjk, "纪念币 OR ラーメン") == ["東京の天気", "出建国纪念币"]
+    assert titles(cjk, "(纪念 OR 号码) tag:钱币") == ["出建国纪念币"]
+    assert titles(cjk, '"纪念 post"') == ["Mixed 纪念 post"]
+    assert titles(cjk, "纪", prefix=True) == ["Mixed 纪念 post", "出建国纪念币"]  # one character typed
+    assert titles(cjk, "纪念币", ranked=True) == ["出建国纪念币"]
+    assert sorted(titles(cjk, "纪念", ranked=True)) == sorted(titles(cjk, "纪念"))
+
+
+def test_cjk_highlights(cjk: Library) -> None:
+    text = "出建国纪念币：35周年纪念币"
+    spans = highlight_spans(text, cjk.compile("纪念币"))
+    assert [text[a:b] for a, b in spans] == ["纪念币", "纪念币"]
+    spans = highlight_spans(text, cjk.compile("周年 35", prefix_last=True))
+    assert [text[a:b] for a, b in spans] == ["35周年"]  # touching spans are one
+
+
+@pytest.mark.parametrize(
+    "query", ["纪念", "纪念 coin", "纪念币 OR ラーメン", "号码 OR 币 -tag:卡", "(纪念 OR 号码) is:unread"]
+)
+def test_every_plan_gives_the_same_posts_for_cjk(
+    cjk: Library, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    _forced(monkeypatch, 10_000, 10_000)
+    by_lookup = cjk.post_ids(query)
+    ranked = cjk.post_ids(query, ranked=True)
+    count = cjk.count(query)
+    assert by_lookup
+    for lookup, rank in ((0, 0), (0, 1)):
+        _forced(monkeypatch, lookup, rank)
+        assert cjk.post_ids(query) == by_lookup
+        assert cjk.count(query) == count == len(by_lookup)
+        assert sorted(cjk.post_ids(query, ranked=True)) == sorted(ranked) == sorted(by_lookup)
+    expected = Counter(name for post_id in by_lookup for name in cjk.store.post_tags(post_id))
+    for hint in (None, 0, 10**6):
+        assert {t.name: t.count for t in cjk.store.tags(cjk.compile(query), size_hint=hint)} == dict(expected)
+
+
+def _vocab(store: Store, table: str) -> dict[str, int]:
+    store.db.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.v_{table} USING fts5vocab(main, {table}, 'row')"
+    )
+    return {r[0]: r[1] for r in store.db.execute(f"SELECT term, doc FROM temp.v_{table}")}
+
+
+def test_the_cjk_index_is_kept_in_step(cjk: Library) -> None:
+    store = cjk.store
+    assert _vocab(store, "posts_cjk")["纪"] == 2
+    assert "出建国纪念币" not in _vocab(store, "posts_fts")  # runs are not words of posts_fts
+    # An update replaces the post's CJK text; a full article replaces it again.
+    feed = store.feed("https://zh.example/feed")
+    assert feed is not None
+    with store.transaction():
+        store.upsert_posts(feed.id, [_post("z1", "出建国纪念章", "35周年，一盒20枚。", 12, ("钱币",))])
+    assert titles(cjk, "纪念币") == [] and titles(cjk, "纪念章") == ["出建国纪念章"]
+    [post_id] = cjk.post_ids("纪念章")
+    html = "<p>全文：建国纪念章的故事</p>"
+    store.set_content_html(post_id, html, html_to_text(html), "全文：建国纪念章的故事")
+    assert titles(cjk, "故事") == ["出建国纪念章"] and titles(cjk, "一盒") == []
+    # Removing the feeds leaves both indexes empty: every delete repeated what was inserted.
+    for url in ("https://zh.example/feed", "https://garden.example/feed.xml", "https://systems.example/rss"):
+        assert store.remove_feed(url)
+    assert _vocab(store, "posts_cjk") == {} and _vocab(store, "posts_fts") == {}
+    assert store.db.execute("SELECT count(*) FROM posts_cjk").fetchone()[0] == 0
+
+
+def test_migration_7_moves_cjk_runs_to_their_own_index(tmp_path: Path) -> None:
+    path = tmp_path / "blogtui.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for step in schema.MIGRATIONS[:6]:
+        step(db)
+    db.execute("INSERT INTO feeds(id, url, title) VALUES (1, 'https://old.example/feed', 'Old')")
+    rows = [
+        (1, "出建国纪念币", "<p>35周年纪念币 MS66评级</p>"),
+        (2, "Plain English", "<p>nothing to move &amp; no CJK</p>"),
+        (3, "Entities", "<p>&#x7EAA;&#x5FF5; written as references</p>"),
+    ]
+    for post_id, title, html in rows:
+        db.execute(
+            "INSERT INTO posts(id, feed_id, guid, title, author, content_html) VALUES (?, 1, ?, ?, 'A', ?)",
+            (post_id, f"g{post_id}", title, html),
+        )
+        db.execute(  # as schema 6 indexed it: each CJK run one token
+            "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, 'A', ?)",
+            (post_id, title, html_to_text(html)),
+        )
+    db.execute("PRAGMA user_version = 6")
+    db.close()
+    store = Store(path)
+    try:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        from blogtui.query import compile_query, parse
+
+        def ids(text: str) -> list[int]:
+            return store.post_ids(compile_query(parse(text)))
+
+        assert ids("纪念币") == [1]
+        assert ids("纪念") == [3, 1]
+        assert ids("ms66") == [1]  # a word that was inside a run
+        assert ids("nothing") == [2]
+        assert "出建国纪念币" not in _vocab(store, "posts_fts")
+        assert store.db.execute("SELECT count(*) FROM posts_cjk").fetchone()[0] == 2  # post 2 has no row
+        assert store.remove_feed("https://old.example/feed")
+        assert _vocab(store, "posts_cjk") == {} and _vocab(store, "posts_fts") == {}
+    finally:
+        store.close()
+
+
+def test_corpus_chinese_feed_is_searchable(library: Library) -> None:
+    """rss/nnw_kc0011.rss (GB2312, 20 posts): 纪念币 finds 出建国纪念币, and is highlighted there."""
+    from corpus import CORPUS, absent_reason
+
+    reason = absent_reason()
+    if reason:
+        pytest.skip(reason)
+    from blogtui.parsing.feed import parse_feed
+
+    parsed = parse_feed((CORPUS / "rss" / "nnw_kc0011.rss").read_bytes(), "https://www.kc0011.net/rss")
+    store = library.store
+    feed = store.add_feed("https://www.kc0011.net/rss")
+    with store.transaction():
+        store.upsert_posts(feed, parsed.posts)
+    assert titles(library, "纪念币") == ["出建国纪念币"]
+    assert "建国35周年纪念，华表，和平鸽" in titles(library, "纪念")
+    assert len(titles(library, "泰山")) >= 5
+    assert "★★低出爱藏MS66评级币★★" in titles(library, "ms66")
+    spans = highlight_spans("出建国纪念币", library.compile("纪念币"))
+    assert spans == [(3, 6)]

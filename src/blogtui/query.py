@@ -1,11 +1,20 @@
-"""The search language (words, "phrases", tag:, feed:, is:, after:, before:, -negation, @view) as SQL."""
+"""The search language as SQL: words, "phrases", OR and (groups), tag:, feed:, is:, after:,
+before:, -negation and @view; and what the two search indexes hold of a post's text.
+
+Words are searched in ``posts_fts`` (FTS5, unicode61: a word is a run of letters and digits).
+Chinese, Japanese and Korean are written without spaces between words, so unicode61 would make a
+whole sentence one token: their runs are left out of ``posts_fts`` and kept in ``posts_cjk``, one
+token per character, where a run of the query is found as a phrase (any substring, from one
+character on). See :func:`index_rows`.
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 
 from .errors import QueryError
@@ -14,9 +23,12 @@ from .errors import QueryError
 MAX_TERMS = 64
 #: At most this many characters in one query.
 MAX_QUERY_CHARS = 4000
+#: Groups nest at most this deep: ``(a OR (b OR (c ...)))``.
+MAX_DEPTH = 8
 #: A word being typed (search as you type) is searched from this many letters on: one letter
 #: begins nearly every post's words (``m`` matches 49,998 of 50,000), which filters nothing and
 #: costs a scan of the whole index, so the list stays as it was until the second letter.
+#: (A CJK character is a word of its own: one is searched.)
 MIN_PREFIX = 2
 
 
@@ -34,25 +46,56 @@ class Term:
 
 
 @dataclass(frozen=True, slots=True)
-class Query:
-    """A parsed query: its terms, ANDed together."""
+class Group:
+    """Parts in parentheses, ANDed; or (``any``) alternatives joined by ``OR``."""
 
-    terms: tuple[Term, ...] = ()
+    parts: tuple[Part, ...]
+    any: bool = False
+    negated: bool = False
+
+
+Part = Term | Group
+
+
+def _walk(parts: tuple[Part, ...], *, positive: bool = False) -> Iterator[Term]:
+    """Every term of ``parts`` (only those not under a negation, with ``positive``)."""
+    for part in parts:
+        if positive and part.negated:
+            continue
+        if isinstance(part, Group):
+            yield from _walk(part.parts, positive=positive)
+        else:
+            yield part
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: its parts, ANDed together.
+
+    ``open_end`` is the term the text ends with when nothing follows it (no space, no ``)``): the
+    word still being typed, for search as you type. ``unfinished`` is the error of a last part
+    that did not parse (``tag:``, ``is:unr``, ``tags:x``): :func:`compile_query` raises it, unless
+    it compiles as you type, where that part filters nothing yet.
+    """
+
+    terms: tuple[Part, ...] = ()
+    open_end: Term | None = None
+    unfinished: str | None = None
 
     @property
     def text_terms(self) -> tuple[Term, ...]:
         """The positive words and phrases (what a reader highlights)."""
-        return tuple(t for t in self.terms if t.kind in ("word", "phrase") and not t.negated)
+        return tuple(t for t in _walk(self.terms, positive=True) if t.kind in ("word", "phrase"))
 
     @property
     def tags(self) -> tuple[str, ...]:
         """Names of the tags the query requires."""
-        return tuple(t.value for t in self.terms if t.kind == "tag" and not t.negated)
+        return tuple(t.value for t in self.terms if isinstance(t, Term) and t.kind == "tag" and not t.negated)
 
     @property
     def views(self) -> tuple[str, ...]:
         """Names of the saved views the query uses (``@name``)."""
-        return tuple(t.value for t in self.terms if t.kind == "view")
+        return tuple(t.value for t in _walk(self.terms) if t.kind == "view")
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -62,9 +105,11 @@ class Query:
 class Compiled:
     """SQL for a query.
 
-    ``where``/``params`` is a WHERE clause over ``posts`` (the whole query). ``match`` is the FTS5
-    expression of the positive words and phrases (for ranking), and ``filters``/``filter_params``
-    is the rest of the query without it, so a ranked search evaluates the FTS match only once.
+    ``where``/``params`` is a WHERE clause over ``posts`` (the whole query). ``match`` is the
+    ``posts_fts`` expression every result matches (the words and phrases that are required, for
+    ranking) and ``cjk`` the ``posts_cjk`` one (the required CJK text); ``where`` starts with
+    their clauses (:data:`MATCH_CLAUSE`, then :data:`CJK_CLAUSE`). ``filters``/``filter_params``
+    is ``where`` without the ``match`` clause, so a ranked search evaluates that match only once.
     ``text_terms`` are the positive words and phrases after saved views were expanded: hand the
     whole ``Compiled`` to :func:`highlight_spans`. ``views`` names the views used.
     """
@@ -76,27 +121,120 @@ class Compiled:
     filters: str = "1"
     filter_params: tuple[object, ...] = ()
     text_terms: tuple[Term, ...] = ()
+    cjk: str | None = None
 
 
-_TOKEN_RE = re.compile(r'\s*(-?)(?:(\w+):)?(?:"([^"]*)"?|(\S+))')
-_EMPTY_FIELD_RE = re.compile(r"\s*-?(\w+):(?=\s|$)")
-_FIELDS = {"tag", "feed", "is", "after", "before"}
+_SPACE_RE = re.compile(r"\s*")
+_TOKEN_RE = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
+_EMPTY_FIELD_RE = re.compile(r"-?(\w+):(?=\s|\)|$)")
+_FIELDS = ("tag", "feed", "is", "after", "before")
 _IS_VALUES = {"unread", "read", "starred", "unstarred", "backlog"}
 _VIEW_NAME_RE = re.compile(r"^\w[\w.+-]*$")
+#: ``KEY:VALUE`` with such a key is a word, not a prefix: links and identifiers people search for.
+_SCHEMES = frozenset(
+    str.split(
+        "http https ftp ftps file mailto tel sms urn data magnet git ssh svn irc ircs xmpp news nntp"
+        " gopher gemini doi isbn issn arxiv pmid at did"
+    )
+)
 #: Control characters become spaces before parsing: FTS5 rejects NUL inside a string.
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: The clause of ``Compiled.where`` that holds ``Compiled.match`` (first, when there is one).
 MATCH_CLAUSE = "posts.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
-#: What FTS5's unicode61 tokenizer keeps in a token (letters, digits, combining marks), roughly.
-_WORD_RE = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+")
+#: The clause of ``Compiled.where`` that holds ``Compiled.cjk`` (after MATCH_CLAUSE, if any).
+CJK_CLAUSE = "posts.id IN (SELECT rowid FROM posts_cjk WHERE posts_cjk MATCH ?)"
+
+# -- what the indexes hold -----------------------------------------------------------------------
+
+#: Scripts written without spaces between words: Han (with 々〆〇), kana, Bopomofo, Hangul.
+_CJK = (
+    "\u1100-\u11ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3031-\u3035\u303b\u303c"
+    "\u3041-\u3096\u3099-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3105-\u312f\u3131-\u318e\u31a0-\u31bf"
+    "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f"
+    "\uffa0-\uffdc\U00020000-\U0003134f"
+)
+_CJK_RUN_RE = re.compile(f"[{_CJK}]+")
+#: What FTS5's unicode61 tokenizer keeps in a token (letters, digits, combining marks), roughly;
+#: CJK characters are not in posts_fts.
+_WORD_RE = re.compile(
+    f"(?:[^\\W_{_CJK}]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+"
+)
+#: Stands between two runs in posts_cjk, so that no phrase matches across them (queries never hold it).
+_RUN_BREAK = " 0 "
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds Chinese, Japanese or Korean (see :func:`index_rows`)."""
+    return _CJK_RUN_RE.search(text) is not None
+
+
+def index_rows(*columns: str) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+    """What the two search indexes hold of a post's columns (title, author, body text).
+
+    ``posts_fts`` gets the columns with their CJK runs blanked (so that a word written against
+    them, ``用Python写``, is a word), and ``posts_cjk`` their CJK characters one token each,
+    runs kept apart; None when no column holds CJK (the post has no row there). A contentless
+    FTS5 table must be given the same text on delete as on insert: both come from here.
+    """
+    if not any(_CJK_RUN_RE.search(c) for c in columns):
+        return columns, None
+    words = tuple(_CJK_RUN_RE.sub(" ", c) for c in columns)
+    runs = tuple(_RUN_BREAK.join(" ".join(run) for run in _CJK_RUN_RE.findall(c)) for c in columns)
+    return words, runs
+
+
+def _cjk_phrase(run: str) -> str:
+    # A run of the query as a posts_cjk phrase: its characters in a row, anywhere in a run.
+    return '"' + " ".join(run) + '"'
+
+
+# -- parsing -------------------------------------------------------------------------------------
+
+
+class _Token:
+    __slots__ = ("kind", "negated", "term")
+
+    def __init__(self, kind: str, negated: bool = False, term: Term | None = None) -> None:
+        self.kind = kind  # part, open, close, or, and
+        self.negated = negated
+        self.term = term
+
+
+def _prefix_error(key: str, value: str, source: str) -> str | None:
+    """The error for ``KEY:VALUE`` when it reads as a prefix that is not one; None: it is a word.
+
+    A prefix is a key of ASCII letters (two or more) and a value that does not start with ``/``,
+    ``\\`` or ``:``, the key not being a URL scheme or an identifier's (``mailto:``, ``doi:``).
+    So ``tags:python`` and ``title:x`` are errors, while ``http://x``, ``10:30``, ``c:\\``,
+    ``std::vector`` and ``mailto:ann@x.org`` are words. Quote one to search it as text.
+    """
+    lowered = key.lower()
+    if not (key.isascii() and key.isalpha() and len(key) >= 2) or lowered in _SCHEMES:
+        return None
+    if not value or value[0] in "/\\:":
+        return None
+    near = difflib.get_close_matches(lowered, _FIELDS, n=1, cutoff=0.6)
+    if near:
+        return f"{source}: unknown prefix {lowered}: (did you mean {near[0]}:?)"
+    return (
+        f"{source}: unknown prefix {lowered}: (use tag:, feed:, is:, after: or before:;"
+        f' quote "{source.lstrip("-")}" to search for the text)'
+    )
 
 
 def parse(text: str) -> Query:
     """Parse a query string.
 
+    ``a b`` needs both; ``a OR b`` either (OR binds tighter: ``a b OR c`` is a AND (b OR c));
+    ``(...)`` groups and ``-(...)`` excludes a group. ``OR`` and ``AND`` are operators in capitals
+    and between two parts; elsewhere they are words. An unclosed ``(`` closes at the end, and a
+    ``)`` that closes nothing is text.
+
     Raises:
-        QueryError: an unknown ``is:`` value, a bad date, a field with no value, a query that is
-            not text or too long; the message names the part.
+        QueryError: an unknown ``is:`` value, a bad date, a field with no value, an unknown
+            prefix, groups nested too deep, a query that is not text or too long; the message
+            names the part. An error in the last part, with nothing after it, is kept in
+            ``Query.unfinished`` instead (it may still be being typed).
     """
     text = text or ""
     try:
@@ -106,39 +244,128 @@ def parse(text: str) -> Query:
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query of {len(text)} characters: too long (at most {MAX_QUERY_CHARS})")
     text = _CONTROL_RE.sub(" ", text)
-    terms: list[Term] = []
-    pos = 0
+    tokens: list[_Token] = []
+    open_end: Term | None = None
+    unfinished: str | None = None
+    depth = 0
+    count = 0
+    pos = _SPACE_RE.match(text, 0).end()  # type: ignore[union-attr]
     while pos < len(text):
-        empty = _EMPTY_FIELD_RE.match(text, pos)
-        if empty and empty.group(1).lower() in _FIELDS:
-            raise QueryError(f"{empty.group(0).strip()}: {empty.group(1).lower()}: needs a value")
-        match = _TOKEN_RE.match(text, pos)
-        if not match or match.end() == pos:
-            break
-        pos = match.end()
-        neg, key, quoted, bare = match.groups()
-        negated = neg == "-"
-        if key is not None and key.lower() in _FIELDS:
-            value = quoted if quoted is not None else (bare or "")
-            terms.append(_field_term(key.lower(), value, negated, match.group(0).strip()))
-        elif key is not None:  # a word with a colon that is not a field, e.g. "c++:" or "http://x"
-            value = f"{key}:" + (quoted if quoted is not None else (bare or ""))
-            terms.append(Term("word", value, negated))
-        elif quoted is not None:
-            if quoted.strip():
-                terms.append(Term("phrase", " ".join(quoted.split()), negated))
-        elif bare is None or bare == "-":
-            continue
-        elif bare.startswith("@") and len(bare) > 1:
-            name = bare[1:]
-            if not _VIEW_NAME_RE.match(name):
-                raise QueryError(f"{bare}: not a view name (letters, digits, _ . + -)")
-            terms.append(Term("view", name, negated))
+        start = pos
+        if text.startswith(("(", "-("), pos):
+            negated = text[pos] == "-"
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise QueryError(f"query: groups nested too deep (at most {MAX_DEPTH})")
+            tokens.append(_Token("open", negated))
+            pos += 2 if negated else 1
+        elif text[pos] == ")" and depth:
+            depth -= 1
+            tokens.append(_Token("close"))
+            pos += 1
         else:
-            terms.append(Term("word", bare, negated))
-        if len(terms) > MAX_TERMS:
-            raise QueryError(f"query: too many terms (at most {MAX_TERMS})")
-    return Query(tuple(terms))
+            match = _TOKEN_RE.match(text, pos)
+            assert match is not None  # any non-space character starts a token
+            neg, key, quoted, closed, bare = match.groups()
+            end = match.end()
+            if bare is not None and depth:  # "b)" closes a group: the ")" is read next
+                kept = len(bare.rstrip(")"))
+                end -= min(depth, len(bare) - kept)
+                bare = bare[: len(bare) - (match.end() - end)]
+            pos = end
+            source = text[start:end]
+            try:
+                token = _token(neg == "-", key, quoted, bare, source, _EMPTY_FIELD_RE.fullmatch(source))
+            except QueryError as exc:
+                if pos < len(text):
+                    raise
+                unfinished = str(exc)
+                break
+            if token is not None:
+                tokens.append(token)
+                if token.kind in ("or", "and") and pos == len(text):  # "python OR" being typed
+                    token.term = open_end = Term("word", token.kind.upper())
+                elif token.kind == "part":
+                    count += 1
+                    if count > MAX_TERMS:
+                        raise QueryError(f"query: too many terms (at most {MAX_TERMS})")
+                    if pos == len(text) and not closed:
+                        open_end = token.term
+        pos = _SPACE_RE.match(text, pos).end()  # type: ignore[union-attr]
+    parts, _ = _parse_and(tokens, 0)
+    return Query(tuple(parts), open_end, unfinished)
+
+
+def _token(
+    negated: bool, key: str | None, quoted: str | None, bare: str | None, source: str, empty: object
+) -> _Token | None:
+    if isinstance(empty, re.Match) and empty.group(1).lower() in _FIELDS:
+        raise QueryError(f"{source}: {empty.group(1).lower()}: needs a value")
+    if key is not None:
+        value = quoted if quoted is not None else (bare or "")
+        if key.lower() in _FIELDS:
+            return _Token("part", term=_field_term(key.lower(), value, negated, source))
+        error = _prefix_error(key, value, source)
+        if error:
+            raise QueryError(error)
+        return _Token("part", term=Term("word", f"{key}:{value}", negated))  # "c++:", "http://x"
+    if quoted is not None:
+        if not quoted.strip():
+            return None
+        return _Token("part", term=Term("phrase", " ".join(quoted.split()), negated))
+    if not bare or bare == "-":
+        return None
+    if not negated and bare in ("OR", "AND"):
+        return _Token(bare.lower())
+    if bare.startswith("@") and len(bare) > 1:
+        name = bare[1:]
+        if not _VIEW_NAME_RE.match(name):
+            raise QueryError(f"{source}: not a view name (letters, digits, _ . + -)")
+        return _Token("part", term=Term("view", name, negated))
+    return _Token("part", term=Term("word", bare, negated))
+
+
+def _starts_part(tokens: list[_Token], i: int) -> bool:
+    return i < len(tokens) and tokens[i].kind in ("part", "open")
+
+
+def _parse_and(tokens: list[_Token], i: int) -> tuple[list[Part], int]:
+    parts: list[Part] = []
+    while i < len(tokens) and tokens[i].kind != "close":
+        if tokens[i].kind == "and" and parts and _starts_part(tokens, i + 1):
+            i += 1  # "a AND b" is "a b"
+            continue
+        part, i = _parse_or(tokens, i)
+        if part is not None:
+            parts.append(part)
+    return parts, i
+
+
+def _parse_or(tokens: list[_Token], i: int) -> tuple[Part | None, int]:
+    first, i = _parse_unit(tokens, i)
+    alternatives = [first]
+    while i < len(tokens) and tokens[i].kind == "or" and _starts_part(tokens, i + 1):
+        part, i = _parse_unit(tokens, i + 1)
+        alternatives.append(part)
+    kept = tuple(a for a in alternatives if a is not None)
+    if len(alternatives) == 1 or len(kept) <= 1:
+        return (kept[0] if kept else None), i
+    return Group(kept, any=True), i
+
+
+def _parse_unit(tokens: list[_Token], i: int) -> tuple[Part | None, int]:
+    token = tokens[i]
+    if token.kind == "open":
+        parts, i = _parse_and(tokens, i + 1)
+        i += 1  # the ")" (or the end: an unclosed group closes there)
+        if not parts:
+            return None, i
+        if len(parts) == 1:  # (a) is a, -(a OR b) the OR group negated
+            return (replace(parts[0], negated=not parts[0].negated) if token.negated else parts[0]), i
+        return Group(tuple(parts), negated=token.negated), i
+    if token.kind in ("or", "and"):  # not between two parts: the word
+        return token.term or Term("word", token.kind.upper()), i + 1
+    return token.term, i + 1
 
 
 def _field_term(key: str, value: str, negated: bool, source: str) -> Term:
@@ -185,6 +412,25 @@ def fold_tag(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
+def _strip_accents(text: str) -> str:
+    # Accents as unicode61's remove_diacritics drops them (the combining diacritics of Latin,
+    # Greek and Cyrillic letters); kana's voicing marks and Hangul's jamo are letters, not accents.
+    decomposed = unicodedata.normalize("NFD", text)
+    if decomposed.isascii():
+        return decomposed
+    kept = "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
+    return unicodedata.normalize("NFC", kept)
+
+
+def fold_key(text: str) -> str:
+    """How ``tag:`` and ``feed:`` compare: whitespace folded, lower case, accents dropped.
+
+    ``tag:cafe`` finds the tag ``Café`` (which stays a tag of its own: see :func:`fold_tag`).
+    The store registers this as the SQL function ``blogtui_key``.
+    """
+    return _strip_accents(fold_tag(text))
+
+
 def _epoch(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
 
@@ -197,22 +443,28 @@ def fts_quote(text: str) -> str:
 def _has_words(text: str) -> bool:
     # A term of punctuation only ("+", "&&") is no term at all to FTS5: an empty phrase that
     # matches nothing. Such terms are dropped instead of emptying the result.
-    return any(c.isalnum() or not c.isascii() for c in text if not c.isspace())
+    return _WORD_RE.search(text) is not None
+
+
+def _like_prefix(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 #: How a query finds a saved view's text: a mapping or a function (None: no such view).
 ViewLookup = Mapping[str, str] | Callable[[str], str | None]
 
+_FTS_IN = "posts.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
 
-class _Compiler:
-    def __init__(self, views: ViewLookup | None) -> None:
+
+class _Shared:
+    """What the compilers of one query share: views, the word being typed, counts, highlights."""
+
+    def __init__(self, views: ViewLookup | None, typing: Term | None) -> None:
         self.views = views
-        self.clauses: list[str] = []
-        self.params: list[object] = []
-        self.positive: list[str] = []
-        self.text_terms: list[Term] = []
-        self.used: list[str] = []
+        self.typing = typing
         self.count = 0
+        self.used: list[str] = []
+        self.text_terms: list[Term] = []
 
     def lookup(self, name: str) -> str | None:
         if self.views is None:
@@ -221,45 +473,182 @@ class _Compiler:
             return self.views(name)
         return self.views.get(name)
 
-    def add(self, term: Term, prefix: bool, seen: tuple[str, ...]) -> None:
-        self.count += 1
-        if self.count > MAX_TERMS * 4:
+
+class _Compiler:
+    def __init__(self, shared: _Shared, *, highlight: bool = True) -> None:
+        self.shared = shared
+        self.highlight = highlight  # positive text here is highlighted (not under a negation)
+        self.clauses: list[str] = []
+        self.params: list[object] = []
+        self.positive: list[str] = []
+        self.cjk: list[str] = []
+
+    def empty(self) -> bool:
+        return not (self.clauses or self.positive or self.cjk)
+
+    def child(self, *, highlight: bool) -> _Compiler:
+        return _Compiler(self.shared, highlight=self.highlight and highlight)
+
+    def tick(self) -> None:
+        self.shared.count += 1
+        if self.shared.count > MAX_TERMS * 4:
             raise QueryError("query: too many terms once saved views are expanded")
+
+    # -- words and phrases ----------------------------------------------------------------------
+
+    def text(self, term: Term) -> tuple[str | None, list[str], bool] | None:
+        """A word or phrase as (posts_fts expression, posts_cjk phrases, is a prefix); None: drop it."""
+        value = term.value
+        typing = term is self.shared.typing
+        if typing and (term.negated or value in ("OR", "AND")):
+            return None  # a word being typed excludes nothing yet; "python OR" awaits its next word
+        runs = _CJK_RUN_RE.findall(value)
+        latin = _CJK_RUN_RE.sub(" ", value) if runs else value
+        prefix = False
+        fts: str | None = None
+        if _has_words(latin):
+            words = _WORD_RE.findall(latin)
+            drop = False
+            if typing and not _CJK_RUN_RE.search(value.rstrip()[-1:]):  # a word still being typed
+                if len(words[-1]) >= MIN_PREFIX:
+                    prefix = True
+                elif len(words) == 1:
+                    drop = True  # one letter typed so far: not a search yet
+                # else "foo-b": the phrase "foo b", not "foo" followed by any b-word
+            if not drop:
+                fts = fts_quote(latin) + ("*" if prefix else "")
+        if fts is None and not runs:
+            return None
+        return fts, [_cjk_phrase(run) for run in runs], prefix
+
+    def remember(self, term: Term, prefix: bool) -> None:
+        if self.highlight:
+            self.shared.text_terms.append(Term(term.kind, term.value, False, prefix))
+
+    def fts_expr(self, part: Part) -> str | None:
+        """``part`` as one posts_fts expression, if it can be ("" when it searches nothing)."""
+        if isinstance(part, Term):
+            if part.kind not in ("word", "phrase") or part.negated:
+                return None
+            found = self.text(part)
+            if found is None:
+                return ""
+            fts, runs, _ = found
+            return None if runs else fts
+        if part.negated:
+            return None
+        if part.any:
+            alternatives = [self.fts_expr(p) for p in part.parts]
+            if any(a is None for a in alternatives):
+                return None
+            kept = [a for a in alternatives if a]
+            return ("(" + " OR ".join(kept) + ")") if kept else ""
+        positive: list[str] = []
+        negative: list[str] = []
+        for p in part.parts:
+            if isinstance(p, Term) and p.negated and p.kind in ("word", "phrase"):
+                found = self.text(p)
+                if found is None:
+                    continue
+                if found[1] or found[0] is None:
+                    return None
+                negative.append(found[0])
+                continue
+            expr = self.fts_expr(p)
+            if expr is None:
+                return None
+            if expr:
+                positive.append(expr)
+        if not positive:
+            return None if negative else ""
+        expr = "(" + " AND ".join(positive) + ")"
+        return f"({expr} NOT ({' OR '.join(negative)}))" if negative else expr
+
+    def remember_all(self, part: Part) -> None:
+        for term in _walk((part,), positive=True):
+            if term.kind in ("word", "phrase"):
+                found = self.text(term)
+                if found is not None:
+                    self.remember(term, found[2])
+
+    # -- parts ----------------------------------------------------------------------------------
+
+    def add(self, part: Part, seen: tuple[str, ...]) -> None:
+        self.tick()
+        if isinstance(part, Group):
+            self.group(part, seen)
+        else:
+            self.term(part, seen)
+
+    def group(self, group: Group, seen: tuple[str, ...]) -> None:
+        if not group.any and not group.negated:
+            for part in group.parts:  # (a b) is a b
+                self.add(part, seen)
+            return
+        expr = self.fts_expr(group)
+        if expr is not None:  # words only: one posts_fts expression (ranked, counted by FTS5)
+            if not expr:
+                return
+            if group.negated:
+                self.clauses.append("posts.id NOT IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
+                self.params.append(expr)
+            else:
+                self.positive.append(expr)
+                self.remember_all(group)
+            return
+        if not group.any:  # -(a b)
+            sub = self.child(highlight=False)
+            for part in group.parts:
+                sub.add(part, seen)
+            if not sub.empty():
+                where, params = sub.where()
+                self.clauses.append(f"NOT ({where})")
+                self.params.extend(params)
+            return
+        subs = []
+        for part in group.parts:
+            sub = self.child(highlight=not group.negated)
+            sub.add(part, seen)
+            if not sub.empty():  # an alternative that searches nothing yet is left out
+                subs.append(sub.where())
+        if not subs:
+            return
+        sql = " OR ".join(f"({where})" for where, _ in subs)
+        self.clauses.append(f"NOT ({sql})" if group.negated else f"({sql})")
+        for _, params in subs:
+            self.params.extend(params)
+
+    def term(self, term: Term, seen: tuple[str, ...]) -> None:
         kind, value, neg = term.kind, term.value, term.negated
         if kind in ("word", "phrase"):
-            if not _has_words(value):
+            found = self.text(term)
+            if found is None:
                 return
-            if prefix:
-                words = _WORD_RE.findall(value)
-                if words and len(words[-1]) < MIN_PREFIX:
-                    if len(words) == 1:
-                        return  # one letter typed so far: not a search yet
-                    prefix = False  # "foo-b": the phrase "foo b", not "foo" followed by any b-word
-            token = fts_quote(value) + ("*" if prefix else "")
+            fts, runs, prefix = found
             if neg:
-                self.clauses.append("posts.id NOT IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
-                self.params.append(token)
-            else:
-                self.positive.append(token)
-                self.text_terms.append(Term(kind, value, False, prefix))
+                tests = ([_FTS_IN] if fts else []) + [CJK_CLAUSE] * bool(runs)
+                if len(tests) == 1 and fts:
+                    self.clauses.append(
+                        "posts.id NOT IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
+                    )
+                else:
+                    self.clauses.append("NOT (" + " AND ".join(tests) + ")")
+                self.params.extend(([fts] if fts else []) + ([" AND ".join(runs)] if runs else []))
+                return
+            if fts:
+                self.positive.append(fts)
+            self.cjk.extend(runs)
+            self.remember(term, prefix)
         elif kind == "tag":
-            op = "NOT IN" if neg else "IN"
-            if value.isascii():  # NOCASE is exact for ASCII and uses the unique index
-                test, param = "t.name = ?", value
-            else:
-                test, param = "blogtui_fold(t.name) = ?", fold_tag(value)
-            self.clauses.append(
-                f"posts.id {op} (SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id"
-                f" WHERE {test})"
-            )
-            self.params.append(param)
+            self.tag(term)
         elif kind == "feed":
             op = "NOT IN" if neg else "IN"
             self.clauses.append(
-                f"posts.feed_id {op} (SELECT id FROM feeds WHERE instr(blogtui_fold(title), ?) > 0"
-                " OR instr(blogtui_fold(url), ?) > 0)"
+                f"posts.feed_id {op} (SELECT id FROM feeds WHERE instr(blogtui_key(title), ?) > 0"
+                " OR instr(blogtui_key(url), ?) > 0)"
             )
-            self.params.extend([value.lower(), value.lower()])
+            key = fold_key(value)
+            self.params.extend([key, key])
         elif kind == "is":
             sql = {
                 # Backlog posts (recovered from a blog's archive) are neither unread nor read.
@@ -279,38 +668,69 @@ class _Compiler:
             self.clauses.append(f"NOT ({sql})" if neg else sql)
             self.params.append(stamp)
         elif kind == "view":
-            self.view(value, neg, seen)
+            self.view(term, seen)
 
-    def view(self, name: str, negated: bool, seen: tuple[str, ...]) -> None:
-        self.used.append(name)
-        if self.views is None:
+    def tag(self, term: Term) -> None:
+        # Case, spacing and accents do not matter: tag:cafe finds Café. An ASCII name folds as
+        # NOCASE compares (names are stored with their spaces folded), so only names holding
+        # other characters are folded in Python; the rest stay on the unique index.
+        key = fold_key(term.value)
+        op = "NOT IN" if term.negated else "IN"
+        if term is self.shared.typing and not term.negated:  # tag:pyt while typing: tags it begins
+            test = (
+                "(t.name LIKE ? ESCAPE '\\' OR (t.name GLOB '*[^ -~]*'"
+                " AND substr(blogtui_key(t.name), 1, ?) = ?))"
+            )
+            params: list[object] = [_like_prefix(key), len(key), key]
+        else:
+            test = "(t.name = ? OR (t.name GLOB '*[^ -~]*' AND blogtui_key(t.name) = ?))"
+            params = [key, key]
+        # The tags are found first (a few hundred names), then their posts by post_tags_by_tag:
+        # a join could test every post's tags instead, calling blogtui_key on each.
+        self.clauses.append(
+            f"posts.id {op} (SELECT pt.post_id FROM post_tags pt WHERE pt.tag_id IN"
+            f" (SELECT t.id FROM tags t WHERE {test}))"
+        )
+        self.params.extend(params)
+
+    def view(self, term: Term, seen: tuple[str, ...]) -> None:
+        name, negated = term.value, term.negated
+        self.shared.used.append(name)
+        if self.shared.views is None:
             return
-        if name.casefold() in seen:
-            raise QueryError(f"@{name}: a saved view cannot include itself")
-        text = self.lookup(name)
-        if text is None:
-            raise QueryError(f"@{name}: no saved view of that name")
+        typing = term is self.shared.typing
         try:
+            if name.casefold() in seen:
+                raise QueryError(f"@{name}: a saved view cannot include itself")
+            text = self.shared.lookup(name)
+            if text is None:
+                raise QueryError(f"@{name}: no saved view of that name")
             inner = parse(text)
+            if inner.unfinished:
+                raise QueryError(inner.unfinished)
         except QueryError as exc:
-            raise QueryError(f"@{name}: {exc}") from None
+            if typing:
+                return  # "@fo" on the way to "@food": no error yet
+            message = str(exc)
+            raise QueryError(message if message.startswith(f"@{name}:") else f"@{name}: {message}") from None
         inside = (*seen, name.casefold())
         if not negated:
-            for term in inner.terms:  # all terms are ANDed: a view's terms join the query's
-                self.add(term, False, inside)
+            for part in inner.terms:  # all parts are ANDed: a view's parts join the query's
+                self.add(part, inside)
             return
-        sub = _Compiler(self.views)
-        sub.count = self.count
-        for term in inner.terms:
-            sub.add(term, False, inside)
-        self.count = sub.count
-        self.used.extend(sub.used)
-        where, params = sub.where()
-        self.clauses.append(f"NOT ({where})")
-        self.params.extend(params)
+        sub = self.child(highlight=False)
+        for part in inner.terms:
+            sub.add(part, inside)
+        if not sub.empty():
+            where, params = sub.where()
+            self.clauses.append(f"NOT ({where})")
+            self.params.extend(params)
 
     def where(self) -> tuple[str, list[object]]:
         clauses, params = list(self.clauses), list(self.params)
+        if self.cjk:
+            clauses.insert(0, CJK_CLAUSE)
+            params.insert(0, " AND ".join(self.cjk))
         if self.positive:
             clauses.insert(0, MATCH_CLAUSE)
             params.insert(0, " AND ".join(self.positive))
@@ -329,31 +749,40 @@ def compile_query(
 
     Args:
         query: the parsed query.
-        prefix_last: search as you type: when the query ends with a (positive) word, that word
-            matches any word it begins (``pyth`` finds ``python``); a single letter so far
-            (fewer than ``MIN_PREFIX``) filters nothing yet.
+        prefix_last: search as you type, for the part the text ends with (``Query.open_end``):
+            a word matches any word it begins (``pyth`` finds ``python``; a single letter so far,
+            fewer than ``MIN_PREFIX``, filters nothing yet), ``tag:pyt`` the tags it begins; a
+            negated word, an unknown ``@view`` or a part that does not parse yet
+            (``Query.unfinished``: ``tag:``, ``is:unr``) filters nothing and is no error.
         views: the saved views (name -> query text, or a function returning None for an unknown
             name). ``@name`` is replaced by the view's terms and ``-@name`` excludes its posts.
             Without it, views are only listed in ``Compiled.views`` and filter nothing.
 
     Raises:
-        QueryError: an unknown view, a view that includes itself, or too many terms.
+        QueryError: an unknown view, a view that includes itself, too many terms, or the error of
+            an unfinished last part (unless ``prefix_last``).
     """
-    compiler = _Compiler(views)
-    terms = query.terms
-    last = len(terms) - 1
-    type_ahead = prefix_last and bool(terms) and terms[-1].kind == "word" and not terms[-1].negated
-    for index, term in enumerate(terms):
-        compiler.add(term, type_ahead and index == last, ())
+    if query.unfinished and not prefix_last:
+        raise QueryError(query.unfinished)
+    shared = _Shared(views, query.open_end if prefix_last else None)
+    compiler = _Compiler(shared)
+    for part in query.terms:
+        compiler.add(part, ())
     where, params = compiler.where()
+    filters = list(compiler.clauses)
+    filter_params = list(compiler.params)
+    if compiler.cjk:
+        filters.insert(0, CJK_CLAUSE)
+        filter_params.insert(0, " AND ".join(compiler.cjk))
     return Compiled(
         where=where,
         params=tuple(params),
         match=" AND ".join(compiler.positive) or None,
-        views=tuple(dict.fromkeys(compiler.used)),
-        filters=" AND ".join(compiler.clauses) or "1",
-        filter_params=tuple(compiler.params),
-        text_terms=tuple(compiler.text_terms),
+        views=tuple(dict.fromkeys(shared.used)),
+        filters=" AND ".join(filters) or "1",
+        filter_params=tuple(filter_params),
+        text_terms=tuple(shared.text_terms),
+        cjk=" AND ".join(compiler.cjk) or None,
     )
 
 
@@ -362,8 +791,7 @@ def compile_query(
 
 def _fold_word(word: str) -> str:
     # As FTS5's unicode61 with remove_diacritics: lower case, accents dropped.
-    decomposed = unicodedata.normalize("NFD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _strip_accents(word.lower())
 
 
 def _words(text: str) -> list[tuple[int, int, str]]:
@@ -379,9 +807,11 @@ def highlight_spans(
     """Where the query's words and phrases occur in ``text``: sorted, non-overlapping
     ``(start, end)`` character offsets, for the reader to highlight.
 
-    Matching follows the search index: case and accents are ignored, a phrase matches its words
-    in a row whatever lies between them, and the word being typed (``prefix_last``, or as marked
-    in a ``Compiled``) matches words it begins. A query that does not parse highlights nothing.
+    Matching follows the search indexes: case and accents are ignored, a phrase matches its words
+    in a row whatever lies between them, the word being typed (``prefix_last``, or as marked in a
+    ``Compiled``) matches words it begins, and CJK text matches wherever it occurs (``纪念币`` in
+    ``出建国纪念币``). The words of every alternative of an ``OR`` are highlighted. A query that
+    does not parse highlights nothing.
 
     Args:
         text: the text shown (a post's Markdown or plain text; any string).
@@ -395,13 +825,22 @@ def highlight_spans(
         except QueryError:
             return []
     if isinstance(query, Query):
-        query = compile_query(query, prefix_last=prefix_last)
+        try:
+            query = compile_query(query, prefix_last=prefix_last)
+        except QueryError:
+            return []
+    if not text:
+        return []
     wanted = [(tuple(w for _, _, w in _words(t.value)), t.prefix) for t in query.text_terms]
     wanted = [(w, p) for w, p in wanted if w]
-    if not wanted or not text:
-        return []
-    words = _words(text)
+    runs = {run for t in query.text_terms for run in _CJK_RUN_RE.findall(t.value)}
     spans: list[tuple[int, int]] = []
+    for run in runs:
+        at = text.find(run)
+        while at >= 0:
+            spans.append((at, at + len(run)))
+            at = text.find(run, at + 1)
+    words = _words(text) if wanted else []
     for sequence, prefix in wanted:
         size = len(sequence)
         for i in range(len(words) - size + 1):

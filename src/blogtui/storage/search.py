@@ -9,9 +9,10 @@ from __future__ import annotations
 import sqlite3
 
 from ..models import Tag
-from ..query import MATCH_CLAUSE, Compiled
+from ..query import CJK_CLAUSE, MATCH_CLAUSE, Compiled
 
-#: bm25 weights of posts_fts's columns (title, author, body): a word in the title counts most.
+#: bm25 weights of posts_fts's (and posts_cjk's) columns (title, author, body): a word in the
+#: title counts most.
 RANK_WEIGHTS = "10.0, 4.0, 1.0"
 #: A search matching at most this many posts is ordered by bm25 (scoring costs ~1 ms per 1,000).
 RANK_LIMIT = 10_000
@@ -25,10 +26,28 @@ class SearchPlanner:
 
     db: sqlite3.Connection
 
-    def _match_size(self, match: str, cap: int) -> int:
+    def _match_size(self, match: str, cap: int, table: str = "posts_fts") -> int:
         """How many posts the search expression matches, counted up to ``cap`` (cheap: ~1 ms)."""
-        sql = "SELECT count(*) FROM (SELECT 1 FROM posts_fts WHERE posts_fts MATCH ? LIMIT ?)"
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? LIMIT ?)"
         return int(self.db.execute(sql, (match, cap)).fetchone()[0])
+
+    @staticmethod
+    def _searches(compiled: Compiled) -> list[tuple[str, str]]:
+        """The index searches every result of ``compiled`` matches, as ``(table, expression)``:
+        those its WHERE clause starts with (posts_fts's words, then posts_cjk's CJK text)."""
+        found = []
+        rest = compiled.where
+        if compiled.match is not None and (rest == MATCH_CLAUSE or rest.startswith(MATCH_CLAUSE + " AND ")):
+            found.append(("posts_fts", compiled.match))
+            rest = rest[len(MATCH_CLAUSE) + len(" AND ") :]
+        if compiled.cjk is not None and (rest == CJK_CLAUSE or rest.startswith(CJK_CLAUSE + " AND ")):
+            found.append(("posts_cjk", compiled.cjk))
+        return found
+
+    def _search_size(self, compiled: Compiled, cap: int) -> int | None:
+        """At most how many posts ``compiled`` matches, counted up to ``cap`` (None: unknown)."""
+        sizes = [self._match_size(expr, cap, table) for table, expr in self._searches(compiled)]
+        return min(sizes) if sizes else None
 
     def _posts_source(self, compiled: Compiled, *, lookup: bool = True) -> str:
         """``posts`` with the index that suits a query's WHERE clause.
@@ -39,22 +58,33 @@ class SearchPlanner:
         planner cannot tell the two apart, since FTS5 gives it no estimate. Without a search,
         the planner's choice stands (the covering indexes serve state and date filters).
         """
-        if compiled.match is None or not (
-            compiled.where == MATCH_CLAUSE or compiled.where.startswith(MATCH_CLAUSE + " AND ")
-        ):
+        if not self._searches(compiled):
             return "posts"
-        if lookup and self._match_size(compiled.match, LOOKUP_LIMIT + 1) <= LOOKUP_LIMIT:
+        if lookup and (self._search_size(compiled, LOOKUP_LIMIT + 1) or 0) <= LOOKUP_LIMIT:
             return "posts INDEXED BY posts_by_id"
         return "posts INDEXED BY posts_by_date_state"
 
-    def _ranked_sql(self, match: str, compiled: Compiled) -> tuple[str, tuple[object, ...]]:
+    @staticmethod
+    def _ranking(compiled: Compiled) -> tuple[str, str] | None:
+        """The index that ranks a search, and its expression: posts_fts for words, else posts_cjk."""
+        if compiled.match:
+            return "posts_fts", compiled.match
+        if compiled.cjk:
+            return "posts_cjk", compiled.cjk
+        return None
+
+    def _ranked_sql(
+        self, match: str, compiled: Compiled, table: str = "posts_fts"
+    ) -> tuple[str, tuple[object, ...]]:
         # bm25 runs once, in the join; the rest of the query filters its rows.
         filters, filter_params = compiled.filters, compiled.filter_params
-        if compiled.where != " AND ".join(c for c in (MATCH_CLAUSE, filters) if c != "1"):
-            filters, filter_params = compiled.where, compiled.params  # built by hand
+        if table != "posts_fts" or compiled.where != " AND ".join(
+            c for c in (MATCH_CLAUSE, filters) if c != "1"
+        ):
+            filters, filter_params = compiled.where, compiled.params  # built by hand, or ranked by CJK
         sql = (
             "SELECT posts.id FROM posts INDEXED BY posts_by_id JOIN (SELECT rowid AS rid,"
-            f" bm25(posts_fts, {RANK_WEIGHTS}) AS score FROM posts_fts WHERE posts_fts MATCH ?) r"
+            f" bm25({table}, {RANK_WEIGHTS}) AS score FROM {table} WHERE {table} MATCH ?) r"
             f" ON r.rid = posts.id WHERE {filters}"
             " ORDER BY r.score, posts.published DESC, posts.id DESC"
         )
@@ -69,17 +99,20 @@ class SearchPlanner:
         the title first (by bm25 if they are few enough, else newest first), then the rest,
         newest first.
         """
-        if ranked and compiled.match:
-            if self._match_size(compiled.match, RANK_LIMIT + 1) <= RANK_LIMIT:
-                sql, params = self._ranked_sql(compiled.match, compiled)
+        ranking = self._ranking(compiled) if ranked else None
+        if ranking is not None:
+            table, match = ranking
+            if self._match_size(match, RANK_LIMIT + 1, table) <= RANK_LIMIT:
+                sql, params = self._ranked_sql(match, compiled, table)
                 if limit is not None:
                     sql += " LIMIT ?"
                     params = (*params, limit)
                 return [r[0] for r in self.db.execute(sql, params)]
-            return self._tiered_ids(compiled, limit)
+            return self._tiered_ids(compiled, limit, table, match)
         # Without a search, the date index is read in list order: any filter it leaves to test
         # (state, feed, date; tag sets are built once) needs no row and no sort.
-        source = self._posts_source(compiled) if compiled.match else "posts INDEXED BY posts_by_date_state"
+        searched = compiled.match or compiled.cjk
+        source = self._posts_source(compiled) if searched else "posts INDEXED BY posts_by_date_state"
         sql = (
             f"SELECT posts.id FROM {source} WHERE {compiled.where}"
             " ORDER BY posts.published DESC, posts.id DESC"
@@ -90,16 +123,16 @@ class SearchPlanner:
             params = (*params, limit)
         return [r[0] for r in self.db.execute(sql, params)]
 
-    def _tiered_ids(self, compiled: Compiled, limit: int | None) -> list[int]:
+    def _tiered_ids(self, compiled: Compiled, limit: int | None, table: str, match: str) -> list[int]:
         """The ranked order for a search matching many posts (see :meth:`post_ids`)."""
         newest = self.post_ids(compiled)
-        title = f"{{title}} : ({compiled.match})"
-        if self._match_size(title, RANK_LIMIT + 1) <= RANK_LIMIT:
-            sql, params = self._ranked_sql(title, compiled)
+        title = f"{{title}} : ({match})"
+        if self._match_size(title, RANK_LIMIT + 1, table) <= RANK_LIMIT:
+            sql, params = self._ranked_sql(title, compiled, table)
             first = [r[0] for r in self.db.execute(sql, params)]
         else:
             hits = {
-                r[0] for r in self.db.execute("SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?", (title,))
+                r[0] for r in self.db.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (title,))
             }
             first = [i for i in newest if i in hits]
         seen = set(first)
@@ -139,13 +172,13 @@ class SearchPlanner:
         if size_hint is not None:
             few = size_hint <= half
         else:
-            few = compiled.match is not None and self._match_size(compiled.match, half + 1) <= half
+            few = (self._search_size(compiled, half + 1) or half + 1) <= half
         # The posts are read from a covering index (never the wide rows), then each one's tags.
         by_date = "posts INDEXED BY posts_by_date_state"
         # A query of words alone matches what the index matched: no need to count again.
-        counted = size_hint is not None or compiled.where == MATCH_CLAUSE
+        counted = size_hint is not None or compiled.where in (MATCH_CLAUSE, CJK_CLAUSE)
         if few or (not counted and self.count(compiled) <= half):
-            source = self._posts_source(compiled) if compiled.match else by_date
+            source = self._posts_source(compiled) if self._searches(compiled) else by_date
             sql = within.format(source=source, where=compiled.where, mine=mine)
             return [Tag(r[0], r[1]) for r in self.db.execute(sql, compiled.params)]
         sql = within.format(source=by_date, where=f"NOT ({compiled.where})", mine=mine)

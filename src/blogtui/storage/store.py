@@ -14,7 +14,7 @@ from typing import Any
 from ..content.text import html_to_text
 from ..errors import StoreError
 from ..models import Feed, FeedState, ParsedPost, Post, PostRecord, PostRow
-from ..query import Compiled, fold_tag
+from ..query import Compiled, fold_key, fold_tag, index_rows
 from ..urls import canonical_url
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .search import SearchPlanner
@@ -35,6 +35,10 @@ def normalise_tag(name: str) -> str:
 
 def _fold(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
     return fold_tag(value) if isinstance(value, str) else value
+
+
+def _key(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
+    return fold_key(value) if isinstance(value, str) else value
 
 
 class Store(SearchPlanner):
@@ -59,6 +63,8 @@ class Store(SearchPlanner):
             self.db.row_factory = sqlite3.Row  # rows are read by column name
             # Tag and feed matching in any script (NOCASE folds only ASCII): see query.fold_tag.
             self.db.create_function("blogtui_fold", 1, _fold, deterministic=True)
+            # tag: and feed: in a query: case and accents do not matter (query.fold_key).
+            self.db.create_function("blogtui_key", 1, _key, deterministic=True)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: {exc}") from None
@@ -280,10 +286,24 @@ class Store(SearchPlanner):
 
     def _fts_delete(self, post_id: int, title: str, author: str, html: str) -> None:
         # A contentless FTS5 table forgets its text: a delete must repeat what was inserted.
-        self.db.execute(
-            "INSERT INTO posts_fts(posts_fts, rowid, title, author, body) VALUES ('delete', ?, ?, ?, ?)",
-            (post_id, title, author, html_to_text(html)),
-        )
+        for table, row in zip(("posts_fts", "posts_cjk"), index_rows(title, author, html_to_text(html))):
+            if row is not None:
+                self.db.execute(
+                    f"INSERT INTO {table}({table}, rowid, title, author, body) VALUES ('delete', ?, ?, ?, ?)",
+                    (post_id, *row),
+                )
+
+    def _fts_insert(self, posts: Iterable[tuple[int, str, str, str]]) -> None:
+        """Index posts given as ``(id, title, author, text)``: words in posts_fts, CJK text in posts_cjk."""
+        words, cjk = [], []
+        for post_id, title, author, text in posts:
+            fts_row, cjk_row = index_rows(title, author, text)
+            words.append((post_id, *fts_row))
+            if cjk_row is not None:
+                cjk.append((post_id, *cjk_row))
+        self.db.executemany("INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)", words)
+        if cjk:
+            self.db.executemany("INSERT INTO posts_cjk(rowid, title, author, body) VALUES (?, ?, ?, ?)", cjk)
 
     def _tag_ids(self, names: Iterable[str], cache: dict[str, int]) -> list[int]:
         ids = []
@@ -370,10 +390,7 @@ class Store(SearchPlanner):
                     for p in fresh.values()
                 ],
             )  # fmt: skip
-            db.executemany(
-                "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
-                [(ids[p.guid], p.title, p.author, p.text) for p in fresh.values()],
-            )
+            self._fts_insert((ids[p.guid], p.title, p.author, p.text) for p in fresh.values())
             db.executemany(
                 "INSERT OR IGNORE INTO post_tags(post_id, tag_id) VALUES (?, ?)",
                 [(ids[p.guid], t) for p in fresh.values() for t in self._tag_ids(p.tags, cache)],
@@ -415,10 +432,7 @@ class Store(SearchPlanner):
                     post.content_html,
                 ):
                     self._fts_delete(post_id, title, author, html)
-                    db.execute(
-                        "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
-                        (post_id, post.title, post.author, post.text),
-                    )
+                    self._fts_insert([(post_id, post.title, post.author, post.text)])
                 db.execute(
                     "UPDATE posts SET url = ?, title = ?, author = ?, published = ?, updated = ?,"
                     " summary = ?, content_html = ?, summary_only = ?, canonical = ?,"
@@ -505,10 +519,7 @@ class Store(SearchPlanner):
             return
         with self.transaction():
             self._fts_delete(post_id, row[0], row[1], row[2])
-            self.db.execute(
-                "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
-                (post_id, row[0], row[1], text),
-            )
+            self._fts_insert([(post_id, row[0], row[1], text)])
             # The feed's summary stays in ``summary`` (a summary-only post held it as its content).
             self.db.execute(
                 "UPDATE posts SET summary = CASE WHEN summary_only THEN content_html ELSE summary END,"

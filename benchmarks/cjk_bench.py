@@ -1,0 +1,369 @@
+"""Search in CJK text at scale: what posts_cjk adds to the database, and the latency of CJK queries.
+
+Run: python benchmarks/cjk_bench.py [--posts 50000] [--cjk-share 1.0] [--dir /tmp/bt-cjk-bench]
+     [--rebuild] [--runs 3] [--compare 5000]
+
+Builds a cache (reused when it exists) of ``--posts`` posts, ``--cjk-share`` of them Chinese (the
+rest are make_cache.py's English posts): 400-1,500 characters of a seeded 30,000-word Zipf
+vocabulary over 5,000 Zipf-weighted Han characters, with some Latin words (``Python``, versions)
+written against them, as Chinese blogs do. Then:
+
+- sizes of VACUUMed copies: as built; without posts_cjk; and laid out as before posts_cjk
+  (posts_fts holding each CJK run as one token), so the net change is shown too;
+- 100 CJK queries (1, 2, 3-4 characters, two words, mixed with Latin, OR, as you type, with
+  tag: and is:), each timed as query_bench.py does: compile + post_ids, ranked, count, tags;
+- with ``--compare N``: the index of N CJK posts built three ways (one token per character, as
+  posts_cjk is; bigrams; FTS5's trigram tokenizer, which cannot search 1-2 characters, so those
+  scan the posts' text with instr) and their sizes and lookup times.
+
+Targets: posts_cjk adds at most 40 % to the database; p95 under 50 ms for the list, the ranked
+order and the tags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from itertools import accumulate
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import make_cache  # noqa: E402
+
+from blogtui.config import DB_NAME  # noqa: E402
+from blogtui.content.text import html_to_text  # noqa: E402
+from blogtui.library import Library  # noqa: E402
+from blogtui.models import ParsedPost  # noqa: E402
+from blogtui.query import has_cjk, index_rows  # noqa: E402
+from blogtui.storage.store import Store  # noqa: E402
+
+TARGET_MS = 50.0
+TARGET_SHARE = 0.40
+LATIN = ["Python", "Rust", "SQLite", "Linux", "API", "JSON", "v2", "3.12", "GPU", "HTTP"]
+TAGS = ["编程", "数据库", "生活", "读书", "旅行", "技术", "摄影", "音乐", "Python", "Linux"]
+
+
+class Chinese:
+    """A seeded Zipf vocabulary of 1-4 character words over Zipf-weighted Han characters."""
+
+    def __init__(self, seed: str, chars: int = 5_000, words: int = 30_000) -> None:
+        rng = random.Random(f"{seed}:cjk")
+        pool = [chr(c) for c in range(0x4E00, 0x9FA6)]
+        rng.shuffle(pool)
+        self.chars = pool[:chars]
+        char_cum = list(accumulate(1.0 / r for r in range(1, chars + 1)))
+        found: set[str] = set()
+        while len(found) < words:
+            size = rng.choices([1, 2, 3, 4], [2, 6, 2, 1])[0]
+            found.add("".join(rng.choices(self.chars, cum_weights=char_cum, k=size)))
+        self.words = sorted(found)
+        rng.shuffle(self.words)
+        self.cum = list(accumulate(1.0 / r for r in range(1, words + 1)))
+
+    def run(self, rng: random.Random, n: int) -> str:
+        return "".join(rng.choices(self.words, cum_weights=self.cum, k=n))
+
+    def sentence(self, rng: random.Random) -> str:
+        parts = [self.run(rng, rng.randint(2, 6)) for _ in range(rng.randint(1, 3))]
+        if rng.random() < 0.3:
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice(LATIN))
+        return "".join(parts) + rng.choice("，。。。！？")
+
+    def post_html(self, rng: random.Random, target: int) -> str:
+        paragraphs, size = [], 0
+        while size < target:
+            text = "".join(self.sentence(rng) for _ in range(rng.randint(3, 8)))
+            if rng.random() < 0.2:
+                text = f"<strong>{self.run(rng, 2)}</strong>" + text
+            paragraphs.append(f"<p>{text}</p>")
+            size += len(text)
+        return "\n".join(paragraphs)
+
+
+def build(out: Path, posts: int, share: float, seed: str) -> Path:
+    """English posts from make_cache.py, then the CJK feeds (500 posts each)."""
+    cjk_posts = round(posts * share)
+    english = posts - cjk_posts
+    if english:
+        path = make_cache.build(out, english, seed, False)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / DB_NAME
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = Store(path)
+    vocab = Chinese(seed)
+    end = datetime(2025, 6, 1, tzinfo=timezone.utc)
+    for index in range(1, (cjk_posts + 499) // 500 + 1):
+        rng = random.Random(f"{seed}:cjk-feed-{index}")
+        count = min(500, cjk_posts - (index - 1) * 500)
+        parsed = []
+        for n in range(count):
+            html = vocab.post_html(rng, rng.randint(400, 1500))
+            parsed.append(
+                ParsedPost(
+                    guid=f"cjk-{index}-{n}",
+                    url=f"https://cjk{index}.invalid/{n}.html",
+                    title=vocab.run(rng, rng.randint(3, 7)) + (f" {rng.choice(LATIN)}" if n % 5 == 0 else ""),
+                    author=vocab.run(rng, 1),
+                    published=end - timedelta(hours=rng.randrange(24 * 365 * 10)),
+                    content_html=html,
+                    text=html_to_text(html),
+                    tags=tuple(rng.sample(TAGS, rng.randint(1, 3))),
+                )
+            )
+        feed_id = store.add_feed(f"https://cjk{index}.invalid/feed.xml")
+        with store.transaction():
+            store.upsert_posts(feed_id, parsed)
+            store.update_feed(feed_id, title=f"{vocab.run(rng, 2)}博客 {index:03d}")
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return path
+
+
+def sizes(db_path: Path) -> tuple[int, int, int]:
+    """Bytes of VACUUMed copies: as built; without posts_cjk; as laid out before posts_cjk."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "copy.db"
+        source = sqlite3.connect(db_path)
+        target = sqlite3.connect(copy, isolation_level=None)
+        source.backup(target)
+        source.close()
+        target.execute("VACUUM")
+        built = copy.stat().st_size
+        target.execute("DROP TABLE posts_cjk")
+        target.execute("VACUUM")
+        without = copy.stat().st_size
+        # Before: the CJK posts' text in posts_fts as it is, each run one token.
+        target.execute("BEGIN")
+        rows = target.execute("SELECT id, title, author, content_html FROM posts").fetchall()
+        for post_id, title, author, html in rows:
+            if not has_cjk(f"{title} {author} {html}"):
+                continue
+            text = html_to_text(html)
+            words, runs = index_rows(title, author, text)
+            if runs is None:
+                continue
+            target.execute(
+                "INSERT INTO posts_fts(posts_fts, rowid, title, author, body) VALUES ('delete', ?, ?, ?, ?)",
+                (post_id, *words),
+            )
+            target.execute(
+                "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
+                (post_id, title, author, text),
+            )
+        target.execute("COMMIT")
+        target.execute("VACUUM")
+        before = copy.stat().st_size
+        target.close()
+    return built, without, before
+
+
+def queries(vocab: Chinese, seed: str) -> list[tuple[str, bool]]:
+    """100 CJK queries as ``(text, prefix_last)``."""
+    rng = random.Random(f"{seed}:cjk-queries")
+
+    seen: set[str] = set()
+
+    def word(sizes: tuple[int, ...]) -> str:  # common words more often, each once
+        while True:
+            w = rng.choices(vocab.words[:5000], cum_weights=vocab.cum[:5000])[0]
+            if len(w) in sizes and w not in seen:
+                seen.add(w)
+                return w
+
+    out: list[tuple[str, bool]] = []
+    out += [(rng.choices(vocab.chars[:2000])[0], False) for _ in range(15)]
+    out += [(word((2,)), False) for _ in range(20)]
+    out += [(word((3, 4)), False) for _ in range(15)]
+    out += [(f"{word((2,))} {word((2, 3))}", False) for _ in range(10)]
+    out += [(f"{word((2,))}{rng.choice(LATIN)}", False) for _ in range(5)]
+    out += [(f"{rng.choice(LATIN)} {word((2, 3))}", False) for _ in range(5)]
+    out += [(f"{word((2,))} OR {word((2, 3))}", False) for _ in range(5)]
+    out += [(word((2, 3))[:1], True) for _ in range(5)]  # one character typed so far
+    out += [(f'"{vocab.run(rng, 2)}"', False) for _ in range(5)]
+    out += [(f"{word((2,))} tag:{rng.choice(TAGS)}", False) for _ in range(5)]
+    out += [(f"{word((2,))} is:unread", False) for _ in range(3)]
+    out += [(f"{word((2,))} -{word((1, 2))}", False) for _ in range(3)]
+    out += [(f"(tag:{rng.choice(TAGS)} OR tag:{rng.choice(TAGS)}) {word((2,))}", False) for _ in range(4)]
+    assert len(out) == 100, len(out)
+    return out
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, object]:
+    """The median wall time of ``runs`` calls in ms, and the last result."""
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), result
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def compare(db_path: Path, vocab: Chinese, n: int, seed: str) -> None:
+    """The CJK text of ``n`` posts indexed three ways: sizes and lookup times."""
+    source = sqlite3.connect(db_path)
+    rows = source.execute(
+        "SELECT id, title, content_html FROM posts WHERE url LIKE 'https://cjk%' ORDER BY id LIMIT ?", (n,)
+    ).fetchall()
+    source.close()
+    import re
+
+    run_re = re.compile(r"[\u4e00-\u9fff]+")
+
+    def runs(text: str) -> list[str]:
+        return run_re.findall(text)
+
+    def unigram(text: str) -> str:
+        return " 0 ".join(" ".join(r) for r in runs(text))
+
+    def bigram(text: str) -> str:
+        return " ".join(" ".join([*(r[i : i + 2] for i in range(len(r) - 1)), r[-1]]) for r in runs(text))
+
+    def trigram(text: str) -> str:
+        return "  ".join(runs(text))
+
+    variants = {
+        "one token per character (posts_cjk)": ("tokenize='ascii'", unigram),
+        "bigrams": ("tokenize='ascii'", bigram),
+        "trigram tokenizer": ("tokenize='trigram'", trigram),
+    }
+    rng = random.Random(f"{seed}:compare")
+    probes = {
+        1: [rng.choice(vocab.chars[:2000]) for _ in range(20)],
+        2: [w for w in vocab.words[:3000] if len(w) == 2][:20],
+        3: [w for w in vocab.words[:3000] if len(w) >= 3][:20],
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        base_path = Path(tmp) / "base.db"
+        db = sqlite3.connect(base_path)
+        db.execute("CREATE TABLE posts(id INTEGER PRIMARY KEY, title TEXT, content_html TEXT)")
+        db.executemany("INSERT INTO posts VALUES (?, ?, ?)", rows)
+        db.commit()
+        db.execute("VACUUM")
+        base = base_path.stat().st_size
+        print(f"\n{len(rows)} CJK posts, their rows alone {base / 1e6:.1f} MB; each index of their CJK text:")
+        print(f"{'index':<38}{'MB':>7}{'vs rows':>9}{'1 char':>9}{'2 chars':>9}{'3+ chars':>10}  (median ms)")
+        for name, (tokenize, split) in variants.items():
+            db.execute("DROP TABLE IF EXISTS x")
+            db.execute(f"CREATE VIRTUAL TABLE x USING fts5(title, body, content='', {tokenize})")
+            db.executemany(
+                "INSERT INTO x(rowid, title, body) VALUES (?, ?, ?)",
+                [(i, split(t), split(html_to_text(h))) for i, t, h in rows],
+            )
+            db.commit()
+            db.execute("VACUUM")
+            size = base_path.stat().st_size - base
+            medians = []
+            for length, words in probes.items():
+                times = []
+                for w in words:
+                    if split is unigram:
+                        expr = '"' + " ".join(w) + '"'
+                    elif split is bigram:
+                        expr = (
+                            f'"{w}"*'
+                            if len(w) == 1
+                            else '"' + " ".join(w[i : i + 2] for i in range(len(w) - 1)) + '"'
+                        )
+                    else:
+                        expr = f'"{w}"'
+                    if split is trigram and length < 3:  # the trigram tokenizer finds nothing: scan
+                        sql, params = (
+                            "SELECT id FROM posts WHERE instr(title, ?) OR instr(content_html, ?)",
+                            (w, w),
+                        )
+                    else:
+                        sql, params = "SELECT rowid FROM x WHERE x MATCH ?", (expr,)
+                    ms, _ = timed(lambda s=sql, p=params: db.execute(s, p).fetchall(), 3)
+                    times.append(ms)
+                medians.append(statistics.median(times))
+            print(f"{name:<38}{size / 1e6:>7.1f}{size / base:>9.0%}" + "".join(f"{m:>9.1f}" for m in medians))
+        db.close()
+
+
+def main() -> int:
+    """Build or reuse the cache, measure sizes, time the queries, print the figures."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--posts", type=int, default=50_000)
+    parser.add_argument("--cjk-share", type=float, default=1.0, help="the share of posts in Chinese")
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "bt-cjk-bench")
+    parser.add_argument("--seed", default="blogtui-cjk-bench-1")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--runs", type=int, default=3, help="runs per query (the median is kept)")
+    parser.add_argument(
+        "--compare", type=int, default=0, metavar="N", help="compare index layouts on N posts"
+    )
+    args = parser.parse_args()
+    data = args.dir / f"{args.posts}-{args.cjk_share:g}"
+    if args.rebuild or not (data / DB_NAME).exists():
+        start = time.perf_counter()
+        build(data, args.posts, args.cjk_share, args.seed)
+        print(f"built {data / DB_NAME} in {time.perf_counter() - start:.0f} s")
+    vocab = Chinese(args.seed)
+    library = Library(data)
+    db = library.store.db
+    total = db.execute("SELECT count(*) FROM posts").fetchone()[0]
+    with_cjk = db.execute("SELECT count(*) FROM posts_cjk").fetchone()[0]
+    print(f"cache: {total} posts, {with_cjk} with CJK text")
+    rows = []
+    for text, prefix in queries(vocab, args.seed):
+        compiled = library.compile(text, prefix_last=prefix)
+        list_ms, ids = timed(
+            lambda t=text, p=prefix: library.post_ids(library.compile(t, prefix_last=p)), args.runs
+        )
+        ranked_ms, _ = timed(lambda c=compiled: library.post_ids(c, ranked=True), args.runs)
+        count_ms, _ = timed(lambda c=compiled: library.store.count(c), args.runs)
+        tags_ms, _ = timed(lambda c=compiled: library.tags(c), args.runs)
+        rows.append((text, prefix, len(ids), list_ms, ranked_ms, count_ms, tags_ms))  # type: ignore[arg-type]
+    print(f"\n{'operation':<34}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}")
+    ok = True
+    for index, name in ((3, "query: compile + post_ids (date)"), (4, "post_ids ranked (relevance)"),
+                        (5, "count"), (6, "tags within the query")):  # fmt: skip
+        values = [r[index] for r in rows]
+        p95 = percentile(values, 95)
+        print(f"{name:<34}{statistics.median(values):>8.1f}{p95:>8.1f}{max(values):>8.1f}")
+        if index in (3, 4, 6):
+            ok = ok and p95 < TARGET_MS
+    print("\nslowest queries (compile + post_ids, ms; matches):")
+    for text, prefix, n, list_ms, ranked_ms, *_ in sorted(rows, key=lambda r: -r[3])[:8]:
+        print(
+            f"  {list_ms:7.1f}  ranked {ranked_ms:7.1f}  {n:>6}  {text}{'▌ (as you type)' if prefix else ''}"
+        )
+    library.close()
+    built, without, before = sizes(data / DB_NAME)
+    share = built / without - 1
+    print(
+        f"\ndatabase {built / 1e6:.1f} MB; without posts_cjk {without / 1e6:.1f} MB:"
+        f" posts_cjk adds {share:.0%}"
+        f" (target <= {TARGET_SHARE:.0%}); laid out as before posts_cjk (CJK runs as posts_fts tokens)"
+        f" {before / 1e6:.1f} MB: net change {built / before - 1:+.0%}"
+    )
+    print("latency:", "OK" if ok else "MISSED", "| size:", "OK" if share <= TARGET_SHARE else "MISSED")
+    if args.compare:
+        compare(data / DB_NAME, vocab, args.compare, args.seed)
+    shutil.rmtree(data / "export", ignore_errors=True)
+    return 0 if ok and share <= TARGET_SHARE else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
