@@ -7,6 +7,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
+from bs4 import Tag
 from markdownify import MarkdownConverter
 
 from .sanitize import TEXT_ESCAPE_RE as _TEXT_ESCAPE_RE
@@ -189,6 +190,14 @@ _BLOCK_TAGS = [
     "table",
     "figure",
 ]
+_BLOCK_SET = frozenset(_BLOCK_TAGS)
+
+
+def _holds_blocks(el: Any) -> bool:
+    """Whether ``el`` holds a block element (``el.find(_BLOCK_TAGS)``, without building a filter)."""
+    return any(getattr(node, "name", None) in _BLOCK_SET for node in el.descendants)
+
+
 _PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", "link", "permalink"})
 # Feed ads and share-button images that FeedBurner and WordPress put in every post.
 _AD_IMAGE_RE = re.compile(
@@ -227,8 +236,8 @@ class Converter(MarkdownConverter):
         value = "%20".join((value or "").split())  # spaces inside a URL are a typo for %20
         if not value:
             return None
-        if self.base_url:
-            try:
+        if self.base_url and not (value.startswith(("https://", "http://")) and "/." not in value):
+            try:  # (an absolute link without dot segments is what urljoin would return)
                 value = urljoin(self.base_url, value)
             except ValueError:
                 return None
@@ -250,7 +259,7 @@ class Converter(MarkdownConverter):
         if raw_href in ("", "#"):
             return text  # a script's button ("New window", "Show more"), not a link
         href = self._link(raw_href)
-        if not stripped or href is None or el.find(_BLOCK_TAGS) is not None:
+        if not stripped or href is None or _holds_blocks(el):
             return text  # a link around whole blocks (a heading, a card) keeps the blocks only
         image = re.fullmatch(r"\[image(: [^\]]*)?\]\([^)]*\)", stripped)
         if image:  # an image that links somewhere: one labelled link, not a link inside a link
@@ -360,6 +369,13 @@ class Converter(MarkdownConverter):
             lines.append(line)
         return super().convert_table(el, "\n".join(lines), parent_tags)
 
+    def process_tag(self, node, parent_tags=None):  # type: ignore[no-untyped-def]
+        # A <pre> is read from the tree (pre_text) and dropped elements are dropped: converting
+        # what is inside them first is wasted work.
+        if node.name in _WHOLE_ELEMENTS:
+            return self.get_conv_fn_cached(node.name)(node, "", parent_tags=parent_tags or set())
+        return super().process_tag(node, parent_tags)
+
     def convert_soup(self, soup):  # type: ignore[no-untyped-def]
         for table in soup.find_all("table"):
             _normalise_table(table)
@@ -399,6 +415,28 @@ class Converter(MarkdownConverter):
     convert_object = convert_embed = convert_svg = convert_head = convert_title = _drop
     convert_button = convert_input = convert_select = convert_textarea = convert_form = _drop
     convert_base = convert_meta = convert_link = _drop
+
+
+#: Elements converted from the tree itself, not from their children's Markdown.
+_WHOLE_ELEMENTS = frozenset(
+    {"pre", "script", "style", "noscript", "template", "object", "embed", "svg", "head", "title", "button",
+     "input", "select", "textarea", "form", "base", "meta", "link"}
+)  # fmt: skip
+
+
+class _Tag(Tag):
+    """bs4's Tag with a fast ``find_parent(name)``: markdownify asks every element for a ``<pre>``
+    above it, and bs4 builds a filter object for each question (15 % of a conversion)."""
+
+    def find_parent(self, name=None, attrs=None, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(name, str) and not attrs and not kwargs:
+            parent = self.parent
+            while parent is not None:
+                if parent.name == name:
+                    return parent
+                parent = parent.parent
+            return None
+        return super().find_parent(name, attrs, **kwargs)
 
 
 _TEX_RE = re.compile(r"tex", re.IGNORECASE)
@@ -576,7 +614,7 @@ def _all_footnotes(ol: Any) -> bool:
 
 OPTIONS: dict[str, Any] = dict(
     # lxml closes implied end tags (<li>, <p>) the way browsers do; html.parser nests them.
-    bs4_options="lxml",
+    bs4_options={"features": "lxml", "element_classes": {Tag: _Tag}},
     heading_style="ATX",
     bullets="-",
     escape_underscores=False,
