@@ -7,6 +7,7 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -18,8 +19,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
-from .config import Config, data_dir, load_config
-from .errors import ConfigError, UsageError
+from .config import DB_NAME, Config, data_dir, load_config
+from .errors import ConfigError, StoreError, UsageError
 from .models import FeedOutcome, Progress
 from .output import (
     NO_TEXT,
@@ -180,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("post_ids", nargs="+", type=_post_id, metavar="POST_ID")
     p = command("remove", "unsubscribe from a feed and delete its posts")
     p.add_argument("url", metavar="URL")
+    p = command("doctor", "check the cache for damage (SQLite's integrity_check); --repair saves what it can")
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="copy what can still be read into a new cache, keeping the damaged file beside it",
+    )
     return parser
 
 
@@ -236,6 +243,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A request the library refuses (bad query, unknown feed or view, ...) is bad input.
         _error(str(exc))
         return EXIT_USAGE
+    except StoreError as exc:
+        # The cache could not be read or written: a damaged file is bad input, the rest a fault.
+        _error(str(exc))
+        return EXIT_USAGE if exc.kind == "damaged" else EXIT_FAILED
+    except sqlite3.Error as exc:
+        from .library import describe_store_error
+
+        error = describe_store_error(exc, data_dir(getattr(args, "data_dir", None)))
+        _error(str(error))
+        return EXIT_USAGE if error.kind == "damaged" else EXIT_FAILED
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
@@ -280,6 +297,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _run_tui(_open_library(args))
     if command == "demo":
         return _demo(args)
+    if command == "doctor":
+        return _doctor(args)
     library = _open_library(args)
     try:
         handler = globals()[f"_cmd_{command}"]
@@ -399,8 +418,7 @@ def _report(outcomes: list[FeedOutcome], verb: str) -> int:
                     print(f"blogtui: {outcome.url}: {note}", file=sys.stderr)
         if len(incomplete) > 2:
             print(f"blogtui: {len(incomplete)} feeds: {INCOMPLETE_NOTE}", file=sys.stderr)
-    for outcome in failed:
-        _error(f"{outcome.url}: {outcome.error}")
+    _report_failures(failed)
     new = sum(o.new_posts for o in outcomes)
     unchanged = sum(1 for o in outcomes if o.not_modified)
     ok = len(outcomes) - len(failed)
@@ -411,6 +429,23 @@ def _report(outcomes: list[FeedOutcome], verb: str) -> int:
         parts.append(f"{len(failed)} failed")
     print(", ".join(parts), file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _report_failures(failed: Sequence[FeedOutcome]) -> None:
+    """One line per failed feed; the feeds the cache could not store (a full disk, a read-only
+    cache), one line for them all: the cause once, then which feeds were not saved."""
+    from .library import NOT_SAVED
+
+    unsaved: dict[str, list[str]] = {}
+    for outcome in failed:
+        error = outcome.error or ""
+        if error.startswith(NOT_SAVED):
+            unsaved.setdefault(error[len(NOT_SAVED) :], []).append(outcome.url)
+        else:
+            _error(f"{outcome.url}: {error}")
+    for cause, urls in unsaved.items():
+        shown = ", ".join(urls[:3]) + (f" and {len(urls) - 3} more" if len(urls) > 3 else "")
+        _error(f"{cause}; not saved: {len(urls)} feed{'s' if len(urls) != 1 else ''} ({shown})")
 
 
 def _cmd_add(library: Any, args: argparse.Namespace) -> int:
@@ -700,6 +735,31 @@ def _cmd_view(library: Any, args: argparse.Namespace) -> int:
         return EXIT_OK
     library.save_view(name, " ".join(args.query))
     print(f"saved @{name}: {library.count(f'@{name}')} posts match", file=sys.stderr)
+    return EXIT_OK
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from .library import Library
+
+    path = data_dir(getattr(args, "data_dir", None)) / DB_NAME
+    report = Library.check_cache(path)
+    if report.missing:
+        _error(f"{path}: no cache here (nothing to check)")
+        return EXIT_USAGE
+    if report.ok:
+        print(f"{path}: ok (integrity_check found no damage)")
+        return EXIT_OK
+    more = len(report.problems) - 3
+    problems = "; ".join(report.problems[:3]) + (f"; and {more} more" if more > 0 else "")
+    if not args.repair:
+        _error(f"{path}: damaged: {problems} (`blogtui doctor --repair` saves what can be read)")
+        return EXIT_USAGE
+    _error(f"{path}: damaged: {problems}")
+    repaired = Library.repair_cache(path)
+    if repaired.problem:
+        _error(repaired.summary())
+        return EXIT_FAILED
+    print(repaired.summary())
     return EXIT_OK
 
 

@@ -49,6 +49,8 @@ class Config:
     user_agent: str = f"blogtui/{__version__} (+https://pypi.org/project/blogtui/; terminal blog reader)"
     #: Most post pages one archive crawl (a sitemap's posts) fetches per feed.
     max_archive_posts: int = 20_000
+    #: Seconds a write waits for another process's write to end before naming that process.
+    lock_timeout: float = 30.0
     #: Which of a post's images are kept with the archive: ``off``, ``lead`` (its first) or ``all``.
     images: str = "lead"
     #: The image cache's size cap in bytes; past it, the least recently read images make room.
@@ -129,6 +131,7 @@ RULES: dict[str, _Rule] = {
     "page_delay": _Rule(float, 0, 60, inclusive=True),
     "user_agent": _Rule(str),
     "max_archive_posts": _Rule(int, 1, 1_000_000),
+    "lock_timeout": _Rule(float, 0, 3600, inclusive=True),
     "images": _Rule(str, choices=("off", "lead", "all")),
     "image_cache_bytes": _Rule(int, 1024 * 1024, 2**40),
 }

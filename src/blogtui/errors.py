@@ -38,6 +38,9 @@ class ArticleError(BlogtuiError):
 class StoreError(BlogtuiError):
     """The database cannot be opened or written."""
 
+    #: What SQLite said, when it did: ``full``, ``read-only``, ``damaged``, ``locked``, ``io``.
+    kind: str | None = None
+
 
 class QueryError(BlogtuiError, ValueError):
     """A query is malformed; the message names the part."""

@@ -16,10 +16,10 @@ from .config import DB_NAME, Config
 from .content.markdown import html_to_markdown
 from .content.sanitize import clean_text, safe_link
 from .content.text import html_to_text, without_title
-from .errors import FetchError, InteropError, LibraryError, QueryError
+from .errors import FetchError, InteropError, LibraryError, QueryError, StoreError
 from .fetching import http as fetching
 from .fetching.images import ImageRef, ImageRefused, ImageReport, Prepared, fetch_images, image_refs
-from .fetching.refresh import INCOMPLETE_NOTE, ProgressCallback, Refresher
+from .fetching.refresh import INCOMPLETE_NOTE, NOT_SAVED, ProgressCallback, Refresher
 from .interop import (
     ImportReport,
     Outline,
@@ -35,11 +35,18 @@ from .interop import (
 from .models import Feed, FeedOutcome, FetchResult, Post, PostRow, Tag
 from .output import post_backup_json, post_json
 from .query import Compiled, Query, compile_query, is_view_name, parse
+from .storage import doctor, faults
 from .storage.images import CachedImage, ImageCache
 from .storage.schema import needs_upgrade
 from .storage.store import Store
 
-__all__ = ["INCOMPLETE_NOTE", "Library", "LibraryError"]
+__all__ = ["INCOMPLETE_NOTE", "NOT_SAVED", "Library", "LibraryError", "describe_store_error"]
+
+
+def describe_store_error(exc: BaseException, data_dir: Path | str) -> StoreError:
+    """SQLite's error on the cache in ``data_dir`` as a one-line :class:`StoreError` (its ``kind``
+    says which: ``full``, ``read-only``, ``damaged``, ``locked``)."""
+    return faults.store_error(exc, Path(data_dir) / DB_NAME)
 
 
 def _utcnow() -> datetime:
@@ -73,6 +80,17 @@ class Library:
         self.store  # noqa: B018 - open (and migrate) now, so a bad database fails early
 
     @staticmethod
+    def check_cache(path: Path | str) -> doctor.CheckReport:
+        """``blogtui doctor``: SQLite's ``integrity_check`` of the cache file, read-only."""
+        return doctor.check(Path(path))
+
+    @staticmethod
+    def repair_cache(path: Path | str) -> doctor.RepairReport:
+        """``blogtui doctor --repair``: what can be read, copied into a new cache in its place; the
+        damaged file kept beside it (open no Library on it meanwhile)."""
+        return doctor.repair(Path(path))
+
+    @staticmethod
     def needs_upgrade(data_dir: Path | str) -> bool:
         """Whether opening the cache in ``data_dir`` will upgrade it (a rebuild that takes seconds)."""
         return needs_upgrade(Path(data_dir) / DB_NAME)
@@ -87,7 +105,7 @@ class Library:
         """This thread's connection to the cache."""
         store = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.db_path)
+            store = Store(self.db_path, timeout=self.config.lock_timeout)
             self._local.store = store
             with self._stores_lock:
                 self._close_orphans()
@@ -203,7 +221,15 @@ class Library:
         return outcomes
 
     def _refresher(self) -> Refresher:
+        if self.read_only:
+            raise LibraryError(f"{self.db_path}: read-only (the file, its folder or the disk): not fetched")
         return Refresher(lambda: self.store, self.config, self.clock)
+
+    @property
+    def read_only(self) -> bool:
+        """The cache cannot be written (a read-only medium, mount or file): reading works, a
+        change raises a StoreError saying "read-only"."""
+        return self.store.read_only
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -282,7 +308,8 @@ class Library:
         if not post.content_md and post.content_html:
             markdown = html_to_markdown(post.content_html, base_url=post.url or post.feed_url)
             markdown = without_title(markdown, post.title)
-            self.store.set_content_md(post_id, markdown)
+            if not self.store.read_only:  # a cache, not worth an error on a read-only medium
+                self.store.set_content_md(post_id, markdown)
             post = replace(post, content_md=markdown)
         return post
 
@@ -357,8 +384,9 @@ class Library:
         return self.store.get_state(key, default)
 
     def set_state(self, key: str, value: str | None) -> None:
-        """Remember a value across restarts."""
-        self.store.set_state(key, value)
+        """Remember a value across restarts (not on a read-only cache: UI state is not worth an error)."""
+        if not self.store.read_only:
+            self.store.set_state(key, value)
 
     # -- search: saved views, the user's own tags ----------------------------------------------
 

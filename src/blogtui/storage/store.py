@@ -16,6 +16,7 @@ from ..errors import StoreError
 from ..models import Feed, FeedState, ParsedPost, Post, PostRecord, PostRow
 from ..query import Compiled, fold_key, fold_tag, index_rows
 from ..urls import canonical_url
+from . import faults
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .search import SearchPlanner
 
@@ -46,17 +47,23 @@ class Store(SearchPlanner):
 
     def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
         self.path = Path(path)
+        #: The cache cannot be written (a read-only medium or mount, a file that may not change):
+        #: it is read as it is; a write raises a StoreError saying "read-only" (``faults.py``).
+        self.read_only = False
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.read_only = self.path.exists() and not faults.writable(self.path)
             self.db = sqlite3.connect(
-                str(path),
+                faults.read_only_uri(self.path) if self.read_only else str(path),
                 timeout=timeout,
                 isolation_level=None,
                 check_same_thread=False,
+                uri=self.read_only,
             )
             self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self.db.execute("PRAGMA journal_mode = WAL")
+            if not self.read_only:
+                self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA cache_size = -32000")
@@ -67,7 +74,7 @@ class Store(SearchPlanner):
             self.db.create_function("blogtui_key", 1, _key, deterministic=True)
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: {exc}") from None
+            raise faults.store_error(exc, self.path) from None
         except FileExistsError:
             raise StoreError(f"{self.path.parent}: not a directory (the data dir must be one)") from None
         except OSError as exc:
@@ -82,6 +89,11 @@ class Store(SearchPlanner):
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path}: made by a newer blogtui (schema {version})")
+        if self.read_only and version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: read-only, and made by an older blogtui (schema {version}): open it once"
+                " where it can be written, to upgrade it"
+            )
         while version < SCHEMA_VERSION:
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -100,15 +112,34 @@ class Store(SearchPlanner):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """A write transaction: everything inside lands together or not at all."""
+        """A write transaction: everything inside lands together or not at all.
+
+        Raises:
+            StoreError: SQLite could not write (a full disk, a read-only cache, a damaged file, a
+                lock held too long by another process): one line naming the file and the cause.
+        """
         with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise faults.store_error(exc, self.path) from None
             try:
                 yield
+                self.db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise faults.store_error(exc, self.path) from None
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise
-            self.db.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (a full disk does, for some statements).
+        if self.db.in_transaction:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     # -- feeds ---------------------------------------------------------------------------------
 

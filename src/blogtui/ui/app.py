@@ -17,7 +17,7 @@ from textual.theme import Theme
 
 from ..config import Config, load_config, save_setting
 from ..content.sanitize import safe_link
-from ..errors import ConfigError, LibraryError
+from ..errors import ConfigError, LibraryError, StoreError
 from ..library import Library
 from .messages import FetchProgress, LibraryChanged
 from .screens.dialogs import AddFeedDialog
@@ -163,7 +163,7 @@ class BlogApp(App[int]):
     ) -> None:
         try:
             change(self.library)
-        except LibraryError as exc:
+        except (LibraryError, StoreError) as exc:  # StoreError: a read-only cache, a full disk
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
         if refresh_list:
