@@ -246,10 +246,12 @@ async def test_mark_all_in_view_read_asks_first(demo: Library) -> None:
         await press(pilot, "M")
         await press(pilot, "n")
         await settle(pilot, app)
-        assert len(demo.post_ids("is:unread")) == 16
+        # The feed's own 6 posts are unread, the archive's 10 backlog: "no" leaves them all.
+        assert (len(demo.post_ids("is:unread")), len(demo.post_ids("is:backlog"))) == (6, 10)
         await press(pilot, "M", "y")
         await settle(pilot, app)
         assert demo.post_ids("is:unread") == []
+        assert demo.post_ids("is:backlog") == []
 
 
 async def test_remove_feed_asks_then_removes(demo: Library) -> None:
@@ -512,7 +514,10 @@ async def test_mouse_opens_rows_chooses_sidebar_entries_and_follows_links(demo: 
         starred = sidebar._entries.index(Entry("smart", "unread"))
         await pilot.click(Sidebar, offset=(5, starred))
         await settle(pilot, app)
-        assert app.screen.query_one(PostList).count == 15
+        assert app.screen.query_one(PostList).count == 5  # 6 unread (the rest is backlog), one read
+        await pilot.click(Sidebar, offset=(5, sidebar._entries.index(Entry("smart", "all"))))
+        await settle(pilot, app)
+        assert app.screen.query_one(PostList).count == 16
         # A link's number in the text opens it when clicked.
         target = demo.post_ids("feedparser")[0]
         app.screen.query_one(PostList).move_to(target)

@@ -26,6 +26,7 @@ from .output import (
     NO_TEXT,
     UNTITLED,
     archive_words,
+    feed_counts,
     feed_json,
     post_detail_json,
     post_markdown,
@@ -527,8 +528,7 @@ def _cmd_feeds(library: Any, args: argparse.Namespace) -> int:
     for f in feeds:
         archive = archive_words(f)
         fetched = f.fetched_at.strftime("%Y-%m-%d %H:%M") if f.fetched_at else "never"
-        counts = f"{f.posts} posts, {f.unread} unread" + (f", {f.backlog} backlog" if f.backlog else "")
-        line = f"{f.title or f.url}\n  {f.url}\n  {counts}, fetched {fetched}\n  {archive}"
+        line = f"{f.title or f.url}\n  {f.url}\n  {feed_counts(f)}, fetched {fetched}\n  {archive}"
         if f.error:
             line += f"\n  last error: {f.error}"
         print(line)

@@ -48,6 +48,12 @@ def feed_json(feed: Feed) -> dict[str, object]:
     }
 
 
+def feed_counts(feed: Feed) -> str:
+    """A feed's posts in words, as ``blogtui feeds`` and the reader say them: "16 posts, 6 unread,
+    10 backlog"."""
+    return f"{feed.posts} posts, {feed.unread} unread" + (f", {feed.backlog} backlog" if feed.backlog else "")
+
+
 def archive_words(feed: Feed) -> str:
     """How a feed's archive came home, in words: "412 posts via sitemap, complete, since 2009-03",
     "feed only: no sitemap, no paging found"."""

@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 from ...content.text import wants_full_article
 from ...errors import LibraryError
 from ...library import Library
+from ...output import archive_words
 from ...query import Compiled, fts_quote
 from ..messages import FetchProgress, LibraryChanged
 from ..widgets.post_list import PostList
@@ -40,6 +41,10 @@ DEBOUNCE = "debounce:"
 NARROW = 100
 
 
+#: The smart entries that are a state of the query language (``is:NAME``), with their labels.
+STATES = {"unread": "Unread", "starred": "Starred", "backlog": "Backlog"}
+
+
 def _quote(value: str) -> str:
     return f'"{value}"' if any(c.isspace() or c in '"-' for c in value) else value
 
@@ -55,7 +60,7 @@ class Filter:
     def query(self) -> str:
         """The filter in the query language."""
         parts = []
-        if self.base.kind == "smart" and self.base.value in ("unread", "starred"):
+        if self.base.kind == "smart" and self.base.value in STATES:
             parts.append(f"is:{self.base.value}")
         elif self.base.kind == "feed":
             parts.append(f"feed:{fts_quote(self.base.value)}")
@@ -66,12 +71,12 @@ class Filter:
             parts.append(self.text.strip())
         return " ".join(parts)
 
-    def describe(self) -> str:
-        """A short label for the status line."""
-        label = {"all": "All posts", "unread": "Unread", "starred": "Starred"}.get(
-            self.base.value, self.base.value
-        )
-        if self.base.kind == "view":
+    def describe(self, feed_title: str | None = None) -> str:
+        """A short label for the status line (a feed named by ``feed_title`` when given)."""
+        label = {"all": "All posts", **STATES}.get(self.base.value, self.base.value)
+        if self.base.kind == "feed" and feed_title:
+            label = feed_title
+        elif self.base.kind == "view":
             label = f"@{self.base.value}"
         bits = [label, *(f"#{t}" for t in self.tags)]
         if self.text.strip():
@@ -230,8 +235,14 @@ class MainScreen(Screen[None]):
     def load_sidebar(self) -> None:
         """Counts, feeds, tags within the current filter and saved views, gathered off the UI thread."""
         library = self.app.library
-        counts = (library.count(""), library.count("is:unread"), library.count("is:starred"))
         feeds = library.feeds()
+        counts = {
+            "all": library.count(""),
+            "unread": library.count("is:unread"),
+            "starred": library.count("is:starred"),
+            # The feeds' own counts hold the backlog: no query of its own.
+            "backlog": sum(f.backlog for f in feeds),
+        }
         try:
             tags = library.tags(library.compile(self.filter.query(), prefix_last=True))
         except LibraryError:
@@ -250,6 +261,7 @@ class MainScreen(Screen[None]):
             base=self.filter.base,
             selected_tags=set(self.filter.tags),
         )
+        self._set_status()
 
     def _set_status(self, error: str | None = None, message: str | None = None) -> None:
         status = self.query_one("#status", Static)
@@ -259,7 +271,13 @@ class MainScreen(Screen[None]):
         if message is not None:
             self._status_text = message
         order = " · best match first" if self._ranked else ""
-        text = Text(f" {self.filter.describe()} · {self.posts.count:,} posts{order}", style="dim")
+        base = self.filter.base
+        feed = self.sidebar.feed_of(base.value) if base.kind == "feed" else None
+        label = self.filter.describe(feed.title if feed is not None else None)
+        text = Text(f" {label} · {self.posts.count:,} posts{order}", style="dim")
+        if feed is not None:
+            # A chosen feed: how its archive came home, as `blogtui feeds` says it.
+            text.append(f" · {archive_words(feed)}", style="dim")
         if self._status_text:
             text.append(f"  {self._status_text}", style="italic")
         status.update(text)

@@ -1,4 +1,4 @@
-"""The sidebar: smart entries (All, Unread, Starred), saved views, feeds, then tags with counts."""
+"""The sidebar: smart entries (All, Unread, Starred, Backlog), saved views, feeds, then tags with counts."""
 
 from __future__ import annotations
 
@@ -11,9 +11,19 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...models import Feed, Tag
+from ...output import archive_words, feed_counts
 
 #: Width of a sidebar line before the sidebar has been laid out (its CSS width less edges).
 FALLBACK_WIDTH = 26
+
+#: The smart entries, in order: ``(value, label, shown when empty)``. An entry hidden when empty
+#: still shows while it is the chosen one.
+SMART = (
+    ("all", "All", True),
+    ("unread", "Unread", True),
+    ("starred", "Starred", True),
+    ("backlog", "Backlog", False),
+)
 
 
 @dataclass(frozen=True)
@@ -60,11 +70,12 @@ class Sidebar(OptionList):
         super().__init__(id=id, classes=classes)
         self._entries: list[Entry | None] = []
         self._titles: dict[str, str] = {}
+        self._feeds: dict[str, Feed] = {}
 
     def show(
         self,
         *,
-        counts: tuple[int, int, int],
+        counts: dict[str, int],
         feeds: list[Feed],
         tags: list[Tag],
         views: list[tuple[str, str]],
@@ -99,14 +110,11 @@ class Sidebar(OptionList):
         def heading(label: str) -> Text:
             return Text(label, style="dim bold")
 
-        all_count, unread, starred = counts
-        for value, label, count in (
-            ("all", "All", all_count),
-            ("unread", "Unread", unread),
-            ("starred", "Starred", starred),
-        ):
+        for value, label, always in SMART:
             entry = Entry("smart", value)
-            add(entry, line(label, count, base == entry, "▸" if base == entry else " "))
+            count = counts.get(value, 0)
+            if always or count or base == entry:
+                add(entry, line(label, count, base == entry, "▸" if base == entry else " "))
         if views:
             add(None, heading("Views"), disabled=True)
             for name, _query in views:
@@ -115,6 +123,7 @@ class Sidebar(OptionList):
         if feeds:
             add(None, heading("Feeds"), disabled=True)
             self._titles = {f.url: f.title or f.url for f in feeds}
+            self._feeds = {f.url: f for f in feeds}
             for feed in feeds:
                 entry = Entry("feed", feed.url)
                 mark = "▸" if base == entry else ("!" if feed.error else " ")
@@ -140,6 +149,22 @@ class Sidebar(OptionList):
         if index is None or not (0 <= index < len(self._entries)):
             return None
         return self._entries[index]
+
+    def feed_of(self, url: str) -> Feed | None:
+        """The feed listed under ``url`` (as of the last :meth:`show`)."""
+        return self._feeds.get(url)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # A feed's tooltip says how its archive came home (and its last error, in full).
+        entry = self.highlighted_entry
+        feed = self._feeds.get(entry.value) if entry is not None and entry.kind == "feed" else None
+        if feed is None:
+            self.tooltip = None
+            return
+        tip = f"{feed.title or feed.url}\n{feed_counts(feed)}\n{archive_words(feed)}"
+        if feed.error:
+            tip += f"\nlast fetch failed: {feed.error}"
+        self.tooltip = Text(tip)
 
     def _activate(self) -> None:
         entry = self.highlighted_entry

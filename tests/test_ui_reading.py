@@ -1,0 +1,77 @@
+"""Reading whole blogs in the reader: the backlog, serial reading, positions, a blog's card, find."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from blogtui.library import Library
+from blogtui.output import archive_words
+from blogtui.ui.widgets.post_list import PostList
+from blogtui.ui.widgets.sidebar import Entry, Sidebar
+from ui_harness import make_app, press, seeded_library, settle
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def demo(data_dir: Path) -> Library:
+    library = seeded_library(data_dir)
+    yield library
+    library.close()
+
+
+def _status(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one("#status").render())
+
+
+def _choose(app, entry: Entry) -> None:  # type: ignore[no-untyped-def]
+    sidebar = app.screen.query_one(Sidebar)
+    sidebar.highlighted = sidebar._entries.index(entry)
+    sidebar.action_select()
+
+
+async def test_backlog_entry_lists_the_archive_and_opening_a_post_takes_it_off(demo: Library) -> None:
+    backlog = demo.post_ids("is:backlog")
+    assert len(backlog) == 10  # the demo's older archive pages, as a real `add` brings them
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        entries = sidebar._entries
+        line = entries.index(Entry("smart", "backlog"))
+        assert entries.index(Entry("smart", "starred")) < line
+        assert str(sidebar.get_option_at_index(line).prompt).split() == ["Backlog", "10"]
+        _choose(app, Entry("smart", "backlog"))
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        assert posts.ids == backlog
+        assert "Backlog · 10 posts" in _status(app)
+        await press(pilot, "enter")
+        await settle(pilot, app)
+        assert demo.post_ids("is:backlog") == backlog[1:]
+        assert backlog[0] not in demo.post_ids("is:unread")  # read, not unread
+        line = sidebar._entries.index(Entry("smart", "backlog"))
+        assert str(sidebar.get_option_at_index(line).prompt).split() == ["▸Backlog", "9"]
+
+
+async def test_a_chosen_feed_says_how_its_archive_came_home(demo: Library) -> None:
+    feed = demo.feeds()[0]
+    words = archive_words(feed)
+    assert words == "archive: 16 posts via feed-pages, complete, since 2022-02"
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        _choose(app, Entry("feed", feed.url))
+        await settle(pilot, app)
+        assert words in _status(app)
+        sidebar = app.screen.query_one(Sidebar)
+        assert str(sidebar.tooltip).splitlines() == [
+            "The Terminal Gardener",
+            "16 posts, 6 unread, 10 backlog",
+            words,
+        ]
+        sidebar.highlighted = 0
+        await settle(pilot, app)
+        assert sidebar.tooltip is None
