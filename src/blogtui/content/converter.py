@@ -211,13 +211,28 @@ def _escape_label(text: str) -> str:
     return " ".join(text.replace("[", "(").replace("]", ")").split())
 
 
+#: markdownify's options by the options given (see Converter.__init__).
+_OPTIONS: dict[str, dict[str, Any]] = {}
+_TABLE_RE = re.compile(r"<table", re.IGNORECASE)
+
+
 class Converter(MarkdownConverter):
     """markdownify with the choices blogtui needs for a reader pane (see :func:`html_to_markdown`)."""
 
     def __init__(self, base_url: str = "", **options: Any) -> None:
-        super().__init__(**options)
+        # markdownify builds its options from dir() of two classes on every instance (a tenth of
+        # converting a short post): the result for the same options is kept.
+        key = repr(sorted(options.items()))
+        known = _OPTIONS.get(key)
+        if known is None:
+            super().__init__(**options)
+            _OPTIONS[key] = dict(self.options)
+        else:
+            self.options: dict[str, Any] = dict(known)
+            self.convert_fn_cache: dict[str, Any] = {}
         self.base_url = base_url
         self._notes: dict[str, int] = {}
+        self._tables = True
 
     def _note_number(self, label: str) -> int:
         """Footnotes numbered 1, 2, ... in the order the text first names them, whatever the
@@ -376,9 +391,14 @@ class Converter(MarkdownConverter):
             return self.get_conv_fn_cached(node.name)(node, "", parent_tags=parent_tags or set())
         return super().process_tag(node, parent_tags)
 
+    def convert(self, html):  # type: ignore[no-untyped-def]
+        self._tables = _TABLE_RE.search(html) is not None
+        return super().convert(html)
+
     def convert_soup(self, soup):  # type: ignore[no-untyped-def]
-        for table in soup.find_all("table"):
-            _normalise_table(table)
+        if self._tables:
+            for table in soup.find_all("table"):
+                _normalise_table(table)
         return super().convert_soup(soup)
 
     def convert_sup(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
