@@ -6,6 +6,7 @@ import difflib
 import math
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,14 @@ class Config:
     max_archive_posts: int = 20_000
     #: Seconds a write waits for another process's write to end before naming that process.
     lock_timeout: float = 30.0
+    #: The proxy for every request (``http://proxy.example:3128``); empty: the environment's
+    #: (``http_proxy``, ``https_proxy``, ``all_proxy``; ``NO_PROXY`` applies either way).
+    proxy: str = ""
+    #: A PEM file of CAs trusted besides the system's (a TLS-inspecting firewall's CA).
+    ca_file: str = ""
+    #: Hosts whose own (self-signed) certificate is trusted, for that host only:
+    #: ``"HOST[:PORT]=CERT.pem"``, several separated by commas.
+    trust_cert: str = ""
     #: Which of a post's images are kept with the archive: ``off``, ``lead`` (its first) or ``all``.
     images: str = "lead"
     #: The image cache's size cap in bytes; past it, the least recently read images make room.
@@ -118,6 +127,33 @@ class _Rule:
     inclusive: bool = False
     #: A text setting's only values (none: any text).
     choices: tuple[str, ...] = ()
+    #: What is wrong with a text setting's value (None: nothing); an empty text is then allowed.
+    check: Callable[[str], str | None] | None = None
+
+
+def _proxy_problem(value: str) -> str | None:
+    if not value:
+        return None
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in ("http", "https", "socks5", "socks5h") or not rest.strip("/"):
+        return 'must be a proxy URL, e.g. proxy = "http://proxy.example:3128" (or "" for the environment\'s)'
+    return None
+
+
+def _file_problem(value: str) -> str | None:
+    if value and not Path(value).expanduser().is_file():
+        return "no such file (a PEM file of certificates)"
+    return None
+
+
+def _trust_problem(value: str) -> str | None:
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        host, sep, path = part.partition("=")
+        if not sep or not host.strip() or not path.strip():
+            return 'must be "HOST=CERT.pem" (several separated by commas)'
+        if not Path(path.strip()).expanduser().is_file():
+            return f"{path.strip()}: no such file (the host's certificate, PEM)"
+    return None
 
 
 #: One rule per field of Config.
@@ -132,6 +168,9 @@ RULES: dict[str, _Rule] = {
     "user_agent": _Rule(str),
     "max_archive_posts": _Rule(int, 1, 1_000_000),
     "lock_timeout": _Rule(float, 0, 3600, inclusive=True),
+    "proxy": _Rule(str, check=_proxy_problem),
+    "ca_file": _Rule(str, check=_file_problem),
+    "trust_cert": _Rule(str, check=_trust_problem),
     "images": _Rule(str, choices=("off", "lead", "all")),
     "image_cache_bytes": _Rule(int, 1024 * 1024, 2**40),
 }
@@ -154,6 +193,9 @@ def setting_problem(key: str, value: object) -> str | None:
             return f'{shown}: must be text in quotes, e.g. {key} = "{getattr(Config(), key)}"'
         if rule.choices and value not in rule.choices:
             return f"{shown}: must be one of {', '.join(rule.choices)}"
+        if rule.check is not None:
+            problem = rule.check(value.strip())
+            return f"{shown}: {problem}" if problem else None
         return None if value.strip() else f"{shown}: must not be empty"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"{shown}: must be {'a number' if rule.kind is float else 'a whole number'}"

@@ -340,7 +340,7 @@ class Library:
         timeout = timeout or self.config.timeout
 
         async def get() -> FetchResult:
-            async with fetching.make_client(1, timeout) as client:
+            async with fetching.make_client(1, timeout, self.config) as client:
                 return await fetching.fetch(
                     client, url, timeout=timeout, max_bytes=self.config.max_feed_bytes
                 )

@@ -20,6 +20,8 @@ from .discovery import FEED_TYPES
 if TYPE_CHECKING:
     import httpx
 
+    from ..config import Config
+
 USER_AGENT = f"blogtui/{__version__} (+https://pypi.org/project/blogtui/; terminal blog reader)"
 MAX_REDIRECTS = 10
 
@@ -130,17 +132,87 @@ def _size(limit: int) -> str:
     return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
 
 
-def make_client(jobs: int = 8, timeout: float = 20.0) -> httpx.AsyncClient:
-    """An HTTP client with blogtui's limits (two connections per host is enforced by the caller)."""
+def make_client(jobs: int = 8, timeout: float = 20.0, config: Config | None = None) -> httpx.AsyncClient:
+    """An HTTP client with blogtui's limits (two connections per host is enforced by the caller).
+
+    Networking as the machine is set up: ``http_proxy``, ``https_proxy``, ``all_proxy`` and
+    ``NO_PROXY`` are honoured, and so are ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` (certifi's CAs
+    otherwise). The config's ``proxy`` replaces the environment's proxies (``NO_PROXY`` still
+    applies), ``ca_file`` adds CAs (a TLS-inspecting firewall's), and ``trust_cert`` trusts one
+    host's own (self-signed) certificate, for that host only.
+    """
     import httpx  # imported on first use: the reader starts without it
 
+    limits = httpx.Limits(max_connections=max(2, jobs * 2), max_keepalive_connections=max(2, jobs * 2))
+    proxy = (config.proxy if config else "") or None
+    ca_file = config.ca_file if config else ""
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
+    if proxy:
+        for pattern, target in _environment_proxies().items():
+            if target is None:  # a NO_PROXY host: straight there
+                mounts[pattern] = httpx.AsyncHTTPTransport(verify=ssl_context(ca_file), limits=limits)
+    for host, cert in trusted_certs(config.trust_cert if config else "").items():
+        host_proxy = proxy or _environment_proxy(f"https://{host}/")
+        mounts[f"https://{host}"] = httpx.AsyncHTTPTransport(
+            verify=ssl_context(ca_file, cert), limits=limits, proxy=host_proxy
+        )
     return httpx.AsyncClient(
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": _accept_encoding()},
         follow_redirects=False,
         timeout=httpx.Timeout(timeout),
-        limits=httpx.Limits(max_connections=max(2, jobs * 2), max_keepalive_connections=max(2, jobs * 2)),
-        trust_env=False,
+        limits=limits,
+        verify=ssl_context(ca_file),
+        proxy=proxy,
+        mounts=mounts or None,
+        trust_env=True,
     )
+
+
+def ssl_context(ca_file: str = "", host_cert: str = "") -> ssl.SSLContext:
+    """The CAs blogtui trusts: ``SSL_CERT_FILE``/``SSL_CERT_DIR`` or certifi's, plus ``ca_file``,
+    plus ``host_cert`` (one host's own certificate, for that host's connections only)."""
+    import httpx
+
+    context = httpx.create_ssl_context(trust_env=True)
+    cert_dir = os.environ.get("SSL_CERT_DIR", "")
+    if cert_dir and os.environ.get("SSL_CERT_FILE") and os.path.isdir(cert_dir):
+        context.load_verify_locations(capath=cert_dir)  # httpx reads the directory only without the file
+    for extra in (ca_file, host_cert):
+        if extra:
+            try:
+                context.load_verify_locations(cafile=str(Path(extra).expanduser()))
+            except (OSError, ssl.SSLError) as exc:
+                raise FetchError(f"{extra}: cannot read the certificates ({_tls_reason(str(exc))})") from None
+    return context
+
+
+def trusted_certs(setting: str) -> dict[str, str]:
+    """``trust_cert = "HOST[:PORT]=PATH, ..."`` as {host: certificate file}."""
+    found: dict[str, str] = {}
+    for part in setting.split(","):
+        host, sep, path = part.partition("=")
+        if sep and host.strip() and path.strip():
+            found[host.strip().lower()] = path.strip()
+    return found
+
+
+def _environment_proxies() -> dict[str, str | None]:
+    try:
+        from httpx._utils import get_environment_proxies
+
+        return dict(get_environment_proxies())
+    except (ImportError, AttributeError):  # httpx's own reading of the variables moved
+        return {}
+
+
+def _environment_proxy(url: str) -> str | None:
+    import urllib.request
+
+    host = urlsplit(url).hostname or ""
+    if urllib.request.proxy_bypass_environment(host):  # type: ignore[attr-defined]  # not in typeshed
+        return None
+    proxies = urllib.request.getproxies_environment()
+    return proxies.get(urlsplit(url).scheme) or proxies.get("all")
 
 
 def _accept_encoding() -> str:
@@ -265,6 +337,8 @@ async def _fetch(
                 )
         except FetchError:
             raise
+        except httpx.ProxyError as exc:
+            raise FetchError(f"the proxy refused it: {_connect_cause(exc)}") from None
         except httpx.ConnectError as exc:
             raise FetchError(_connect_cause(exc)) from None
         except httpx.TimeoutException:
@@ -274,7 +348,7 @@ async def _fetch(
         except httpx.HTTPError as exc:
             raise FetchError(f"HTTP error: {type(exc).__name__} {exc}".strip()) from None
         except ssl.SSLError as exc:
-            raise FetchError(f"TLS error: {_tls_reason(str(exc.reason or exc))}") from None
+            raise FetchError(_connect_cause(exc)) from None
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
 
@@ -285,6 +359,12 @@ def _connect_cause(exc: BaseException) -> str:
     while node is not None and node not in chain and len(chain) < 8:
         chain.append(node)
         node = node.__cause__ or node.__context__
+    # A RuntimeError the error was raised while handling ("no running event loop": the check
+    # before asyncio.run) is no part of the cause.
+    chain = [e for e in chain if type(e) is not RuntimeError]
+    tls = _tls_cause(chain)
+    if tls:
+        return tls
     errnos = {getattr(e, "errno", None) for e in chain}
     if errno.ECONNREFUSED in errnos:
         return "connection refused"
@@ -304,6 +384,25 @@ def _connect_cause(exc: BaseException) -> str:
     if "refused" in lowered:
         return "connection refused"
     return f"cannot connect: {text}" if text else "cannot connect"
+
+
+def _tls_cause(chain: list[BaseException]) -> str | None:
+    """The TLS failure in a chain of exceptions, in words: "certificate verify failed: self-signed
+    certificate", "not TLS: wrong version number", ...; None when TLS is not the cause."""
+    for error in chain:
+        if isinstance(error, ssl.SSLCertVerificationError):
+            why = error.verify_message or _tls_reason(str(error))
+            return f"TLS: certificate verify failed: {why} (ca_file or trust_cert in config.toml trusts it)"
+    for error in chain:
+        if isinstance(error, ssl.SSLError):
+            reason = str(error.reason or "")
+            words = _tls_reason(str(error)).removeprefix("[SSL] ").strip()
+            if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST") or (
+                "wrong version number" in words
+            ):
+                return "not TLS: wrong version number (the server does not speak TLS there: http:// perhaps)"
+            return f"TLS error: {words or reason or type(error).__name__}"
+    return None
 
 
 def _tls_reason(text: str) -> str:

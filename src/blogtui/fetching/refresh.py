@@ -230,7 +230,7 @@ class Refresher:
         archive = any(j.archive for j in todo)
         self._pool = _parse_pool(total, archive)
         try:
-            async with fetching.make_client(jobs, timeout) as client:
+            async with fetching.make_client(jobs, timeout, self.config) as client:
                 client.headers["User-Agent"] = self.config.user_agent or fetching.USER_AGENT
                 report("")
                 return list(await asyncio.gather(*(one(j) for j in todo)))
