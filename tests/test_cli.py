@@ -69,6 +69,27 @@ def test_posts_query_limit_and_tags(capsys: pytest.CaptureFixture[str], added: P
     assert tags["python"] == 2 and tags["design"] == 3
 
 
+def test_posts_sort_orders(capsys: pytest.CaptureFixture[str], added: Path) -> None:
+    d = str(added)
+
+    def listed(*args: str) -> list[dict[str, object]]:
+        code, out, err = run(capsys, "--data-dir", d, "posts", *args, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+    newest = listed()
+    dates = [p["published"] or "" for p in newest]
+    assert dates == sorted(dates, reverse=True)
+    assert [p["id"] for p in listed("--sort", "oldest")] == [p["id"] for p in newest][::-1]
+    titles = [str(p["title"]) for p in listed("--sort", "title")]
+    assert titles == sorted(titles, key=str.casefold)
+    assert [p["id"] for p in listed("--sort", "newest", "--limit", "2")] == [p["id"] for p in newest[:2]]
+    code, _, err = run(capsys, "--data-dir", d, "posts", "--sort", "random")
+    assert code == 2 and "invalid choice: 'random'" in err
+    code, _, err = run(capsys, "--data-dir", d, "posts", "--sort", "oldest", "--ranked", "x")
+    assert code == 2 and "not allowed with" in err
+
+
 def test_feeds_json(capsys: pytest.CaptureFixture[str], added: Path) -> None:
     _, out, _ = run(capsys, "--data-dir", str(added), "feeds", "--json")
     [feed] = json.loads(out)

@@ -75,3 +75,67 @@ async def test_a_chosen_feed_says_how_its_archive_came_home(demo: Library) -> No
         sidebar.highlighted = 0
         await settle(pilot, app)
         assert sidebar.tooltip is None
+
+
+async def test_sort_key_cycles_orders_and_each_view_keeps_its_own(demo: Library) -> None:
+    newest = demo.post_ids()
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        assert posts.ids == newest
+        await press(pilot, "O")
+        await settle(pilot, app)
+        assert posts.ids == demo.post_ids(order="oldest") == newest[::-1]
+        assert "All posts · 16 posts · oldest first" in _status(app)
+        await press(pilot, "O")
+        await settle(pilot, app)
+        assert posts.ids == demo.post_ids(order="feed")
+        await press(pilot, "O")
+        await settle(pilot, app)
+        titles = [r.title for r in demo.rows(posts.ids)]
+        assert titles == sorted(titles, key=str.casefold) and "by title" in _status(app)
+        # Another view has its own order: Unread is still newest first.
+        _choose(app, Entry("smart", "unread"))
+        await settle(pilot, app)
+        assert posts.ids == demo.post_ids("is:unread")
+        _choose(app, Entry("smart", "all"))
+        await settle(pilot, app)
+        assert [r.title for r in demo.rows(posts.ids)] == titles
+
+
+async def test_serial_reading_resumes_across_restarts_with_the_place_in_view(demo: Library) -> None:
+    oldest = demo.post_ids(order="oldest")
+    feed = demo.feeds()[0]
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        _choose(app, Entry("feed", feed.url))
+        await settle(pilot, app)
+        app.screen.read_from_start()
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        assert posts.highlighted_id == oldest[0]
+        await press(pilot, "enter")
+        await settle(pilot, app)
+        assert "post 1 of 16 · February 2022" in _status(app)
+        await press(pilot, "n", "n")
+        await settle(pilot, app)
+        assert app.screen.reader.post_id == oldest[2]
+        assert "post 3 of 16 · September 2022" in _status(app)
+        assert demo.rows(oldest[:3])[2].read
+    # A new start: the feed's view comes back oldest first, on the post last opened.
+    again = make_app(demo)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot, again)
+        posts = again.screen.query_one(PostList)
+        assert posts.ids == oldest
+        assert posts.highlighted_id == oldest[2]
+        # Away to another view, and back: the place again.
+        _choose(again, Entry("smart", "all"))
+        await settle(pilot, again)
+        assert posts.ids == demo.post_ids()
+        posts.move_to(posts.ids[0])
+        _choose(again, Entry("feed", feed.url))
+        await settle(pilot, again)
+        assert posts.highlighted_id == oldest[2]

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 from . import __version__
 from .config import DB_NAME, Config, data_dir, load_config
 from .errors import ConfigError, StoreError, UsageError
-from .models import FeedOutcome, Progress
+from .models import SORT_ORDERS, FeedOutcome, Progress
 from .output import (
     NO_TEXT,
     UNTITLED,
@@ -115,8 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N posts")
     p.add_argument("--json", action="store_true", help="print one JSON array")
-    p.add_argument(
+    order = p.add_mutually_exclusive_group()
+    order.add_argument(
         "--ranked", action="store_true", help="best match first (relevance to the words, then newest)"
+    )
+    order.add_argument(
+        "--sort",
+        choices=SORT_ORDERS,
+        default="newest",
+        help="newest (the default), oldest, feed or title first",
     )
     p = command("tags", "list tags with their post counts")
     p.add_argument("--json", action="store_true", help="print one JSON array")
@@ -537,7 +544,7 @@ def _cmd_feeds(library: Any, args: argparse.Namespace) -> int:
 
 def _cmd_posts(library: Any, args: argparse.Namespace) -> int:
     text = " ".join(args.query)
-    posts = library.posts_json(text, limit=args.limit, ranked=args.ranked)
+    posts = library.posts_json(text, limit=args.limit, ranked=args.ranked, order=args.sort)
     if args.json:
         _print_json(posts)
         return EXIT_OK

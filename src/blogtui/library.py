@@ -32,7 +32,7 @@ from .interop import (
     write_markdown_file,
     write_opml,
 )
-from .models import Feed, FeedOutcome, FetchResult, Post, PostRow, Tag
+from .models import SORT_ORDERS, Feed, FeedOutcome, FetchResult, Post, PostRow, Tag
 from .output import post_backup_json, post_json
 from .query import Compiled, Query, compile_query, is_view_name, parse
 from .storage import doctor, faults
@@ -40,7 +40,7 @@ from .storage.images import CachedImage, ImageCache
 from .storage.schema import needs_upgrade
 from .storage.store import Store
 
-__all__ = ["INCOMPLETE_NOTE", "NOT_SAVED", "Library", "LibraryError", "describe_store_error"]
+__all__ = ["INCOMPLETE_NOTE", "NOT_SAVED", "SORT_ORDERS", "Library", "LibraryError", "describe_store_error"]
 
 
 def describe_store_error(exc: BaseException, data_dir: Path | str) -> StoreError:
@@ -51,6 +51,12 @@ def describe_store_error(exc: BaseException, data_dir: Path | str) -> StoreError
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _order(order: str) -> str:
+    if order not in SORT_ORDERS:
+        raise LibraryError(f"{order}: not a sort order (use {', '.join(SORT_ORDERS)})")
+    return order
 
 
 class Library:
@@ -255,10 +261,13 @@ class Library:
         except QueryError as exc:
             raise LibraryError(str(exc)) from None
 
-    def post_ids(self, text: str | Compiled | None = None, *, ranked: bool = False) -> list[int]:
-        """Ids of the posts a query matches, newest first (best match first if ``ranked``)."""
+    def post_ids(
+        self, text: str | Compiled | None = None, *, ranked: bool = False, order: str = "newest"
+    ) -> list[int]:
+        """Ids of the posts a query matches, newest first (best match first if ``ranked``, else in
+        ``order``: one of :data:`SORT_ORDERS`)."""
         compiled = text if isinstance(text, Compiled) else self.compile(text)
-        ids = self.store.post_ids(compiled, ranked=ranked)
+        ids = self.store.post_ids(compiled, ranked=ranked, order=_order(order))
         self._remember_size(compiled, len(ids))
         return ids
 
@@ -283,10 +292,16 @@ class Library:
         return self.store.post_rows(post_ids)
 
     def posts_json(
-        self, text: str | None = None, limit: int | None = None, *, ranked: bool = False
+        self,
+        text: str | None = None,
+        limit: int | None = None,
+        *,
+        ranked: bool = False,
+        order: str = "newest",
     ) -> list[dict[str, object]]:
-        """Posts as the ``--json`` contract objects, newest first (best match first if ``ranked``)."""
-        ids = self.store.post_ids(self.compile(text), limit=limit, ranked=ranked)
+        """Posts as the ``--json`` contract objects, newest first (best match first if ``ranked``,
+        else in ``order``)."""
+        ids = self.store.post_ids(self.compile(text), limit=limit, ranked=ranked, order=_order(order))
         return [post_json(record) for record in self.store.post_records(ids)]
 
     def tags(self, text: str | Compiled | None = None) -> list[Tag]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+#: The orders a list of posts can be in (``posts --sort``, the reader's sort key): newest first,
+#: oldest first (reading a blog from its first post), by feed (then newest), by title.
+SORT_ORDERS = ("newest", "oldest", "feed", "title")
+
 
 @dataclass(frozen=True, slots=True)
 class Feed:

@@ -16,6 +16,15 @@ from ..query import CJK_CLAUSE, MATCH_CLAUSE, Compiled
 RANK_WEIGHTS = "10.0, 4.0, 1.0"
 #: A search matching at most this many posts is ordered by bm25 (scoring costs ~1 ms per 1,000).
 RANK_LIMIT = 10_000
+#: The orders a list can be in (``post_ids(order=...)``): ORDER BY clauses, each ending on the
+#: id so that equal keys keep one order. ``oldest`` reads the date index backwards (no sort).
+ORDERS = {
+    "newest": "posts.published DESC, posts.id DESC",
+    "oldest": "posts.published ASC, posts.id ASC",
+    "feed": "(SELECT lower(f.title) FROM feeds f WHERE f.id = posts.feed_id), posts.feed_id,"
+    " posts.published DESC, posts.id DESC",
+    "title": "posts.title COLLATE NOCASE, posts.published DESC, posts.id DESC",
+}
 #: A search matching at most this many posts is listed by looking each one up by id; beyond,
 #: by scanning the date index (see Store._posts_source).
 LOOKUP_LIMIT = 2_000
@@ -90,8 +99,11 @@ class SearchPlanner:
         )
         return sql, (match, *filter_params)
 
-    def post_ids(self, compiled: Compiled, *, ranked: bool = False, limit: int | None = None) -> list[int]:
-        """Ids of matching posts, newest first (or best match first when ``ranked``).
+    def post_ids(
+        self, compiled: Compiled, *, ranked: bool = False, limit: int | None = None, order: str = "newest"
+    ) -> list[int]:
+        """Ids of matching posts, newest first (or best match first when ``ranked``; else in one
+        of :data:`ORDERS` when ``order`` names another).
 
         Ranked: by bm25 (a word in the title weighs most), then newest first. When the words
         match more than ``RANK_LIMIT`` posts (a word being typed, ``me``), scoring them all
@@ -113,10 +125,9 @@ class SearchPlanner:
         # (state, feed, date; tag sets are built once) needs no row and no sort.
         searched = compiled.match or compiled.cjk
         source = self._posts_source(compiled) if searched else "posts INDEXED BY posts_by_date_state"
-        sql = (
-            f"SELECT posts.id FROM {source} WHERE {compiled.where}"
-            " ORDER BY posts.published DESC, posts.id DESC"
-        )
+        if order not in ("newest", "oldest") and not searched:
+            source = "posts"  # sorted anyway: the planner picks the index for the filter
+        sql = f"SELECT posts.id FROM {source} WHERE {compiled.where} ORDER BY {ORDERS[order]}"
         params = compiled.params
         if limit is not None:
             sql += " LIMIT ?"

@@ -6,6 +6,7 @@ import asyncio
 import webbrowser
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from textual import work
@@ -22,7 +23,7 @@ from ..library import Library
 from .messages import FetchProgress, LibraryChanged
 from .screens.dialogs import AddFeedDialog
 from .screens.help import HelpScreen
-from .screens.main import MainScreen
+from .screens.main import ORDER_WORDS, MainScreen
 from .screens.welcome import WelcomeScreen
 
 Opener = Callable[[str], object]
@@ -93,6 +94,19 @@ class BlogApp(App[int]):
         yield SystemCommand(
             "Export subscriptions", "Write every feed as OPML into the data directory", self.action_export
         )
+        main = self.main_screen
+        if main is not None:
+            yield SystemCommand(
+                "Read from the first post",
+                "This view oldest first, resuming where its reading stopped",
+                main.read_from_start,
+            )
+            for order, words in ORDER_WORDS.items():
+                yield SystemCommand(
+                    f"Sort {words}",
+                    f"Sort this view {words} (remembered for it)",
+                    partial(main.set_sort, order),
+                )
         yield SystemCommand("Help", "Every key", self.action_help)
         yield SystemCommand("Quit", "Quit blogtui", self.action_quit)
 

@@ -122,6 +122,10 @@ GROUPS: list[tuple[str, list[Row]]] = [
             _row("choose a sidebar entry (or click it, a post or a [n] link)", Ref(Sidebar, "select")),
             _row("show or hide the sidebar", Ref(MainScreen, "toggle_sidebar")),
             _row("save the list's filter as a view (sidebar, @name)", Ref(MainScreen, "save_view")),
+            _row(
+                "sort the view: newest, oldest first (resumes where you stopped), by feed, by title",
+                Ref(MainScreen, "cycle_sort"),
+            ),
         ],
     ),
     (

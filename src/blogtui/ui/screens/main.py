@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -20,11 +20,12 @@ from textual.worker import get_current_worker
 from ...content.text import wants_full_article
 from ...errors import LibraryError
 from ...library import Library
+from ...models import SORT_ORDERS
 from ...output import archive_words
 from ...query import Compiled, fts_quote
 from ..messages import FetchProgress, LibraryChanged
 from ..widgets.post_list import PostList
-from ..widgets.reader import ReaderView, render_post
+from ..widgets.reader import Document, ReaderView, render_post
 from ..widgets.sidebar import Entry, Sidebar
 from .dialogs import ConfirmDialog, FollowLinkDialog, tag_dialog, view_dialog
 
@@ -41,12 +42,28 @@ DEBOUNCE = "debounce:"
 NARROW = 100
 
 
+#: What the status line says of each sort order.
+ORDER_WORDS = {"newest": "newest first", "oldest": "oldest first", "feed": "by feed", "title": "by title"}
+#: How many views keep their reading place (the oldest is forgotten first).
+PLACES = 200
+
 #: The smart entries that are a state of the query language (``is:NAME``), with their labels.
 STATES = {"unread": "Unread", "starred": "Starred", "backlog": "Backlog"}
 
 
 def _quote(value: str) -> str:
     return f'"{value}"' if any(c.isspace() or c in '"-' for c in value) else value
+
+
+def _json_map(raw: str | None, kind: type) -> dict[str, Any]:
+    """A remembered ``{str: value}`` map (empty when it is missing or not what it should be)."""
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, kind) and not isinstance(v, bool)}
 
 
 @dataclass
@@ -83,6 +100,12 @@ class Filter:
             bits.append(f"“{self.text.strip()}”")
         return " · ".join(bits)
 
+    def key(self) -> str:
+        """The view this filter is, whatever is typed in the query box: its sort order and its
+        reading place are kept under this."""
+        tags = ",".join(sorted(t.casefold() for t in self.tags))
+        return f"{self.base.kind}:{self.base.value}" + (f"#{tags}" if tags else "")
+
     def to_json(self) -> str:
         return json.dumps({"base": [self.base.kind, self.base.value], "tags": self.tags, "text": self.text})
 
@@ -107,6 +130,7 @@ class MainScreen(Screen[None]):
         Binding("m", "toggle_read", "Read/unread"),
         Binding("s", "toggle_star", "Star"),
         Binding("M", "mark_all_read", "All read", show=False),
+        Binding("O", "cycle_sort", "Sort", show=False),
         Binding("V", "save_view", "Save view", show=False),
         Binding("n", "next_post", "Next", show=False),
         Binding("p", "previous_post", "Previous", show=False),
@@ -136,6 +160,12 @@ class MainScreen(Screen[None]):
         self._sidebar_forced: bool | None = None
         self._status_text = ""
         self._ranked = False
+        #: Each view's sort order (``Filter.key``: an order of SORT_ORDERS); none: newest first,
+        #: or best match first for words.
+        self._sorts: dict[str, str] = {}
+        #: Each view's reading place: the post last opened in it (resumed when read oldest first).
+        self._places: dict[str, int] = {}
+        self._to_top = False
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -177,9 +207,11 @@ class MainScreen(Screen[None]):
             self.query_box.value = self.filter.text
             self.query_box.add_class("-active")
         keep = library.get_state("ui.post")
+        self._sorts = _json_map(library.get_state("ui.sort"), str)
+        self._places = _json_map(library.get_state("ui.place"), int)
         try:
             compiled = library.compile(self.filter.query(), prefix_last=True)
-            ids = library.post_ids(compiled)
+            ids = library.post_ids(compiled, order=self.sort or "newest")
         except LibraryError:
             self.filter = Filter()
             ids = library.post_ids()
@@ -214,19 +246,49 @@ class MainScreen(Screen[None]):
         except LibraryError as exc:
             self._set_status(error=str(exc))
             return
-        self._load_ids(compiled, self.posts.highlighted_id if keep is None else keep)
+        self._load_ids(compiled, self.posts.highlighted_id if keep is None else keep, self.sort)
         self.app.remember("ui.filter", self.filter.to_json())
 
+    @property
+    def sort(self) -> str | None:
+        """The current view's sort order (None: newest first, or best match first for words)."""
+        return self._sorts.get(self.filter.key())
+
+    def set_sort(self, order: str | None, *, resume: bool = False) -> None:
+        """Sort the current view (remembered for it); ``resume``: to its reading place (else the
+        cursor stays on the highlighted post)."""
+        key = self.filter.key()
+        if order is None:
+            self._sorts.pop(key, None)
+        else:
+            self._sorts[key] = order
+        self.app.remember("ui.sort", json.dumps(self._sorts))
+        place = self._places.get(key) if resume else None
+        self._to_top = resume and place is None  # nothing read yet: from the first post
+        self.apply_filter(keep=place)
+
+    def read_from_start(self) -> None:
+        """Serial reading: the current view oldest first, from where its reading stopped."""
+        self.set_sort("oldest", resume=True)
+
+    def action_cycle_sort(self) -> None:
+        """Newest first, oldest first, by feed, by title, then newest again."""
+        order = self.sort or "newest"
+        self.set_sort(SORT_ORDERS[(SORT_ORDERS.index(order) + 1) % len(SORT_ORDERS)])
+
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
-    def _load_ids(self, compiled: Compiled, keep: int | None) -> None:
-        # Words in the query: best match first (relevance, then date); otherwise newest first.
-        ranked = compiled.match is not None
-        ids = self.app.library.post_ids(compiled, ranked=ranked)
+    def _load_ids(self, compiled: Compiled, keep: int | None, order: str | None = None) -> None:
+        # Words in the query: best match first (relevance, then date) unless the view has a sort
+        # order of its own; otherwise newest first.
+        ranked = compiled.match is not None and order is None
+        ids = self.app.library.post_ids(compiled, ranked=ranked, order=order or "newest")
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_ids, ids, keep, ranked)
 
     def _show_ids(self, ids: list[int], keep: int | None, ranked: bool = False) -> None:
         self._ranked = ranked
+        if self._to_top:
+            self._to_top, keep = False, None
         self.posts.set_posts(ids, keep=keep)
         self._set_status()
         self.load_sidebar()
@@ -271,6 +333,8 @@ class MainScreen(Screen[None]):
         if message is not None:
             self._status_text = message
         order = " · best match first" if self._ranked else ""
+        if self.sort is not None:
+            order = f" · {ORDER_WORDS[self.sort]}"
         base = self.filter.base
         feed = self.sidebar.feed_of(base.value) if base.kind == "feed" else None
         label = self.filter.describe(feed.title if feed is not None else None)
@@ -278,9 +342,24 @@ class MainScreen(Screen[None]):
         if feed is not None:
             # A chosen feed: how its archive came home, as `blogtui feeds` says it.
             text.append(f" · {archive_words(feed)}", style="dim")
+        place = self._place_words()
+        if place:
+            text.append(f" · {place}", style="")
         if self._status_text:
             text.append(f"  {self._status_text}", style="italic")
         status.update(text)
+
+    def _place_words(self) -> str:
+        """Where the post being read is in the list: "post 37 of 412 · March 2011"."""
+        post_id = self.reader.post_id
+        position = self.posts.position(post_id) if post_id is not None else None
+        if post_id is None or position is None:
+            return ""
+        words = f"post {position + 1:,} of {self.posts.count:,}"
+        row = self.posts.row_of(post_id)
+        if row is not None and row.published:
+            words += f" · {row.published.strftime('%B %Y')}"
+        return words
 
     # -- list and reader -----------------------------------------------------------------------
 
@@ -316,6 +395,13 @@ class MainScreen(Screen[None]):
         self.posts.update_row(post_id, read=True)
         self.app.write(lambda lib: lib.mark_read([post_id]), refresh_sidebar=True)
         self.app.remember("ui.post", str(post_id))
+        key = self.filter.key()
+        if self._places.get(key) != post_id:
+            self._places.pop(key, None)
+            self._places[key] = post_id
+            while len(self._places) > PLACES:
+                del self._places[next(iter(self._places))]
+            self.app.remember("ui.place", json.dumps(self._places))
         if focus_reader:
             self.reader.focus()
 
@@ -339,11 +425,15 @@ class MainScreen(Screen[None]):
         first = render_post(post, width, dark=dark, first_only=True, highlight=highlight, user_tags=mine)
         if worker.is_cancelled:
             return
-        self.app.call_from_thread(self.reader.show, first, keep_scroll=keep_scroll)
+        self.app.call_from_thread(self._show_document, first, keep_scroll)
         if not first.complete:
             full = render_post(post, width, dark=dark, highlight=highlight, user_tags=mine)
             if not worker.is_cancelled:
                 self.app.call_from_thread(self.reader.show, full, keep_scroll=True)
+
+    def _show_document(self, document: Document, keep_scroll: bool) -> None:
+        self.reader.show(document, keep_scroll=keep_scroll)
+        self._set_status()
 
     def action_next_post(self) -> None:
         post_id = self.posts.next()
@@ -559,7 +649,9 @@ class MainScreen(Screen[None]):
 
     def on_sidebar_chosen(self, event: Sidebar.Chosen) -> None:
         self.filter.base = event.entry
-        self.apply_filter(keep=self.posts.highlighted_id)
+        # A view read oldest first resumes where its reading stopped (serial reading).
+        place = self._places.get(self.filter.key()) if self.sort == "oldest" else None
+        self.apply_filter(keep=place if place is not None else self.posts.highlighted_id)
 
     def on_sidebar_tag_toggled(self, event: Sidebar.TagToggled) -> None:
         folded = {t.casefold(): t for t in self.filter.tags}

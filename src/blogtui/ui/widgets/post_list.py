@@ -125,6 +125,15 @@ class PostList(ScrollView, can_focus=True):
             return self._ids[self.cursor]
         return None
 
+    def position(self, post_id: int) -> int | None:
+        """Where a post is in the list (0 is the first line), or None when it is not listed."""
+        return self._position(post_id)
+
+    def row_of(self, post_id: int) -> PostRow | None:
+        """A listed post's row (loaded with its page when it is not in the cache)."""
+        position = self._position(post_id)
+        return self._row(position) if position is not None else None
+
     def _position(self, post_id: int) -> int | None:
         if self._index is None:
             self._index = {pid: i for i, pid in enumerate(self._ids)}
