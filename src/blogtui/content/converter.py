@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from typing import Any
 from urllib.parse import urljoin
 
@@ -216,6 +217,10 @@ _OPTIONS: dict[str, dict[str, Any]] = {}
 _TABLE_RE = re.compile(r"<table", re.IGNORECASE)
 
 
+class ConversionTimeout(Exception):
+    """A conversion ran past its ``deadline``: the caller shows the post as plain text."""
+
+
 class Converter(MarkdownConverter):
     """markdownify with the choices blogtui needs for a reader pane (see :func:`html_to_markdown`)."""
 
@@ -384,7 +389,12 @@ class Converter(MarkdownConverter):
             lines.append(line)
         return super().convert_table(el, "\n".join(lines), parent_tags)
 
+    #: ``time.monotonic()`` past which the conversion gives up (:class:`ConversionTimeout`).
+    deadline: float | None = None
+
     def process_tag(self, node, parent_tags=None):  # type: ignore[no-untyped-def]
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ConversionTimeout
         # A <pre> is read from the tree (pre_text) and dropped elements are dropped: converting
         # what is inside them first is wasted work.
         if node.name in _WHOLE_ELEMENTS:
