@@ -47,7 +47,27 @@ def _opml(data: bytes) -> None:
         assert str(exc).startswith("fuzz.opml: ")
 
 
+def _discovery(data: bytes) -> None:
+    from blogtui.fetching.discovery import discover_links
+
+    links = discover_links(data, "https://blog.example/")
+    assert all(link.startswith(("http://", "https://")) for link in links)
+
+
+def _pages(data: bytes) -> None:
+    from blogtui.fetching.archive.pages import NotAPost, read_post
+
+    try:
+        post = read_post(data, "https://blog.example/2024/03/a-post/", "text/html")
+    except NotAPost as exc:
+        assert str(exc)
+        return
+    assert post.from_page
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
+    "pages": _pages,
+    "discovery": _discovery,
     "feed": _feed,
     "markdown": _markdown,
     "query": _query,
@@ -86,3 +106,19 @@ def test_the_crashers_are_there() -> None:
 )
 def test_hostile_feeds_are_one_line_not_a_feed_errors(body: bytes) -> None:
     _feed(body)
+
+
+def test_a_post_page_with_control_characters_in_its_article_is_read() -> None:
+    words = "word " * 60
+    page = (
+        "<!doctype html><html><head>"
+        "<meta property='article:published_time' content='2024-03-04T09:00:00Z'>"
+        f"</head><body><div class='post-content'>{words}<script>x</script>\x0ctail {words}</div>"
+        "</body></html>"
+    ).encode()
+    _pages(page)
+
+
+def test_a_base_href_that_is_no_url_is_ignored() -> None:
+    page = b'<base href="http://["><link rel="alternate" type="application/rss+xml" href="/feed">'
+    _discovery(page)

@@ -72,17 +72,21 @@ def discover_links(html: bytes, page_url: str) -> list[str]:
         finder.close()
     except Exception:  # noqa: BLE001 - a broken page simply declares no feeds
         pass
-    base = urljoin(page_url, finder.base) if finder.base else page_url
+    try:
+        base = urljoin(page_url, finder.base) if finder.base else page_url
+    except ValueError:  # a <base href> that is no URL ("http://[") is ignored
+        base = page_url
     allowed = ("http", "https", "file") if urlsplit(page_url).scheme == "file" else ("http", "https")
     ranked: list[tuple[int, int, str]] = []
     for order, (kind, href) in enumerate(finder.links):
         try:
             url = urljoin(base, href.strip())
+            scheme = urlsplit(url).scheme
         except ValueError:
             continue
         # A remote page's links are http(s) only (the trust boundary: a web page never makes
         # blogtui read a local file); a local page the user named may name a local feed.
-        if urlsplit(url).scheme not in allowed or _NOT_FEEDS.search(url):
+        if scheme not in allowed or _NOT_FEEDS.search(url):
             continue
         # Feed types first; a bare JSON or XML alternate (often an API) only after them.
         ranked.append((0 if kind in _FEED_TYPES_FIRST else 1, order, url))

@@ -131,7 +131,9 @@ def read_post(body: bytes, url: str, content_type: str = "") -> ParsedPost:
         raise NotAPost(f"not a web page ({kind})")
     if not head.startswith(b"<"):
         raise NotAPost("not a web page")
-    text = decode_page(body, content_type)
+    # Control characters out first: lxml parses them but refuses them in a tree it edits
+    # (drop_tree joining a tail: ValueError, found by benchmarks/fuzz.py).
+    text = clean_text(decode_page(body, content_type))
     try:
         tree = lxml_html.document_fromstring(text)
     except Exception as exc:  # noqa: BLE001 - lxml's errors vary: the page is simply unreadable
