@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from blogtui.cli import demo_feed_path
 from blogtui.library import Library
 from blogtui.output import archive_words
+from blogtui.ui.screens.dialogs import ConfirmDialog
 from blogtui.ui.widgets.post_list import PostList
 from blogtui.ui.widgets.sidebar import Entry, Sidebar
-from ui_harness import make_app, press, seeded_library, settle
+from ui_harness import DATA, make_app, press, seeded_library, settle
 
 SIZE = (120, 36)
 
@@ -139,3 +141,77 @@ async def test_serial_reading_resumes_across_restarts_with_the_place_in_view(dem
         _choose(again, Entry("feed", feed.url))
         await settle(pilot, again)
         assert posts.highlighted_id == oldest[2]
+
+
+async def test_a_post_keeps_its_place_and_half_read_posts_are_continue_reading(demo: Library) -> None:
+    target = demo.post_ids("feedparser")[0]
+    app = make_app(demo)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one(PostList).move_to(target)
+        await press(pilot, "enter")
+        await settle(pilot, app)
+        reader = app.screen.reader
+        assert reader.max_scroll_y > 4
+        await press(pilot, "j", "j", "j")
+        await settle(pilot, app)
+        place = demo.reading_place(target)
+        assert place == pytest.approx(3 / reader.max_scroll_y, abs=1e-3)
+        assert demo.post_ids("is:reading") == [target]
+        sidebar = app.screen.query_one(Sidebar)
+        line = sidebar._entries.index(Entry("smart", "reading"))
+        assert str(sidebar.get_option_at_index(line).prompt).split() == ["Continue", "reading", "1"]
+    again = make_app(demo)
+    async with again.run_test(size=(100, 24)) as pilot:
+        await settle(pilot, again)
+        _choose(again, Entry("smart", "reading"))
+        await settle(pilot, again)
+        posts = again.screen.query_one(PostList)
+        assert posts.ids == [target]
+        await press(pilot, "enter")
+        await settle(pilot, again)
+        reader = again.screen.reader
+        assert reader.post_id == target and reader.scroll_y == 3
+        # Read to the end: no longer half read.
+        await press(pilot, "G")
+        await settle(pilot, again)
+        assert demo.reading_place(target) is None
+        assert demo.post_ids("is:reading") == []
+
+
+async def test_next_unread_skips_read_posts_and_says_when_none_is_left(demo: Library) -> None:
+    ids = demo.post_ids()
+    demo.mark_read(ids[1:3])
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await press(pilot, "enter")
+        await settle(pilot, app)
+        await press(pilot, "N")
+        await settle(pilot, app)
+        assert app.screen.reader.post_id == ids[3]
+        demo.mark_read(ids[4:])
+        await press(pilot, "N")
+        await settle(pilot, app)
+        assert app.screen.reader.post_id == ids[3]
+        assert "no unread post below" in _status(app)
+
+
+async def test_m_in_the_sidebar_marks_a_whole_feed_read(data_dir: Path) -> None:
+    library = seeded_library(data_dir, DATA / "some-feed.xml", demo_feed_path())
+    gardener = next(f for f in library.feeds() if f.title == "The Terminal Gardener")
+    other = len(library.post_ids("-feed:gardener is:unread"))
+    assert other
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        sidebar.focus()
+        sidebar.highlighted = sidebar._entries.index(Entry("feed", gardener.url))
+        await press(pilot, "M")
+        assert isinstance(app.screen, ConfirmDialog)
+        await press(pilot, "y")
+        await settle(pilot, app)
+        assert library.post_ids("feed:gardener (is:unread OR is:backlog)") == []
+        assert len(library.post_ids("-feed:gardener is:unread")) == other
+    library.close()

@@ -34,7 +34,7 @@ from .interop import (
 )
 from .models import SORT_ORDERS, Feed, FeedOutcome, FetchResult, Post, PostRow, Tag
 from .output import post_backup_json, post_json
-from .query import Compiled, Query, compile_query, is_view_name, parse
+from .query import READING_KEY, Compiled, Query, compile_query, is_view_name, parse
 from .storage import doctor, faults
 from .storage.images import CachedImage, ImageCache
 from .storage.schema import needs_upgrade
@@ -402,6 +402,19 @@ class Library:
         """Remember a value across restarts (not on a read-only cache: UI state is not worth an error)."""
         if not self.store.read_only:
             self.store.set_state(key, value)
+
+    def reading_place(self, post_id: int) -> float | None:
+        """How far down a half-read post the reader stopped (0 to 1), or None."""
+        value = self.store.get_state(f"{READING_KEY}{post_id}")
+        try:
+            return min(1.0, max(0.0, float(value))) if value is not None else None
+        except ValueError:
+            return None
+
+    def set_reading_place(self, post_id: int, place: float | None) -> None:
+        """Remember how far down a post the reader is (``is:reading``); None: not half read (not
+        begun, or finished)."""
+        self.set_state(f"{READING_KEY}{post_id}", None if place is None else f"{place:.4f}")
 
     # -- search: saved views, the user's own tags ----------------------------------------------
 

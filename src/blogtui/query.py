@@ -128,7 +128,9 @@ _SPACE_RE = re.compile(r"\s*")
 _TOKEN_RE = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
 _EMPTY_FIELD_RE = re.compile(r"-?(\w+):(?=\s|\)|$)")
 _FIELDS = ("tag", "feed", "is", "after", "before")
-_IS_VALUES = {"unread", "read", "starred", "unstarred", "backlog"}
+_IS_VALUES = {"unread", "read", "starred", "unstarred", "backlog", "reading"}
+#: The UI state key of a half-read post's place (``reading:ID`` = how far down, 0 to 1): ``is:reading``.
+READING_KEY = "reading:"
 _VIEW_NAME_RE = re.compile(r"^\w[\w.+-]*$")
 #: ``KEY:VALUE`` with such a key is a word, not a prefix: links and identifiers people search for.
 _SCHEMES = frozenset(
@@ -374,7 +376,9 @@ def _field_term(key: str, value: str, negated: bool, source: str) -> Term:
         raise QueryError(f"{source}: {key}: needs a value")
     if key == "is":
         if value.lower() not in _IS_VALUES:
-            raise QueryError(f"{source}: unknown state (use is:unread, is:read, is:starred or is:backlog)")
+            raise QueryError(
+                f"{source}: unknown state (use is:unread, is:read, is:starred, is:backlog or is:reading)"
+            )
         return Term("is", value.lower(), negated)
     if key in ("after", "before"):
         parse_date(value, source)
@@ -657,6 +661,9 @@ class _Compiler:
                 "read": "posts.read = 1",
                 "starred": "posts.starred = 1",
                 "unstarred": "posts.starred = 0",
+                # Half read: the reader keeps where it stopped in the state table.
+                "reading": f"posts.id IN (SELECT CAST(substr(key, {len(READING_KEY) + 1}) AS INTEGER)"
+                f" FROM state WHERE key GLOB '{READING_KEY}*')",
             }[value]
             self.clauses.append(f"NOT ({sql})" if neg else sql)
         elif kind in ("after", "before"):

@@ -125,8 +125,8 @@ class SearchPlanner:
         # (state, feed, date; tag sets are built once) needs no row and no sort.
         searched = compiled.match or compiled.cjk
         source = self._posts_source(compiled) if searched else "posts INDEXED BY posts_by_date_state"
-        if order not in ("newest", "oldest") and not searched:
-            source = "posts"  # sorted anyway: the planner picks the index for the filter
+        if order == "title" and not searched:
+            source = "posts"  # the title is in no index: the planner picks one for the filter
         sql = f"SELECT posts.id FROM {source} WHERE {compiled.where} ORDER BY {ORDERS[order]}"
         params = compiled.params
         if limit is not None:

@@ -98,6 +98,7 @@ GROUPS: list[tuple[str, list[Row]]] = [
                 Ref(MainScreen, "next_post"),
                 Ref(MainScreen, "previous_post"),
             ),
+            _row("the next post not read yet (unread or backlog), opened", Ref(MainScreen, "next_unread")),
             _row("full-screen reading", Ref(MainScreen, "zoom")),
             _row("open link 1 … 9 of the post", _links()),
             _row("follow a link by number", Ref(MainScreen, "follow_link")),
@@ -135,6 +136,10 @@ GROUPS: list[tuple[str, list[Row]]] = [
             _row("toggle star", Ref(MainScreen, "toggle_star")),
             _row("put your own tag on the post (-tag takes it off)", Ref(MainScreen, "tag_post")),
             _row("mark every post in view read", Ref(MainScreen, "mark_all_read")),
+            _row(
+                "mark every post of the feed or view highlighted in the sidebar read",
+                Ref(Sidebar, "mark_read"),
+            ),
             _row("refresh all feeds", Ref(MainScreen, "app.refresh_feeds")),
             _row("add a feed", [Ref(MainScreen, "app.add_feed"), Ref(WelcomeScreen, "app.add_feed")]),
             _row("remove the feed highlighted in the sidebar (asks first)", Ref(Sidebar, "remove_feed")),

@@ -48,7 +48,9 @@ ORDER_WORDS = {"newest": "newest first", "oldest": "oldest first", "feed": "by f
 PLACES = 200
 
 #: The smart entries that are a state of the query language (``is:NAME``), with their labels.
-STATES = {"unread": "Unread", "starred": "Starred", "backlog": "Backlog"}
+STATES = {"unread": "Unread", "starred": "Starred", "backlog": "Backlog", "reading": "Continue reading"}
+#: Seconds the reader must rest before its place in the post is saved (scrolling writes nothing).
+PLACE_DELAY = 0.5
 
 
 def _quote(value: str) -> str:
@@ -133,6 +135,7 @@ class MainScreen(Screen[None]):
         Binding("O", "cycle_sort", "Sort", show=False),
         Binding("V", "save_view", "Save view", show=False),
         Binding("n", "next_post", "Next", show=False),
+        Binding("N", "next_unread", "Next unread", show=False),
         Binding("p", "previous_post", "Previous", show=False),
         Binding("o", "open_in_browser", "Browser", show=False),
         Binding("z", "zoom", "Full screen", show=False),
@@ -151,6 +154,7 @@ class MainScreen(Screen[None]):
     #: The debounce delays, per screen class or instance (tests set them to 0).
     highlight_delay: float = HIGHLIGHT_DELAY
     query_delay: float = QUERY_DELAY
+    place_delay: float = PLACE_DELAY
 
     def __init__(self) -> None:
         super().__init__()
@@ -166,6 +170,7 @@ class MainScreen(Screen[None]):
         #: Each view's reading place: the post last opened in it (resumed when read oldest first).
         self._places: dict[str, int] = {}
         self._to_top = False
+        self._place_timer: Timer | None = None
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -220,6 +225,7 @@ class MainScreen(Screen[None]):
         self.posts.focus()
         self._fold_sidebar(self.app.size.width)
         self._set_status()
+        self.watch(self.reader, "scroll_y", self._reader_scrolled, init=False)
         # Counts and tags wait until the list is on screen: first paint comes first.
         self.call_after_refresh(self.load_sidebar)
 
@@ -304,6 +310,7 @@ class MainScreen(Screen[None]):
             "starred": library.count("is:starred"),
             # The feeds' own counts hold the backlog: no query of its own.
             "backlog": sum(f.backlog for f in feeds),
+            "reading": library.count("is:reading"),
         }
         try:
             tags = library.tags(library.compile(self.filter.query(), prefix_last=True))
@@ -422,18 +429,74 @@ class MainScreen(Screen[None]):
             except LibraryError:
                 highlight = None
         mine = library.post_tags(post_id, user=True)
+        # A half-read post opens where its reading stopped (once all of it is laid out).
+        place = None if keep_scroll else library.reading_place(post_id)
         first = render_post(post, width, dark=dark, first_only=True, highlight=highlight, user_tags=mine)
         if worker.is_cancelled:
             return
-        self.app.call_from_thread(self._show_document, first, keep_scroll)
+        self.app.call_from_thread(self._show_document, first, keep_scroll, place if first.complete else None)
         if not first.complete:
             full = render_post(post, width, dark=dark, highlight=highlight, user_tags=mine)
             if not worker.is_cancelled:
-                self.app.call_from_thread(self.reader.show, full, keep_scroll=True)
+                self.app.call_from_thread(self._show_document, full, True, place)
 
-    def _show_document(self, document: Document, keep_scroll: bool) -> None:
-        self.reader.show(document, keep_scroll=keep_scroll)
+    def _show_document(self, document: Document, keep_scroll: bool, place: float | None = None) -> None:
+        reader = self.reader
+        reader.show(document, keep_scroll=keep_scroll)
+        if place is not None:
+            # Once the post's new height is laid out (max_scroll_y follows the layout).
+            self.call_after_refresh(self._restore_place, document.post_id, place)
         self._set_status()
+
+    def _restore_place(self, post_id: int, place: float) -> None:
+        reader = self.reader
+        if reader.post_id == post_id:
+            reader.scroll_to(y=round(place * reader.max_scroll_y), animate=False)
+
+    def _reader_scrolled(self, y: float) -> None:
+        document = self.reader.document
+        if document is None or not document.complete:
+            return
+        if self._place_timer is not None:
+            self._place_timer.stop()
+        post_id = document.post_id
+        self._place_timer = self._debounce(self.place_delay, lambda: self._save_place(post_id), "place")
+
+    def _save_place(self, post_id: int) -> None:
+        """Keep how far down the post the reader is; at its top or its end it is not half read."""
+        reader = self.reader
+        if reader.post_id != post_id:
+            return
+        end, y = reader.max_scroll_y, reader.scroll_y
+        place = y / end if 0 < y < end else None
+        self.app.write(lambda lib: lib.set_reading_place(post_id, place), refresh_sidebar=True)
+
+    def action_next_unread(self) -> None:
+        """The next post below not read yet (unread or backlog), opened."""
+        try:
+            compiled = self.app.library.compile(f"({self.filter.query()}) (is:unread OR is:backlog)")
+        except LibraryError as exc:
+            self._set_status(error=str(exc))
+            return
+        current = self.reader.post_id or self.posts.highlighted_id
+        self._next_unread(compiled, current)
+
+    @work(thread=True, exclusive=True, group="next-unread", exit_on_error=False)
+    def _next_unread(self, compiled: Compiled, current: int | None) -> None:
+        unread = set(self.app.library.post_ids(compiled))
+        self.app.call_from_thread(self._go_to_unread, unread, current)
+
+    def _go_to_unread(self, unread: set[int], current: int | None) -> None:
+        posts = self.posts
+        start = posts.position(current) if current is not None else None
+        ids = posts.ids
+        after = (start + 1) if start is not None else 0
+        target = next((pid for pid in ids[after:] if pid in unread), None)
+        if target is None:
+            self._set_status(message="no unread post below")
+            return
+        posts.move_to(target)
+        self.open_post(target)
 
     def action_next_post(self) -> None:
         post_id = self.posts.next()
@@ -660,6 +723,19 @@ class MainScreen(Screen[None]):
         else:
             self.filter.tags.append(event.name)
         self.apply_filter()
+
+    def on_sidebar_mark_read(self, event: Sidebar.MarkRead) -> None:
+        """Mark every post of a feed, a view or a smart entry read (asks first)."""
+        query = Filter(base=event.entry).query()
+        label = event.label
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.app.write(
+                    lambda lib: lib.mark_all_read(query), refresh_list=True, message=f"{label}: all read"
+                )
+
+        self.app.push_screen(ConfirmDialog(f"Mark every post of {label} read?"), done)
 
     def on_sidebar_remove_feed(self, event: Sidebar.RemoveFeed) -> None:
         url, title = event.url, event.title

@@ -23,6 +23,7 @@ SMART = (
     ("unread", "Unread", True),
     ("starred", "Starred", True),
     ("backlog", "Backlog", False),
+    ("reading", "Continue reading", False),
 )
 
 
@@ -42,6 +43,7 @@ class Sidebar(OptionList):
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("x,delete", "remove_feed", "Remove feed", show=True),
+        Binding("M", "mark_read", "Mark read", show=False),
     ]
 
     class Chosen(Message):
@@ -64,6 +66,14 @@ class Sidebar(OptionList):
         def __init__(self, url: str, title: str) -> None:
             self.url = url
             self.title = title
+            super().__init__()
+
+    class MarkRead(Message):
+        """The user asked to mark every post of the highlighted entry (a feed, a view, ...) read."""
+
+        def __init__(self, entry: Entry, label: str) -> None:
+            self.entry = entry
+            self.label = label
             super().__init__()
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -185,3 +195,14 @@ class Sidebar(OptionList):
         entry = self.highlighted_entry
         if entry is not None and entry.kind == "feed":
             self.post_message(self.RemoveFeed(entry.value, self._titles.get(entry.value, entry.value)))
+
+    def action_mark_read(self) -> None:
+        entry = self.highlighted_entry
+        if entry is None or entry.kind == "tag":
+            return
+        label = self._titles.get(entry.value, entry.value) if entry.kind == "feed" else entry.value
+        if entry.kind == "view":
+            label = f"@{entry.value}"
+        elif entry.kind == "smart":
+            label = {value: name for value, name, _ in SMART}.get(entry.value, entry.value)
+        self.post_message(self.MarkRead(entry, label))
