@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import webbrowser
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -56,6 +57,11 @@ class BlogApp(App[int]):
         self.config = config or library.config
         self.clock = clock
         self._opener = opener or (lambda url: webbrowser.open(url, new=2))
+        # Writes run in worker threads, one at a time and in the order they were asked for
+        # (``m m`` quickly must leave the post as the second press says): each takes a ticket.
+        self._write_turn = threading.Condition()
+        self._write_tickets = 0
+        self._write_serving = 0
         if self.config.theme in self.available_themes:
             self.theme = self.config.theme
         self._saved_theme = self.theme
@@ -164,22 +170,31 @@ class BlogApp(App[int]):
         Args:
             then: called on the UI thread once the change is stored.
         """
-        self._write(change, refresh_sidebar, refresh_list, message, then)
+        ticket = self._write_tickets
+        self._write_tickets += 1
+        self._write(ticket, change, refresh_sidebar, refresh_list, message, then)
 
     @work(thread=True, group="write", exit_on_error=False)
     def _write(
         self,
+        ticket: int,
         change: Callable[[Library], object],
         refresh_sidebar: bool,
         refresh_list: bool,
         message: str,
         then: Callable[[], object] | None,
     ) -> None:
+        with self._write_turn:
+            self._write_turn.wait_for(lambda: self._write_serving == ticket)
         try:
             change(self.library)
         except (LibraryError, StoreError) as exc:  # StoreError: a read-only cache, a full disk
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
+        finally:
+            with self._write_turn:
+                self._write_serving += 1
+                self._write_turn.notify_all()
         if refresh_list:
             self._to_main(LibraryChanged(message))
         elif refresh_sidebar and (screen := self.main_screen) is not None:
