@@ -72,7 +72,12 @@ def _table_rows(markdown: str, first: str) -> list[list[str]]:
 def test_benchmark_tables_keep_values_under_their_headers() -> None:
     """atom/nnw_yakubin.atom, "Reserve and commit": rowspan and colspan as a browser lays them out."""
     post = _post(_feed("atom/nnw_yakubin.atom"), "Reserve and commit")
-    markdown = html_to_markdown(post.content_html, post.url)
+    # Its first two tables (the whole 540 KB post takes near the converter's deadline on a busy
+    # machine, where it would be shown as plain text).
+    html = post.content_html
+    start = html.index("<table")
+    end = html.index("</table>", html.index("</table>") + 1) + len("</table>")
+    markdown = html_to_markdown(html[start:end], post.url)
     memory = _table_rows(markdown, "Array Size")
     assert memory[0] == ["Array Size", "Peak WSS (bytes)", ""]
     assert memory[2] == ["", "`DynArray`", "`std::vector`"]  # under the rowspan: empty
