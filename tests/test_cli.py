@@ -107,9 +107,18 @@ def test_feeds_json(capsys: pytest.CaptureFixture[str], added: Path) -> None:
         "archive_oldest",
         "archive_note",
         "backlog",
+        "first_post",
+        "latest_post",
+        "words",
     }
     assert (feed["title"], feed["posts"], feed["unread"], feed["error"]) == ("Some Feed", 10, 10, None)
     assert feed["site_url"] == "https://some.example/"
+    _, out, _ = run(capsys, "--data-dir", str(added), "posts", "--json", "--sort", "oldest")
+    dated = [p["published"] for p in json.loads(out) if p["published"]]
+    assert (feed["first_post"], feed["latest_post"]) == (min(dated), max(dated))
+    assert isinstance(feed["words"], int) and feed["words"] > 10
+    _, out, _ = run(capsys, "--data-dir", str(added), "feeds")
+    assert f"first post {min(dated)[:10]}, latest {max(dated)[:10]}, {feed['words']:,} words" in out
 
 
 def test_read_star_and_show(capsys: pytest.CaptureFixture[str], added: Path) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Sparkline, Static
 
 from blogtui.cli import demo_feed_path
 from blogtui.library import Library
 from blogtui.output import archive_words
 from blogtui.ui.screens.dialogs import ConfirmDialog
+from blogtui.ui.widgets.feed_card import FeedCard, YearBar, monthly
 from blogtui.ui.widgets.post_list import PostList
 from blogtui.ui.widgets.sidebar import Entry, Sidebar
 from ui_harness import DATA, make_app, press, seeded_library, settle
@@ -215,3 +217,60 @@ async def test_m_in_the_sidebar_marks_a_whole_feed_read(data_dir: Path) -> None:
         assert library.post_ids("feed:gardener (is:unread OR is:backlog)") == []
         assert len(library.post_ids("-feed:gardener is:unread")) == other
     library.close()
+
+
+async def test_a_feed_chosen_shows_its_card_and_picking_a_year_moves_the_list(demo: Library) -> None:
+    feed = demo.feeds()[0]
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        card = app.screen.query_one(FeedCard)
+        assert not card.display
+        _choose(app, Entry("feed", feed.url))
+        await settle(pilot, app)
+        assert card.display
+        facts = str(card.query_one("#card-facts", Static).render()).splitlines()
+        assert facts == [
+            "The Terminal Gardener  https://gardener.example/",
+            "subscribed 2026-11-01 · 16 posts, 6 unread, 10 backlog",
+            f"first post 2022-02-14, latest 2026-10-28, {demo.feed(feed.url, words=True).words:,} words",
+            "archive: 16 posts via feed-pages, complete, since 2022-02",
+            "last fetch 2026-11-01 12:00",
+        ]
+        timeline = card.query_one(Sparkline)
+        assert len(timeline.data) == 57 and sum(timeline.data) == 16  # February 2022 to October 2026
+        years = card.query_one(YearBar)
+        assert [y for y, _ in years.years] == [2022, 2023, 2024, 2025, 2026]
+        years.focus()
+        await press(pilot, "left", "left", "enter")
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        first_2024 = demo.post_ids("after:2024-01-01 before:2025-01-01")[0]
+        assert posts.highlighted_id == first_2024
+        # Another entry: no card.
+        _choose(app, Entry("smart", "all"))
+        await settle(pilot, app)
+        assert not card.display
+
+
+def test_monthly_fills_empty_months_and_marks_each_year() -> None:
+    counts, years = monthly([(2010, 11, 3), (2011, 2, 1), (2012, 1, 4)])
+    assert counts == [3, 0, 0, 1] + [0] * 10 + [4]
+    assert years == [(2010, 0), (2011, 2), (2012, 14)]
+    assert monthly([]) == ([], [])
+
+
+async def test_the_card_says_a_failed_fetch_in_full(demo: Library) -> None:
+    feed = demo.feeds()[0]
+    error = (
+        "https://gardener.example/feed.xml: HTTP 503 Service Unavailable"
+        " (the server is down for maintenance until Monday)"
+    )
+    demo.store.update_feed(feed.id, error=error)
+    app = make_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        _choose(app, Entry("feed", feed.url))
+        await settle(pilot, app)
+        facts = app.screen.query_one("#card-facts", Static)
+        assert f"last fetch failed: {error}" in str(facts.render()).replace("\n", " ")

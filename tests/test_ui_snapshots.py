@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 
 from blogtui.library import Library
 from blogtui.ui.app import BlogApp
+from blogtui.ui.widgets.sidebar import Entry, Sidebar
 from ui_harness import make_app, press, seeded_library, settle
 
 
@@ -83,3 +84,24 @@ def test_wide_200x60_with_own_tag(snap_compare, demo: Library) -> None:  # type:
     demo.add_user_tag(demo.post_ids()[2], "to reread")
     app = make_app(demo)
     assert snap_compare(app, terminal_size=(200, 60), run_before=_before(app, "j", "j", "enter"))
+
+
+def _feed_card(app: BlogApp, demo: Library) -> Callable[[Pilot], Awaitable[None]]:
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        sidebar.highlighted = sidebar._entries.index(Entry("feed", demo.feeds()[0].url))
+        sidebar.action_select()
+        await settle(pilot, app)
+
+    return run_before
+
+
+def test_feed_card_and_timeline_80x24(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(demo)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_feed_card(app, demo))
+
+
+def test_feed_card_and_timeline_160x48(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(demo)
+    assert snap_compare(app, terminal_size=(160, 48), run_before=_feed_card(app, demo))

@@ -28,6 +28,7 @@ from .output import (
     archive_words,
     feed_counts,
     feed_json,
+    feed_span,
     post_detail_json,
     post_markdown,
     tag_json,
@@ -526,7 +527,7 @@ def _print_json(value: object) -> None:
 
 
 def _cmd_feeds(library: Any, args: argparse.Namespace) -> int:
-    feeds = library.feeds()
+    feeds = library.feeds(words=True)
     if args.json:
         _print_json([feed_json(f) for f in feeds])
         return EXIT_OK
@@ -536,6 +537,8 @@ def _cmd_feeds(library: Any, args: argparse.Namespace) -> int:
         archive = archive_words(f)
         fetched = f.fetched_at.strftime("%Y-%m-%d %H:%M") if f.fetched_at else "never"
         line = f"{f.title or f.url}\n  {f.url}\n  {feed_counts(f)}, fetched {fetched}\n  {archive}"
+        if f.first_post:
+            line += f"\n  {feed_span(f)}"
         if f.error:
             line += f"\n  last error: {f.error}"
         print(line)

@@ -149,16 +149,27 @@ class Library:
 
     # -- subscriptions -------------------------------------------------------------------------
 
-    def feeds(self) -> list[Feed]:
-        """Every subscribed feed with its counts."""
-        return self.store.feeds()
+    def feeds(self, *, words: bool = False) -> list[Feed]:
+        """Every subscribed feed with its counts (and its ``words`` when asked: a pass over the
+        search index's sizes, ~90 ms at 50,000 posts)."""
+        feeds = self.store.feeds()
+        if words:
+            counted = self.store.feed_words()
+            feeds = [replace(f, words=counted.get(f.id, 0)) for f in feeds]
+        return feeds
+
+    def feed_months(self, url: str) -> list[tuple[int, int, int]]:
+        """A feed's dated posts per month, oldest first, as ``(year, month, posts)`` (its timeline)."""
+        feed = self.store.feed(url)
+        return self.store.feed_months(feed.id) if feed is not None else []
 
     def has_feeds(self) -> bool:
         """Whether any feed is subscribed."""
         return self.store.has_feeds()
 
-    def feed(self, url: str) -> Feed | None:
-        """The feed stored under ``url`` (a path or file URL is normalised first)."""
+    def feed(self, url: str, *, words: bool = False) -> Feed | None:
+        """The feed stored under ``url`` (a path or file URL is normalised first), with its
+        ``words`` counted when asked."""
         store = self.store
         found = store.feed(url)
         if found is None:
@@ -166,6 +177,8 @@ class Library:
                 found = store.feed(fetching.normalise_location(url))
             except FetchError:
                 return None
+        if found is not None and words:
+            found = replace(found, words=store.feed_words(found.id).get(found.id, 0))
         return found
 
     def remove(self, url: str) -> bool:

@@ -35,6 +35,13 @@ class Feed:
     archive_oldest: datetime | None = None
     #: Why the archive is incomplete, when it is.
     archive_note: str | None = None
+    #: The first (oldest dated) and latest post's publication.
+    first_post: datetime | None = None
+    latest_post: datetime | None = None
+    #: The words of its posts' text, as the search index counts them (None: not counted).
+    words: int | None = None
+    #: When it was subscribed.
+    added_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

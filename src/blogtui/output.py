@@ -45,6 +45,9 @@ def feed_json(feed: Feed) -> dict[str, object]:
         "archive_oldest": feed.archive_oldest.strftime("%Y-%m-%d") if feed.archive_oldest else None,
         "archive_note": feed.archive_note,
         "backlog": feed.backlog,
+        "first_post": iso(feed.first_post),
+        "latest_post": iso(feed.latest_post),
+        "words": feed.words,
     }
 
 
@@ -52,6 +55,14 @@ def feed_counts(feed: Feed) -> str:
     """A feed's posts in words, as ``blogtui feeds`` and the reader say them: "16 posts, 6 unread,
     10 backlog"."""
     return f"{feed.posts} posts, {feed.unread} unread" + (f", {feed.backlog} backlog" if feed.backlog else "")
+
+
+def feed_span(feed: Feed) -> str:
+    """A feed's posts in time and size: "first post 2022-02-14, latest 2026-10-28, 2,797 words"."""
+    words = f", {feed.words:,} words" if feed.words is not None else ""
+    first = feed.first_post.strftime("%Y-%m-%d") if feed.first_post else "none dated"
+    latest = feed.latest_post.strftime("%Y-%m-%d") if feed.latest_post else "none dated"
+    return f"first post {first}, latest {latest}{words}"
 
 
 def archive_words(feed: Feed) -> str:

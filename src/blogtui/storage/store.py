@@ -25,6 +25,18 @@ def _ts(value: datetime | None) -> int:
     return int(value.timestamp()) if value else 0
 
 
+def _fts_body_size(sizes: bytes) -> int:
+    """The body's token count in an FTS5 ``_docsize`` blob (one varint per column: title,
+    author, body)."""
+    values, value = [], 0
+    for byte in sizes:  # SQLite's varints: seven bits a byte, most significant first
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            values.append(value)
+            value = 0
+    return values[2] if len(values) > 2 else 0
+
+
 def _dt(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=timezone.utc) if value else None
 
@@ -162,12 +174,16 @@ class Store(SearchPlanner):
     _FEED_COLUMNS = """
         SELECT f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.fetched_at, f.error,
                f.archive_complete, f.archive_method, f.archive_expected, f.archive_oldest,
-               f.archive_note"""
-    # All feeds: one grouped scan of the (feed_id, read) index.
+               f.archive_note, f.added_at"""
+    # All feeds: one grouped scan of the (feed_id, read) index; first and latest post: a seek
+    # each in the (feed_id, published) index.
     _FEEDS_SQL = (
         _FEED_COLUMNS
         + """, coalesce(c.total, 0) AS posts, coalesce(c.unread, 0) AS unread,
-               coalesce(c.backlog, 0) AS backlog
+               coalesce(c.backlog, 0) AS backlog,
+               (SELECT min(published) FROM posts p WHERE p.feed_id = f.id AND p.published > 0)
+                   AS first_post,
+               (SELECT max(published) FROM posts p WHERE p.feed_id = f.id) AS latest_post
         FROM feeds f LEFT JOIN (
             SELECT feed_id, count(*) AS total, sum(read = 0 AND backlog = 0) AS unread,
                    sum(backlog) AS backlog FROM posts GROUP BY feed_id
@@ -181,7 +197,10 @@ class Store(SearchPlanner):
                (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0 AND p.backlog = 0)
                    AS unread,
                (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0 AND p.backlog = 1)
-                   AS backlog
+                   AS backlog,
+               (SELECT min(published) FROM posts p WHERE p.feed_id = f.id AND p.published > 0)
+                   AS first_post,
+               (SELECT max(published) FROM posts p WHERE p.feed_id = f.id) AS latest_post
         FROM feeds f"""
     )
 
@@ -204,12 +223,37 @@ class Store(SearchPlanner):
             archive_expected=row["archive_expected"],
             archive_oldest=_dt(row["archive_oldest"]),
             archive_note=row["archive_note"],
+            first_post=_dt(row["first_post"] or None),
+            latest_post=_dt(row["latest_post"] or None),
+            added_at=_dt(row["added_at"]),
         )
 
     def feeds(self) -> list[Feed]:
         """Every feed, by title."""
         rows = self.db.execute(self._FEEDS_SQL + " ORDER BY lower(f.title), f.url").fetchall()
         return [self._feed(r) for r in rows]
+
+    def feed_words(self, feed_id: int | None = None) -> dict[int, int]:
+        """Each feed's words (or one feed's): the body words of its posts as the search index
+        counted them (FTS5's per-row token counts, so no post's text is read again)."""
+        words: dict[int, int] = {}
+        sql = "SELECT p.feed_id, d.sz FROM posts p JOIN posts_fts_docsize d ON d.id = p.id"
+        if feed_id is not None:
+            sql += " WHERE p.feed_id = ?"
+        rows = self.db.execute(sql, () if feed_id is None else (feed_id,))
+        for feed_id, sizes in rows:
+            words[feed_id] = words.get(feed_id, 0) + _fts_body_size(sizes)
+        return words
+
+    def feed_months(self, feed_id: int) -> list[tuple[int, int, int]]:
+        """A feed's dated posts per month, oldest first: ``(year, month, posts)``."""
+        cur = self.db.execute(
+            "SELECT CAST(strftime('%Y', published, 'unixepoch') AS INTEGER),"
+            " CAST(strftime('%m', published, 'unixepoch') AS INTEGER), count(*)"
+            " FROM posts WHERE feed_id = ? AND published > 0 GROUP BY 1, 2 ORDER BY 1, 2",
+            (feed_id,),
+        )
+        return [(int(y), int(m), int(n)) for y, m, n in cur]
 
     def feed(self, url: str) -> Feed | None:
         """The feed stored under ``url``, if any."""

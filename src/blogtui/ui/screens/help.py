@@ -20,6 +20,7 @@ from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..widgets.feed_card import YearBar
 from ..widgets.post_list import PostList
 from ..widgets.reader import ReaderView
 from ..widgets.sidebar import Sidebar
@@ -122,6 +123,12 @@ GROUPS: list[tuple[str, list[Row]]] = [
             _row("toggle a tag in the sidebar (several = AND)", Ref(Sidebar, "toggle_tag")),
             _row("choose a sidebar entry (or click it, a post or a [n] link)", Ref(Sidebar, "select")),
             _row("show or hide the sidebar", Ref(MainScreen, "toggle_sidebar")),
+            _row(
+                "on a feed's timeline: an earlier / a later year",
+                Ref(YearBar, "previous_year"),
+                Ref(YearBar, "next_year"),
+            ),
+            _row("on a feed's timeline: move the list to the year (or click it)", Ref(YearBar, "pick")),
             _row("save the list's filter as a view (sidebar, @name)", Ref(MainScreen, "save_view")),
             _row(
                 "sort the view: newest, oldest first (resumes where you stopped), by feed, by title",
@@ -156,7 +163,7 @@ GROUPS: list[tuple[str, list[Row]]] = [
 ]
 
 #: The classes whose own ``BINDINGS`` the help must show, every one (APP: the running app's class).
-SOURCES: tuple[type, ...] = (APP, MainScreen, PostList, ReaderView, Sidebar, WelcomeScreen)
+SOURCES: tuple[type, ...] = (APP, MainScreen, PostList, ReaderView, Sidebar, YearBar, WelcomeScreen)
 
 #: How the help writes a key where Textual's short form (esc, pgdn, ⏎) would read worse.
 _NAMES = {

@@ -24,6 +24,7 @@ from ...models import SORT_ORDERS
 from ...output import archive_words
 from ...query import Compiled, fts_quote
 from ..messages import FetchProgress, LibraryChanged
+from ..widgets.feed_card import FeedCard, YearBar
 from ..widgets.post_list import PostList
 from ..widgets.reader import Document, ReaderView, render_post
 from ..widgets.sidebar import Entry, Sidebar
@@ -182,6 +183,7 @@ class MainScreen(Screen[None]):
                     placeholder='/ search: words, "phrase", tag:x, feed:x, is:unread, after:2024-01-01',
                     id="query",
                 )
+                yield FeedCard(id="card")
                 yield PostList(self.app.library.rows, empty_text="No posts match", id="posts")
                 yield ReaderView(placeholder="Highlight a post to read it here.", id="reader")
         with Horizontal(id="statusbar"):
@@ -226,6 +228,7 @@ class MainScreen(Screen[None]):
         self._fold_sidebar(self.app.size.width)
         self._set_status()
         self.watch(self.reader, "scroll_y", self._reader_scrolled, init=False)
+        self.load_card()
         # Counts and tags wait until the list is on screen: first paint comes first.
         self.call_after_refresh(self.load_sidebar)
 
@@ -367,6 +370,53 @@ class MainScreen(Screen[None]):
         if row is not None and row.published:
             words += f" · {row.published.strftime('%B %Y')}"
         return words
+
+    # -- a blog's card -------------------------------------------------------------------------
+
+    def load_card(self) -> None:
+        """Show the chosen feed's card (facts and timeline) above its posts; no feed, no card."""
+        base = self.filter.base
+        if base.kind != "feed":
+            self.query_one(FeedCard).show(None)
+            return
+        self._load_card(base.value)
+
+    @work(thread=True, exclusive=True, group="card", exit_on_error=False)
+    def _load_card(self, url: str) -> None:
+        library = self.app.library
+        feed = library.feed(url, words=True)
+        months = library.feed_months(url) if feed is not None else []
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_card, url, feed, months)
+
+    def _show_card(self, url: str, feed, months) -> None:  # type: ignore[no-untyped-def]
+        if self.filter.base == Entry("feed", url):
+            self.query_one(FeedCard).show(feed, months)
+
+    def on_year_bar_picked(self, event: YearBar.Picked) -> None:
+        """Move the list to the year picked on the timeline: its first post in the list's order."""
+        year = event.year
+        try:
+            compiled = self.app.library.compile(
+                f"({self.filter.query()}) after:{year}-01-01 before:{year + 1}-01-01"
+            )
+        except LibraryError as exc:
+            self._set_status(error=str(exc))
+            return
+        self._go_to_year(compiled, year)
+
+    @work(thread=True, exclusive=True, group="year", exit_on_error=False)
+    def _go_to_year(self, compiled: Compiled, year: int) -> None:
+        posts = set(self.app.library.post_ids(compiled))
+        self.app.call_from_thread(self._land_in_year, posts, year)
+
+    def _land_in_year(self, posts: set[int], year: int) -> None:
+        target = next((pid for pid in self.posts.ids if pid in posts), None)
+        if target is None:
+            self._set_status(message=f"no post of {year} in this list")
+            return
+        self.posts.move_to(target)
+        self._set_status(message=f"{year}")
 
     # -- list and reader -----------------------------------------------------------------------
 
@@ -712,6 +762,7 @@ class MainScreen(Screen[None]):
 
     def on_sidebar_chosen(self, event: Sidebar.Chosen) -> None:
         self.filter.base = event.entry
+        self.load_card()
         # A view read oldest first resumes where its reading stopped (serial reading).
         place = self._places.get(self.filter.key()) if self.sort == "oldest" else None
         self.apply_filter(keep=place if place is not None else self.posts.highlighted_id)
@@ -765,5 +816,6 @@ class MainScreen(Screen[None]):
     def on_library_changed(self, event: LibraryChanged) -> None:
         if event.summary:
             self._set_status(message=event.summary)
+        self.load_card()
         self.posts.refresh_rows()
         self.apply_filter()

@@ -1,0 +1,157 @@
+"""A blog's own page above its posts: what it is, how its archive came home, and its posts per month."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Sparkline, Static
+
+from ...models import Feed
+from ...output import archive_words, feed_counts, feed_span
+
+
+def card_text(feed: Feed) -> Text:
+    """The card's facts, as plain text (a feed's title and error are never markup)."""
+    text = Text(no_wrap=False)
+    text.append(feed.title or feed.url, style="bold")
+    if feed.site_url:
+        text.append(f"  {feed.site_url}", style="dim")
+    since = feed.added_at.strftime("%Y-%m-%d") if feed.added_at else "?"
+    text.append(f"\nsubscribed {since} · {feed_counts(feed)}")
+    text.append(f"\n{feed_span(feed)}")
+    text.append(f"\n{archive_words(feed)}")
+    fetched = feed.fetched_at.strftime("%Y-%m-%d %H:%M") if feed.fetched_at else "never"
+    text.append(f"\nlast fetch {fetched}", style="dim")
+    if feed.error:
+        text.append(f"\nlast fetch failed: {feed.error}", style="bold red")
+    return text
+
+
+def monthly(months: Sequence[tuple[int, int, int]]) -> tuple[list[int], list[tuple[int, int]]]:
+    """Posts per month from the first dated month to the last, empty months as 0, and where each
+    year starts in that list: ``(counts, [(year, index)])``."""
+    if not months:
+        return [], []
+    found = {(y, m): n for y, m, n in months}
+    (year, month), (last_year, last_month) = months[0][:2], months[-1][:2]
+    counts: list[int] = []
+    years: list[tuple[int, int]] = []
+    while (year, month) <= (last_year, last_month):
+        if month == 1 or not years:
+            years.append((year, len(counts)))
+        counts.append(found.get((year, month), 0))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return counts, years
+
+
+class YearBar(Widget, can_focus=True):
+    """The timeline's years, under the chart: ←/→ pick one, enter (or a click) moves the list there."""
+
+    DEFAULT_CSS = """
+    YearBar { height: 1; }
+    YearBar:focus { background: $primary 20%; }
+    """
+
+    BINDINGS = [
+        Binding("left,h", "previous_year", "Earlier year", show=False),
+        Binding("right,l", "next_year", "Later year", show=False),
+        Binding("enter", "pick", "Go to year", show=False),
+    ]
+
+    selected: reactive[int] = reactive(0)
+
+    class Picked(Message):
+        """A year was picked: the list moves to its first post."""
+
+        def __init__(self, year: int) -> None:
+            self.year = year
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.years: list[tuple[int, int]] = []
+        self.months = 0
+
+    def set_years(self, years: list[tuple[int, int]], months: int) -> None:
+        self.years, self.months = years, months
+        self.selected = len(years) - 1 if years else 0
+        self.refresh()
+
+    def _spans(self) -> list[tuple[int, int, int]]:
+        """Each year's label as ``(year, start, end)`` columns, placed under its months."""
+        width = self.size.width or 80
+        spans = []
+        end = 0
+        for year, index in self.years:
+            label = str(year)
+            start = max(end, int(index * width / max(1, self.months)))
+            if start + len(label) > width:
+                break
+            spans.append((year, start, start + len(label)))
+            end = start + len(label) + 1
+        return spans
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="crop")
+        selected = self.years[self.selected][0] if self.years else None
+        for year, start, _end in self._spans():
+            text.append(" " * (start - text.cell_len))
+            style = "reverse bold" if year == selected and self.has_focus else "dim"
+            text.append(str(year), style=style)
+        return text
+
+    def action_previous_year(self) -> None:
+        self.selected = max(0, self.selected - 1)
+
+    def action_next_year(self) -> None:
+        self.selected = min(len(self.years) - 1, self.selected + 1)
+
+    def action_pick(self) -> None:
+        if self.years:
+            self.post_message(self.Picked(self.years[self.selected][0]))
+
+    def on_click(self, event: events.Click) -> None:
+        for year, start, end in self._spans():
+            if start <= event.x < end:
+                self.selected = next(i for i, (y, _) in enumerate(self.years) if y == year)
+                self.post_message(self.Picked(year))
+                return
+
+
+class FeedCard(Vertical):
+    """The card of the feed chosen in the sidebar: its facts, then its posts per month."""
+
+    DEFAULT_CSS = """
+    FeedCard { height: auto; padding: 0 1; background: $panel; display: none; }
+    FeedCard.-shown { display: block; }
+    FeedCard > #card-facts { height: auto; }
+    FeedCard > #card-timeline { height: 2; margin-top: 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.feed: Feed | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="card-facts")
+        yield Sparkline([], id="card-timeline")
+        yield YearBar(id="card-years")
+
+    def show(self, feed: Feed | None, months: Sequence[tuple[int, int, int]] = ()) -> None:
+        """Show a feed's card (``None`` hides it)."""
+        self.feed = feed
+        self.set_class(feed is not None, "-shown")
+        if feed is None:
+            return
+        self.query_one("#card-facts", Static).update(card_text(feed))
+        counts, years = monthly(months)
+        self.query_one("#card-timeline", Sparkline).data = counts or [0]
+        self.query_one(YearBar).set_years(years, len(counts))
