@@ -12,6 +12,7 @@ from blogtui.library import Library
 from blogtui.output import archive_words
 from blogtui.ui.screens.dialogs import ConfirmDialog
 from blogtui.ui.widgets.feed_card import FeedCard, YearBar, monthly
+from blogtui.ui.widgets.find import FindBox
 from blogtui.ui.widgets.post_list import PostList
 from blogtui.ui.widgets.sidebar import Entry, Sidebar
 from ui_harness import DATA, make_app, press, seeded_library, settle
@@ -274,3 +275,40 @@ async def test_the_card_says_a_failed_fetch_in_full(demo: Library) -> None:
         await settle(pilot, app)
         facts = app.screen.query_one("#card-facts", Static)
         assert f"last fetch failed: {error}" in str(facts.render()).replace("\n", " ")
+
+
+async def test_find_in_the_post_steps_through_its_matches(demo: Library) -> None:
+    target = demo.post_ids("feedparser")[0]
+    app = make_app(demo)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one(PostList).move_to(target)
+        await press(pilot, "enter")
+        await settle(pilot, app)
+        plain = [s.text for s in app.screen.reader.document.strips]
+        drawn = [list(s) for s in app.screen.reader.document.strips]
+        expected = sum(line.casefold().count("feedparser") for line in plain)
+        assert expected >= 3
+        await press(pilot, "ctrl+f", *"feedparser")
+        await settle(pilot, app)
+        assert isinstance(app.focused, FindBox)
+        assert f"“feedparser”: 1 of {expected}" in _status(app)
+        await press(pilot, "down", "enter")
+        await settle(pilot, app)
+        assert f"“feedparser”: 3 of {expected}" in _status(app)
+        await press(pilot, "up")
+        await settle(pilot, app)
+        assert f"“feedparser”: 2 of {expected}" in _status(app)
+        # The matches are drawn marked; the text itself is unchanged.
+        reader = app.screen.reader
+        assert [s.text for s in reader.document.strips] == plain
+        line, _column = app.screen._matches[1]
+        styles = [seg.style for seg in reader.document.strips[line] if "feedparser" in seg.text.casefold()]
+        assert styles and all(s is not None and s.reverse for s in styles)
+        await press(pilot, "ctrl+f", "backspace", *"zzz")
+        await settle(pilot, app)
+        assert "“feedparsezzz”: not in this post" in _status(app)
+        await press(pilot, "escape")
+        await settle(pilot, app)
+        assert not app.screen.query_one(FindBox).display and app.focused is reader
+        assert [list(s) for s in reader.document.strips] == drawn  # unmarked again

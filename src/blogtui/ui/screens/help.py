@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..widgets.feed_card import YearBar
+from ..widgets.find import FindBox
 from ..widgets.post_list import PostList
 from ..widgets.reader import ReaderView
 from ..widgets.sidebar import Sidebar
@@ -101,6 +102,12 @@ GROUPS: list[tuple[str, list[Row]]] = [
             ),
             _row("the next post not read yet (unread or backlog), opened", Ref(MainScreen, "next_unread")),
             _row("full-screen reading", Ref(MainScreen, "zoom")),
+            _row("find in the post (escape closes)", Ref(MainScreen, "find")),
+            _row(
+                "in the find box: the next / previous match (enter: the next)",
+                Ref(FindBox, "step(1)"),
+                Ref(FindBox, "step(-1)"),
+            ),
             _row("open link 1 … 9 of the post", _links()),
             _row("follow a link by number", Ref(MainScreen, "follow_link")),
             _row(
@@ -163,7 +170,16 @@ GROUPS: list[tuple[str, list[Row]]] = [
 ]
 
 #: The classes whose own ``BINDINGS`` the help must show, every one (APP: the running app's class).
-SOURCES: tuple[type, ...] = (APP, MainScreen, PostList, ReaderView, Sidebar, YearBar, WelcomeScreen)
+SOURCES: tuple[type, ...] = (
+    APP,
+    MainScreen,
+    PostList,
+    ReaderView,
+    Sidebar,
+    YearBar,
+    FindBox,
+    WelcomeScreen,
+)
 
 #: How the help writes a key where Textual's short form (esc, pgdn, ⏎) would read worse.
 _NAMES = {

@@ -25,6 +25,7 @@ from ...output import archive_words
 from ...query import Compiled, fts_quote
 from ..messages import FetchProgress, LibraryChanged
 from ..widgets.feed_card import FeedCard, YearBar
+from ..widgets.find import FindBox, find_matches, marked
 from ..widgets.post_list import PostList
 from ..widgets.reader import Document, ReaderView, render_post
 from ..widgets.sidebar import Entry, Sidebar
@@ -134,6 +135,7 @@ class MainScreen(Screen[None]):
         Binding("s", "toggle_star", "Star"),
         Binding("M", "mark_all_read", "All read", show=False),
         Binding("O", "cycle_sort", "Sort", show=False),
+        Binding("ctrl+f", "find", "Find in post", show=False),
         Binding("V", "save_view", "Save view", show=False),
         Binding("n", "next_post", "Next", show=False),
         Binding("N", "next_unread", "Next unread", show=False),
@@ -172,6 +174,10 @@ class MainScreen(Screen[None]):
         self._places: dict[str, int] = {}
         self._to_top = False
         self._place_timer: Timer | None = None
+        #: Find in the post: the post as rendered (unmarked), the matches and the current one.
+        self._plain: Document | None = None
+        self._matches: list[tuple[int, int]] = []
+        self._match = 0
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -186,6 +192,9 @@ class MainScreen(Screen[None]):
                 yield FeedCard(id="card")
                 yield PostList(self.app.library.rows, empty_text="No posts match", id="posts")
                 yield ReaderView(placeholder="Highlight a post to read it here.", id="reader")
+                yield FindBox(
+                    placeholder="find in the post: ↓/enter next, ↑ previous, escape closes", id="find"
+                )
         with Horizontal(id="statusbar"):
             yield Static(id="status")
             yield ProgressBar(id="fetch-progress", show_eta=False)
@@ -492,6 +501,12 @@ class MainScreen(Screen[None]):
 
     def _show_document(self, document: Document, keep_scroll: bool, place: float | None = None) -> None:
         reader = self.reader
+        self._plain = document
+        needle = self.query_one(FindBox).value if self.query_one(FindBox).has_class("-active") else ""
+        self._matches = find_matches(document, needle) if needle else []
+        self._match = min(self._match, max(0, len(self._matches) - 1)) if keep_scroll else 0
+        if self._matches:
+            document = marked(document, self._matches, len(needle), self._match)
         reader.show(document, keep_scroll=keep_scroll)
         if place is not None:
             # Once the post's new height is laid out (max_scroll_y follows the layout).
@@ -520,6 +535,45 @@ class MainScreen(Screen[None]):
         end, y = reader.max_scroll_y, reader.scroll_y
         place = y / end if 0 < y < end else None
         self.app.write(lambda lib: lib.set_reading_place(post_id, place), refresh_sidebar=True)
+
+    # -- find in the post ----------------------------------------------------------------------
+
+    def action_find(self) -> None:
+        box = self.query_one(FindBox)
+        box.add_class("-active")
+        box.focus()
+
+    def _close_find(self) -> None:
+        box = self.query_one(FindBox)
+        box.remove_class("-active")
+        box.value = ""
+        self._matches = []
+        if self._plain is not None and self.reader.post_id == self._plain.post_id:
+            self.reader.show(self._plain, keep_scroll=True)
+        self.reader.focus()
+        self._set_status(message="")
+
+    def _find(self, needle: str, step: int = 0) -> None:
+        """Mark ``needle`` in the post and scroll to the current match (``step``: the next or previous)."""
+        plain = self._plain
+        if plain is None or self.reader.post_id != plain.post_id:
+            return
+        if step == 0:
+            self._matches = find_matches(plain, needle)
+            self._match = 0
+        elif self._matches:
+            self._match = (self._match + step) % len(self._matches)
+        if not self._matches:
+            self.reader.show(plain, keep_scroll=True)
+            self._set_status(message=f"“{needle}”: not in this post" if needle else "")
+            return
+        self.reader.show(marked(plain, self._matches, len(needle), self._match), keep_scroll=True)
+        line = self._matches[self._match][0]
+        self.reader.scroll_to(y=max(0, line - 2), animate=False)
+        self._set_status(message=f"“{needle}”: {self._match + 1} of {len(self._matches)}")
+
+    def on_find_box_step(self, event: FindBox.Step) -> None:
+        self._find(self.query_one(FindBox).value, event.by)
 
     def action_next_unread(self) -> None:
         """The next post below not read yet (unread or backlog), opened."""
@@ -704,6 +758,9 @@ class MainScreen(Screen[None]):
         box.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "find":
+            self._find(event.value)
+            return
         if event.input.id != "query":
             return
         if self._query_timer is not None:
@@ -718,6 +775,8 @@ class MainScreen(Screen[None]):
             self.apply_filter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "find":
+            self._find(event.value, 1)
         if event.input.id == "query":
             self._query_changed(event.value)
             self.posts.focus()
@@ -725,7 +784,9 @@ class MainScreen(Screen[None]):
     def action_clear(self) -> None:
         """Escape steps back one layer: full screen, then the reader, then the query, then tags."""
         box = self.query_box
-        if self.has_class("-reading"):
+        if self.query_one(FindBox).has_class("-active"):
+            self._close_find()
+        elif self.has_class("-reading"):
             self.action_zoom()
         elif self.focused is self.reader:
             self.posts.focus()
