@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
@@ -37,6 +37,8 @@ class Outline:
     url: str
     title: str = ""
     site_url: str = ""
+    #: The folders it sits in, outermost first, joined by "/" ("Tech/Python"); "" at the top.
+    folder: str = ""
 
 
 @dataclass
@@ -108,6 +110,8 @@ def read_opml(data: bytes, source: str = "OPML") -> list[Outline]:
     parser = expat.ParserCreate()
     outlines: list[Outline] = []
     root: list[str] = []
+    # One entry per open <outline>: the folder name it opens, or None (a feed or a link).
+    opened: list[str | None] = []
 
     def refuse(*_args: object) -> None:
         raise InteropError(f"{source}: refused: the file declares a DOCTYPE or entities (unsafe in OPML)")
@@ -121,15 +125,24 @@ def read_opml(data: bytes, source: str = "OPML") -> list[Outline]:
             return
         lowered = {key.lower(): value for key, value in attrs.items()}
         url = clean_line(lowered.get("xmlurl"))
+        title = clean_line(lowered.get("title") or lowered.get("text"))
+        folder = "/".join(f for f in opened if f)
         if url:
-            title = clean_line(lowered.get("title") or lowered.get("text"))
-            outlines.append(Outline(url, title, clean_line(lowered.get("htmlurl"))))
+            outlines.append(Outline(url, title, clean_line(lowered.get("htmlurl")), folder))
+            opened.append(None)
+        else:  # a folder (or a plain link): what it holds sits in it
+            opened.append(title.replace("/", "-") if title and not lowered.get("htmlurl") else None)
+
+    def end(name: str) -> None:
+        if name.lower() == "outline" and opened:
+            opened.pop()
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.UnparsedEntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]  # never returns: it raises
     parser.StartElementHandler = start
+    parser.EndElementHandler = end
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
@@ -160,12 +173,30 @@ def write_opml(
         "  </head>",
         "  <body>",
     ]
+    # Feeds in folders are nested in outlines named for them, folders after the feeds at each level.
+    tree: dict[str, Any] = {}
     for feed in feeds:
-        name = _xml_text(feed.title) or _xml_text(feed.url)
-        attrs = [("type", "rss"), ("text", name), ("title", name), ("xmlUrl", _xml_text(feed.url))]
-        if feed.site_url:
-            attrs.append(("htmlUrl", _xml_text(feed.site_url)))
-        lines.append("    <outline " + " ".join(f"{key}={quoteattr(value)}" for key, value in attrs) + "/>")
+        node = tree
+        for part in (p for p in feed.folder.split("/") if p.strip()):
+            node = node.setdefault(part, {})
+        node.setdefault("", []).append(feed)
+
+    def write(node: dict[str, Any], depth: int) -> None:
+        indent = "  " * (depth + 2)
+        for feed in node.get("", []):
+            name = _xml_text(feed.title) or _xml_text(feed.url)
+            attrs = [("type", "rss"), ("text", name), ("title", name), ("xmlUrl", _xml_text(feed.url))]
+            if feed.site_url:
+                attrs.append(("htmlUrl", _xml_text(feed.site_url)))
+            pairs = " ".join(f"{key}={quoteattr(value)}" for key, value in attrs)
+            lines.append(f"{indent}<outline {pairs}/>")
+        for folder in sorted((k for k in node if k), key=str.casefold):
+            text = quoteattr(_xml_text(folder))
+            lines.append(f"{indent}<outline text={text} title={text}>")
+            write(node[folder], depth + 1)
+            lines.append(f"{indent}</outline>")
+
+    write(tree, 0)
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines)
 
@@ -312,7 +343,12 @@ def read_backup_file(path: Path | str) -> Backup:
         url = clean_line(_text(feed.get("url"))) if isinstance(feed, dict) else ""
         if url:
             backup.feeds.append(
-                Outline(url, clean_line(_text(feed.get("title"))), clean_line(_text(feed.get("site_url"))))
+                Outline(
+                    url,
+                    clean_line(_text(feed.get("title"))),
+                    clean_line(_text(feed.get("site_url"))),
+                    clean_line(_text(feed.get("folder"))),
+                )
             )
     for view in doc.get("views") or []:
         if isinstance(view, dict) and _text(view.get("name")) and _text(view.get("query")):

@@ -677,7 +677,9 @@ class Library:
         for outline in new:
             feed_id = store.add_feed(outline.url, self.clock())
             with store.transaction():
-                store.update_feed(feed_id, title=outline.title, site_url=outline.site_url)
+                store.update_feed(
+                    feed_id, title=outline.title, site_url=outline.site_url, folder=outline.folder
+                )
         if fetch and new:
             report.added = self.subscribe(
                 [o.url for o in new], archive=archive, jobs=jobs, timeout=timeout, on_progress=on_progress
@@ -714,7 +716,9 @@ class Library:
                 if store.feed(outline.url) is None:
                     report.feeds_added += 1
                     feed_id = store.add_feed(outline.url, self.clock())
-                    store.update_feed(feed_id, title=outline.title, site_url=outline.site_url)
+                    store.update_feed(
+                        feed_id, title=outline.title, site_url=outline.site_url, folder=outline.folder
+                    )
                 else:
                     feed_id = store.add_feed(outline.url)
                 stored = store.post_ids_by_guid(feed_id, [i.post.guid for i in items])

@@ -42,6 +42,8 @@ class Feed:
     words: int | None = None
     #: When it was subscribed.
     added_at: datetime | None = None
+    #: Its folder ("Tech/Python", from an OPML file); each part also tags its posts.
+    folder: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ def feed_json(feed: Feed) -> dict[str, object]:
         "first_post": iso(feed.first_post),
         "latest_post": iso(feed.latest_post),
         "words": feed.words,
+        "folder": feed.folder,
     }
 
 

@@ -239,7 +239,13 @@ def _v7(db: sqlite3.Connection) -> None:
             )
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(db: sqlite3.Connection) -> None:
+    # A feed's folder (from an OPML file's nesting, "Tech/Python"): its parts tag the feed's posts
+    # and become folders again on export.
+    db.execute("ALTER TABLE feeds ADD COLUMN folder TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

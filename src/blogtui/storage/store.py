@@ -174,7 +174,7 @@ class Store(SearchPlanner):
     _FEED_COLUMNS = """
         SELECT f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.fetched_at, f.error,
                f.archive_complete, f.archive_method, f.archive_expected, f.archive_oldest,
-               f.archive_note, f.added_at"""
+               f.archive_note, f.added_at, f.folder"""
     # All feeds: one grouped scan of the (feed_id, read) index; first and latest post: a seek
     # each in the (feed_id, published) index.
     _FEEDS_SQL = (
@@ -226,6 +226,7 @@ class Store(SearchPlanner):
             first_post=_dt(row["first_post"] or None),
             latest_post=_dt(row["latest_post"] or None),
             added_at=_dt(row["added_at"]),
+            folder=str(row["folder"] or ""),
         )
 
     def feeds(self) -> list[Feed]:
@@ -333,7 +334,7 @@ class Store(SearchPlanner):
         allowed = {
             "url", "title", "site_url", "etag", "last_modified", "fetched_at", "error",
             "error_at", "archive_complete", "body_hash", "gone", "archive_method", "archive_expected",
-            "archive_oldest", "archive_note",
+            "archive_oldest", "archive_note", "folder",
         }  # fmt: skip
         bad = set(fields) - allowed
         if bad:
@@ -423,6 +424,11 @@ class Store(SearchPlanner):
                 return self.upsert_posts(feed_id, posts, backlog=backlog)
         db = self.db
         posts = list(posts)
+        folder = db.execute("SELECT folder FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+        if folder is not None and folder["folder"]:
+            # The feed's folder tags its posts, as the feed's own tags do (kept on every refresh).
+            parts = tuple(p for p in str(folder["folder"]).split("/") if p.strip())
+            posts = [replace(p, tags=(*p.tags, *parts)) for p in posts]
         cache: dict[str, int] = {}
         # guid -> (id, url, title, author, published, summary, content_html, summary_only)
         stored: dict[str, tuple[Any, ...]] = {}
