@@ -383,7 +383,7 @@ async def test_devto_articles_and_bodies(server: FeedServer, client: httpx.Async
 async def test_devto_pages(server: FeedServer, client: httpx.AsyncClient) -> None:
     blog = DevToSite(server, total=25)
     source = platforms.DevToApi()
-    source.per_page = 10
+    source.page_size = 10
     get = LoopbackGetter(client)
     posts, state = await walk_all(source, await site_for(get, blog.feed_url), get)
     assert len({p.url for p in posts}) == 25 and state.complete

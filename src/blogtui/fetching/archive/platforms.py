@@ -572,14 +572,17 @@ def is_substack(site: Site) -> bool:
 
 
 @dataclass
-class _SubstackRow:
+class _Row:
+    """One post of a listing: its key (a repeated page shows the same keys), what its own
+    document is fetched by (a slug or an id), the post as listed, and whether it holds its body."""
+
     key: str
-    slug: str
+    ref: str
     post: ParsedPost
     has_body: bool
 
 
-def _substack_post(row: Any, base: str) -> _SubstackRow | None:
+def _substack_post(row: Any, base: str) -> _Row | None:
     row = obj(row)
     slug = text(row.get("slug"))
     if not _SLUG_RE.match(slug) or text(row.get("type")) == "thread":
@@ -606,14 +609,14 @@ def _substack_post(row: Any, base: str) -> _SubstackRow | None:
         summary_only=paid or not body,
     )
     key = str(integer(row.get("id")) or slug)
-    return _SubstackRow(key, slug, post, bool(body))
+    return _Row(key, slug, post, bool(body))
 
 
-def _substack_listing(doc: Any, base: str) -> tuple[_Listing, list[_SubstackRow]]:
+def _substack_listing(doc: Any, base: str) -> tuple[_Listing, list[_Row]]:
     if not isinstance(doc, list):
         raise BadData("not a list of posts")
     listing = _Listing(count=len(doc))
-    found: list[_SubstackRow] = []
+    found: list[_Row] = []
     for row in rows(doc):
         read = _substack_post(row, base)
         if read is not None:
@@ -623,48 +626,70 @@ def _substack_listing(doc: Any, base: str) -> tuple[_Listing, list[_SubstackRow]
     return listing, found
 
 
-class SubstackApi:
-    """Substack's ``/api/v1/archive?sort=new&offset=N&limit=50``; a row without its body gets it
-    from ``/api/v1/posts/{slug}`` (``body_html``). Paid posts keep what the API shows and are
-    marked ``summary_only``.
+class _ListingWithBodies:
+    """A platform API that lists posts page by page, and gives a post's body by its own request
+    when the listing lacks it (Substack, dev.to). Subclasses say where the pages and bodies are.
 
-    Applies to Substack publications (:func:`is_substack`). Complete at a short or empty page;
-    not complete at an error or bad data on the listing, a repeated page or ``max_pages``. A post
-    whose body cannot be fetched keeps its summary (a line in ``Walk.notes`` counts them).
+    Complete at a short or empty page; not complete at an error or bad data on the listing, a
+    repeated page or ``max_pages``. A post whose body cannot be fetched keeps what the listing
+    showed (a line in ``Walk.notes`` counts them).
     """
 
-    method = "api:substack"
-    limit = 50
+    method = ""
+    #: Posts a listing page asks for (a shorter page is the last).
+    page_size = 50
+    #: Names in notes: the listing ("Substack archive") and the posts ("posts", "articles").
+    label = ""
+    #: The listing's paging parameter, named when a server ignores it.
+    paging = ""
+    things = "posts"
+    kept = "summaries"
 
     def __init__(self, max_pages: int = DEFAULT_MAX_PAGES) -> None:
         self.max_pages = max_pages
 
-    def applies(self, site: Site) -> bool:
-        return urlsplit(site.feed_url).scheme in ("http", "https") and is_substack(site)
+    def page_url(self, site: Site, base: str, number: int, offset: int) -> str | None:
+        """The listing page ``number`` (from 1; ``offset`` posts listed before it), or None."""
+        raise NotImplementedError
+
+    def read_listing(self, doc: Any, base: str) -> tuple[_Listing, list[_Row]]:
+        """A listing page's rows (raises BadData)."""
+        raise NotImplementedError
+
+    def body_url(self, base: str, row: _Row) -> str:
+        """Where one post's whole document is."""
+        raise NotImplementedError
+
+    def read_body(self, doc: Any, base: str, row: _Row) -> ParsedPost | None:
+        """The post with its body from its own document, or None."""
+        raise NotImplementedError
 
     async def walk(self, site: Site, get: Getter, parse: Parse, state: Walk) -> AsyncIterator[Batch]:
         walker = _Walker(site, state, self.max_pages)
         base = origin(site.feed_url)
-        offset = 0
-        failed = 0
+        number = offset = failed = 0
         try:
             while True:
+                number += 1
                 if walker.at_limit():
                     return
-                url = f"{base}/api/v1/archive?sort=new&offset={offset}&limit={self.limit}"
-                result = await walker.get(get, url, "Substack archive")
+                url = self.page_url(site, base, number, offset)
+                if url is None:
+                    finish(state, False, f"{self.label}: no listing to read")
+                    return
+                result = await walker.get(get, url, self.label)
                 if result is None:
                     return
-                decoded = await _decode(result, lambda doc: _substack_listing(doc, base))
+                decoded = await _decode(result, lambda doc: self.read_listing(doc, base))
                 if isinstance(decoded, str):
-                    finish(state, False, f"Substack archive {url}: {decoded}")
+                    finish(state, False, f"{self.label} {url}: {decoded}")
                     return
                 listing, found = decoded
                 if not listing.count:
                     finish(state, True)
                     return
                 if walker.repeats(listing.keys):
-                    finish(state, False, f"Substack archive ignores offset= ({url} repeats posts)")
+                    finish(state, False, f"{self.label} ignores {self.paging} ({url} repeats {self.things})")
                     return
                 walker.keys.update(listing.keys)
                 fresh = [r for r in found if not walker.known(r.post)]
@@ -681,26 +706,53 @@ class SubstackApi:
                     posts.append(post)
                 if posts:
                     yield Batch(tuple(posts))
-                if listing.count < self.limit:
+                if listing.count < self.page_size:
                     finish(state, True)
                     return
                 offset += listing.count
         finally:
             if failed:
-                state.notes.append(f"Substack: {failed} posts' bodies could not be fetched (summaries kept)")
+                name = self.label.split()[0]
+                state.notes.append(
+                    f"{name}: {failed} {self.things}' bodies could not be fetched ({self.kept} kept)"
+                )
 
-    async def _whole(self, get: Getter, base: str, row: _SubstackRow, state: Walk) -> ParsedPost | None:
-        """The post with its body from ``/api/v1/posts/{slug}``, or None."""
-        url = f"{base}/api/v1/posts/{quote(row.slug)}"
+    async def _whole(self, get: Getter, base: str, row: _Row, state: Walk) -> ParsedPost | None:
         try:
-            result = await get(url)
+            result = await get(self.body_url(base, row))
         except FetchError:
             return None
         state.pages_done += 1
-        decoded = await _decode(result, lambda doc: _substack_post(doc, base))
-        if isinstance(decoded, _SubstackRow) and decoded.has_body:
-            return decoded.post
-        return None
+        decoded = await _decode(result, lambda doc: self.read_body(doc, base, row))
+        return decoded if isinstance(decoded, ParsedPost) else None
+
+
+class SubstackApi(_ListingWithBodies):
+    """Substack's ``/api/v1/archive?sort=new&offset=N&limit=50``; a row without its body gets it
+    from ``/api/v1/posts/{slug}`` (``body_html``). Paid posts keep what the API shows and are
+    marked ``summary_only``. Applies to Substack publications (:func:`is_substack`).
+    """
+
+    method = "api:substack"
+    page_size = 50
+    label = "Substack archive"
+    paging = "offset="
+
+    def applies(self, site: Site) -> bool:
+        return urlsplit(site.feed_url).scheme in ("http", "https") and is_substack(site)
+
+    def page_url(self, site: Site, base: str, number: int, offset: int) -> str | None:
+        return f"{base}/api/v1/archive?sort=new&offset={offset}&limit={self.page_size}"
+
+    def read_listing(self, doc: Any, base: str) -> tuple[_Listing, list[_Row]]:
+        return _substack_listing(doc, base)
+
+    def body_url(self, base: str, row: _Row) -> str:
+        return f"{base}/api/v1/posts/{quote(row.ref)}"
+
+    def read_body(self, doc: Any, base: str, row: _Row) -> ParsedPost | None:
+        read = _substack_post(doc, base)
+        return read.post if read is not None and read.has_body else None
 
 
 # -- dev.to ------------------------------------------------------------------------------------
@@ -735,7 +787,7 @@ def _devto_tags(row: dict[str, Any]) -> tuple[str, ...]:
     return ()
 
 
-def _devto_post(row: Any, base: str) -> tuple[int, ParsedPost, bool] | None:
+def _devto_post(row: Any, base: str) -> _Row | None:
     row = obj(row)
     ident = integer(row.get("id"))
     url = web_link(base, row.get("url")) or web_link(base, text(row.get("path")))
@@ -753,104 +805,55 @@ def _devto_post(row: Any, base: str) -> tuple[int, ParsedPost, bool] | None:
         tags=_devto_tags(row),
         summary_only=not body,
     )
-    return ident, post, bool(body)
+    return _Row(str(ident), str(ident), post, bool(body))
 
 
-def _devto_listing(doc: Any, base: str) -> tuple[_Listing, list[tuple[int, ParsedPost, bool]]]:
+def _devto_listing(doc: Any, base: str) -> tuple[_Listing, list[_Row]]:
     if not isinstance(doc, list):
         raise BadData("not a list of articles")
     listing = _Listing(count=len(doc))
-    found = []
+    found: list[_Row] = []
     for row in rows(doc):
         read = _devto_post(row, base)
         if read is not None:
-            listing.keys.append(str(read[0]))
+            listing.keys.append(read.key)
             found.append(read)
-            listing.posts.append(read[1])
+            listing.posts.append(read.post)
     return listing, found
 
 
-class DevToApi:
+class DevToApi(_ListingWithBodies):
     """dev.to's ``/api/articles?username=NAME&page=N&per_page=1000``; each article's body from
-    ``/api/articles/{id}`` (``body_html``).
-
-    Applies to a dev.to (or Forem) user's or organisation's feed (:func:`devto_user`). Complete at
-    a short or empty page; not complete at an error or bad data on the listing, a repeated page or
-    ``max_pages``. An article whose body cannot be fetched keeps its description.
+    ``/api/articles/{id}`` (``body_html``). Applies to a dev.to (or Forem) user's or
+    organisation's feed (:func:`devto_user`); an article whose body cannot be fetched keeps its
+    description.
     """
 
     method = "api:devto"
-    per_page = 1000
-
-    def __init__(self, max_pages: int = DEFAULT_MAX_PAGES) -> None:
-        self.max_pages = max_pages
+    page_size = 1000
+    label = "dev.to API"
+    paging = "page="
+    things = "articles"
+    kept = "descriptions"
 
     def applies(self, site: Site) -> bool:
         return urlsplit(site.feed_url).scheme in ("http", "https") and devto_user(site) is not None
 
-    async def walk(self, site: Site, get: Getter, parse: Parse, state: Walk) -> AsyncIterator[Batch]:
+    def page_url(self, site: Site, base: str, number: int, offset: int) -> str | None:
         user = devto_user(site)
         if user is None:
-            finish(state, False, "dev.to user not found in the feed URL")
-            return
-        walker = _Walker(site, state, self.max_pages)
-        base = origin(site.feed_url)
-        page = 0
-        failed = 0
-        try:
-            while True:
-                page += 1
-                if walker.at_limit():
-                    return
-                url = f"{base}/api/articles?username={quote(user)}&page={page}&per_page={self.per_page}"
-                result = await walker.get(get, url, "dev.to API")
-                if result is None:
-                    return
-                decoded = await _decode(result, lambda doc: _devto_listing(doc, base))
-                if isinstance(decoded, str):
-                    finish(state, False, f"dev.to API {url}: {decoded}")
-                    return
-                listing, found = decoded
-                if not listing.count:
-                    finish(state, True)
-                    return
-                if walker.repeats(listing.keys):
-                    finish(state, False, f"dev.to API ignores page= ({url} repeats articles)")
-                    return
-                walker.keys.update(listing.keys)
-                fresh = [r for r in found if not walker.known(r[1])]
-                if found and not fresh and was_complete(state):
-                    finish(state, True)
-                    return
-                posts: list[ParsedPost] = []
-                for ident, post, has_body in fresh:
-                    if not has_body:
-                        whole = await self._whole(get, base, ident, state)
-                        failed += whole is None
-                        post = whole or post
-                    posts.append(post)
-                if posts:
-                    yield Batch(tuple(posts))
-                if listing.count < self.per_page:
-                    finish(state, True)
-                    return
-        finally:
-            if failed:
-                state.notes.append(
-                    f"dev.to: {failed} articles' bodies could not be fetched (descriptions kept)"
-                )
-
-    async def _whole(self, get: Getter, base: str, ident: int, state: Walk) -> ParsedPost | None:
-        try:
-            result = await get(f"{base}/api/articles/{ident}")
-        except FetchError:
             return None
-        state.pages_done += 1
-        decoded = await _decode(result, lambda doc: _devto_post(doc, base))
-        if isinstance(decoded, tuple) and decoded[2] and decoded[0] == ident:
-            post: ParsedPost = decoded[1]
-            return post
-        return None
+        return f"{base}/api/articles?username={quote(user)}&page={number}&per_page={self.page_size}"
+
+    def read_listing(self, doc: Any, base: str) -> tuple[_Listing, list[_Row]]:
+        return _devto_listing(doc, base)
+
+    def body_url(self, base: str, row: _Row) -> str:
+        return f"{base}/api/articles/{row.ref}"
+
+    def read_body(self, doc: Any, base: str, row: _Row) -> ParsedPost | None:
+        read = _devto_post(doc, base)
+        return read.post if read is not None and read.has_body and read.ref == row.ref else None
 
 
 def make_sources(max_pages: int = DEFAULT_MAX_PAGES) -> list[Source]:
