@@ -30,7 +30,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from itertools import accumulate
 from pathlib import Path
@@ -40,6 +39,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import make_cache  # noqa: E402
+from query_bench import percentile, timed  # noqa: E402  (one timing helper for both benchmarks)
 
 from blogtui.config import DB_NAME  # noqa: E402
 from blogtui.content.text import html_to_text  # noqa: E402
@@ -199,22 +199,6 @@ def queries(vocab: Chinese, seed: str) -> list[tuple[str, bool]]:
     out += [(f"(tag:{rng.choice(TAGS)} OR tag:{rng.choice(TAGS)}) {word((2,))}", False) for _ in range(4)]
     assert len(out) == 100, len(out)
     return out
-
-
-def timed(fn: Callable[[], object], runs: int) -> tuple[float, object]:
-    """The median wall time of ``runs`` calls in ms, and the last result."""
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), result
-
-
-def percentile(values: list[float], p: float) -> float:
-    """The p-th percentile (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
 def compare(db_path: Path, vocab: Chinese, n: int, seed: str) -> None:
