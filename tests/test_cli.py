@@ -39,6 +39,7 @@ def test_add_then_posts_json_has_every_post_with_tags(
         "tags",
         "read",
         "starred",
+        "backlog",
     }
     assert posts[0]["title"] == "Choosing a cache format"
     assert posts[0]["tags"] == ["design", "SQLite"]
@@ -110,6 +111,7 @@ def test_feeds_json(capsys: pytest.CaptureFixture[str], added: Path) -> None:
         "first_post",
         "latest_post",
         "words",
+        "folder",
     }
     assert (feed["title"], feed["posts"], feed["unread"], feed["error"]) == ("Some Feed", 10, 10, None)
     assert feed["site_url"] == "https://some.example/"
@@ -306,3 +308,21 @@ def test_a_bug_gives_one_line_not_a_traceback(
     monkeypatch.setenv("BLOGTUI_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         cli.entry()
+
+
+def test_backlog_posts_say_so_in_posts_and_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from blogtui.cli import demo_feed_path
+
+    d = str(tmp_path / "data")
+    assert run(capsys, "--data-dir", d, "add", str(demo_feed_path()))[0] == 0
+    _, out, _ = run(capsys, "--data-dir", d, "posts", "--json")
+    posts = json.loads(out)
+    backlog = [p for p in posts if p["backlog"]]
+    assert backlog and len(backlog) < len(posts)  # the archive's older pages, not the feed's own
+    assert all(not p["read"] for p in backlog)
+    _, out, _ = run(capsys, "--data-dir", d, "posts", "is:backlog", "--json")
+    assert [p["id"] for p in json.loads(out)] == [p["id"] for p in backlog]
+    _, out, _ = run(capsys, "--data-dir", d, "posts")
+    marks = {int(line.split()[0]): line.split()[1] for line in out.splitlines()}
+    assert {marks[p["id"]] for p in backlog} == {"B"}
+    assert {marks[p["id"]] for p in posts if not p["backlog"]} == {"N"}

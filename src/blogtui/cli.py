@@ -552,7 +552,7 @@ def _cmd_posts(library: Any, args: argparse.Namespace) -> int:
         _print_json(posts)
         return EXIT_OK
     for post in posts:
-        marker = "*" if post["starred"] else ("N" if not post["read"] else " ")
+        marker = "*" if post["starred"] else ("B" if post["backlog"] else "N" if not post["read"] else " ")
         day = (post["published"] or "")[:10] or "          "
         print(f"{post['id']:>7} {marker} {day}  {post['title'] or '(untitled)'}  — {post['feed_title']}")
     return EXIT_OK

@@ -150,6 +150,8 @@ class PostRecord:
     read: bool
     starred: bool
     tags: tuple[str, ...] = ()
+    #: Recovered from the blog's archive and not opened yet (neither unread nor read).
+    backlog: bool = False
     guid: str = ""
     updated: datetime | None = None
     summary: str = ""

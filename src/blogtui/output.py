@@ -92,6 +92,7 @@ def post_json(post: PostRecord) -> dict[str, object]:
         "tags": list(post.tags),
         "read": post.read,
         "starred": post.starred,
+        "backlog": post.backlog,
     }
 
 

@@ -724,7 +724,7 @@ class Store(SearchPlanner):
                 r["id"]: r
                 for r in self.db.execute(
                     "SELECT p.id, f.url AS feed_url, f.title AS feed_title, p.title, p.url, p.author,"
-                    f" p.published, p.read, p.starred{extra}"
+                    f" p.published, p.read, p.starred, p.backlog{extra}"
                     f" FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.id IN ({marks})",
                     chunk,
                 )
@@ -737,6 +737,7 @@ class Store(SearchPlanner):
                     id=r["id"], feed_url=r["feed_url"], feed_title=r["feed_title"], title=r["title"],
                     url=r["url"], author=r["author"], published=_dt(r["published"]), read=bool(r["read"]),
                     starred=bool(r["starred"]), tags=tuple(tags.get(post_id, ())),
+                    backlog=bool(r["backlog"]),
                 )  # fmt: skip
                 if full:
                     record = replace(
