@@ -285,6 +285,8 @@ def run_target(target: str, seconds: int, work: Path, slow: float) -> dict[str, 
     """Run one target for ``seconds`` (restarting libFuzzer if it dies: a timeout or OOM is a
     crasher too) and return its figures."""
     started = time.monotonic()
+    (work / "crashers").mkdir(parents=True, exist_ok=True)
+    before = {p.name for p in (work / "crashers").glob(f"{target}-*.txt")}
     log = work / f"{target}.log"
     runs = 0
     stats = (0, 0, 0)
@@ -305,7 +307,8 @@ def run_target(target: str, seconds: int, work: Path, slow: float) -> dict[str, 
             if child.returncode == 0:
                 break
             restarts += 1
-    crashers = sorted(p.name for p in (work / "crashers").glob(f"{target}-*") if p.suffix != ".bin")
+    found = sorted(p.name for p in (work / "crashers").glob(f"{target}-*") if p.suffix != ".bin")
+    crashers = [name for name in found if name not in before]  # new in this run
     return {
         "target": target,
         "inputs": runs,
@@ -315,6 +318,7 @@ def run_target(target: str, seconds: int, work: Path, slow: float) -> dict[str, 
         "minutes": round((time.monotonic() - started) / 60, 1),
         "restarts": restarts,
         "crashers": crashers,
+        "crashers_before": len(before),
     }
 
 
