@@ -602,7 +602,7 @@ class Library:
             report.stored += 1
             return True
 
-        asyncio.run(fetch_images(urls(), keep, timeout=self.config.timeout, stop=stop))
+        asyncio.run(fetch_images(urls(), keep, timeout=self.config.timeout, stop=stop, config=self.config))
         return report
 
     def post_images(self, post_id: int, *, touch: bool = True) -> list[tuple[ImageRef, CachedImage | None]]:

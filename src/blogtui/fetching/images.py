@@ -26,6 +26,8 @@ from . import http
 if TYPE_CHECKING:
     import httpx
 
+    from ..config import Config
+
 #: The image types kept (Pillow's format names); anything else (SVG, TIFF, ...) is refused.
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 #: A larger download is refused (checked against Content-Length and while reading).
@@ -272,6 +274,7 @@ async def fetch_images(
     timeout: float = 20.0,
     stop: threading.Event | None = None,
     client: httpx.AsyncClient | None = None,
+    config: Config | None = None,
 ) -> None:
     """Fetch images, ``JOBS`` at once and at most ``PER_HOST`` from one host, handing each to ``keep``.
 
@@ -282,7 +285,7 @@ async def fetch_images(
     """
     own = client is None
     if client is None:
-        client = http.make_client(JOBS, timeout)
+        client = http.make_client(JOBS, timeout, config)  # the proxy and CA settings apply
     hosts: dict[str, asyncio.Semaphore] = {}
     slots = asyncio.Semaphore(JOBS)
     halt = asyncio.Event()

@@ -7,9 +7,11 @@ count."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Sequence
 
 from ..models import Tag
 from ..query import CJK_CLAUSE, MATCH_CLAUSE, Compiled
+from .window import Chain, IdWindow
 
 #: bm25 weights of posts_fts's (and posts_cjk's) columns (title, author, body): a word in the
 #: title counts most.
@@ -28,6 +30,9 @@ ORDERS = {
 #: A search matching at most this many posts is listed by looking each one up by id; beyond,
 #: by scanning the date index (see Store._posts_source).
 LOOKUP_LIMIT = 2_000
+#: A cache of more posts than this gives the reader's list as a window (storage/window.py):
+#: read a page at a time, never every id.
+WINDOW_MIN = 5_000
 
 
 class SearchPlanner:
@@ -134,6 +139,58 @@ class SearchPlanner:
             params = (*params, limit)
         return [r[0] for r in self.db.execute(sql, params)]
 
+    def post_window(
+        self,
+        compiled: Compiled,
+        *,
+        ranked: bool = False,
+        order: str = "newest",
+        store_of: Callable[[], sqlite3.Connection] | None = None,
+    ) -> Sequence[int]:
+        """The ids of :meth:`post_ids` in the same order, as the reader's list reads them: a list
+        when they are few (or in an order no index gives: by feed, by title), else a window read
+        a page at a time (:class:`~blogtui.storage.window.IdWindow`), so that the first screen of
+        a million posts costs a count and one page, not every id.
+
+        Ranked, a search matching more than ``RANK_LIMIT`` posts is its title matches (ranked by
+        bm25 when few enough) followed by a window of the rest, newest first, as ``post_ids``
+        orders it. ``store_of``: the connection of the calling thread (default: this store's).
+        """
+        db = store_of or (lambda: self.db)
+        total = int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0])
+        ranking = self._ranking(compiled) if ranked else None
+        if total <= WINDOW_MIN or (order not in ("newest", "oldest") and ranking is None):
+            return self.post_ids(compiled, ranked=ranked, order=order)
+        by_date = "posts INDEXED BY posts_by_date_state"
+        if ranking is None:
+            if self._searches(compiled) and self._posts_source(compiled) != by_date:
+                return self.post_ids(compiled, order=order)  # few matches: looked up by id
+            size = total if compiled.where == "1" else self._count(compiled, total)
+            return IdWindow(
+                db, by_date, compiled.where, compiled.params, descending=order == "newest", size=size
+            )
+        table, match = ranking
+        if self._match_size(match, RANK_LIMIT + 1, table) <= RANK_LIMIT:
+            return self.post_ids(compiled, ranked=True)
+        title = f"{{title}} : ({match})"
+        hits = f"posts.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+        first: Sequence[int]
+        if self._match_size(title, RANK_LIMIT + 1, table) <= RANK_LIMIT:
+            sql, params = self._ranked_sql(title, compiled, table)
+            first = [r[0] for r in self.db.execute(sql, params)]
+        elif compiled.where in (MATCH_CLAUSE, CJK_CLAUSE):  # the title matches are matches
+            size = self._match_size(title, total + 1, table)
+            first = IdWindow(db, by_date, hits, (title,), size=size)
+        else:
+            first = IdWindow(db, by_date, f"({compiled.where}) AND {hits}", (*compiled.params, title))
+        # The title matches are matches: the rest is the others (one count, no NOT IN to count).
+        plain = isinstance(first, list) or compiled.where in (MATCH_CLAUSE, CJK_CLAUSE)
+        rest_size = self._count(compiled, total) - len(first) if plain else None
+        rest = IdWindow(
+            db, by_date, f"({compiled.where}) AND NOT {hits}", (*compiled.params, title), size=rest_size
+        )
+        return Chain([first, rest])
+
     def _tiered_ids(self, compiled: Compiled, limit: int | None, table: str, match: str) -> list[int]:
         """The ranked order for a search matching many posts (see :meth:`post_ids`)."""
         newest = self.post_ids(compiled)
@@ -150,9 +207,21 @@ class SearchPlanner:
         ids = first + [i for i in newest if i not in seen]
         return ids if limit is None else ids[:limit]
 
+    def _count(self, compiled: Compiled, total: int) -> int:
+        """:meth:`count`, from the search index alone when the query is its words alone."""
+        if compiled.where in (MATCH_CLAUSE, CJK_CLAUSE):
+            table = "posts_fts" if compiled.where == MATCH_CLAUSE else "posts_cjk"
+            return self._match_size(str(compiled.params[0]), total + 1, table)
+        return self.count(compiled)
+
     def count(self, compiled: Compiled) -> int:
-        """How many posts match."""
-        sql = f"SELECT count(*) FROM {self._posts_source(compiled)} WHERE {compiled.where}"
+        """How many posts match.
+
+        A query with a set to test each post against (tags, words) is counted in the slim
+        ``posts_by_id`` (1 million posts: 30 ms for a tag's 62,000, 130 ms from the wide rows);
+        state and date filters by the planner's choice of index."""
+        source = "posts INDEXED BY posts_by_id" if "(SELECT" in compiled.where else "posts"
+        sql = f"SELECT count(*) FROM {source} WHERE {compiled.where}"
         return int(self.db.execute(sql, compiled.params).fetchone()[0])
 
     def tags(

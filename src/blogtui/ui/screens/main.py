@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -227,10 +227,10 @@ class MainScreen(Screen[None]):
         self._places = _json_map(library.get_state("ui.place"), int)
         try:
             compiled = library.compile(self.filter.query(), prefix_last=True)
-            ids = library.post_ids(compiled, order=self.sort or "newest")
+            ids = library.post_window(compiled, order=self.sort or "newest")
         except LibraryError:
             self.filter = Filter()
-            ids = library.post_ids()
+            ids = library.post_window()
         # The first screen is painted from this one query; counts and tags follow in a worker.
         self.posts.set_posts(ids, keep=int(keep) if keep and keep.isdigit() else None)
         self.posts.focus()
@@ -299,11 +299,11 @@ class MainScreen(Screen[None]):
         # Words in the query: best match first (relevance, then date) unless the view has a sort
         # order of its own; otherwise newest first.
         ranked = compiled.match is not None and order is None
-        ids = self.app.library.post_ids(compiled, ranked=ranked, order=order or "newest")
+        ids = self.app.library.post_window(compiled, ranked=ranked, order=order or "newest")
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_ids, ids, keep, ranked)
 
-    def _show_ids(self, ids: list[int], keep: int | None, ranked: bool = False) -> None:
+    def _show_ids(self, ids: Sequence[int], keep: int | None, ranked: bool = False) -> None:
         self._ranked = ranked
         if self._to_top:
             self._to_top, keep = False, None

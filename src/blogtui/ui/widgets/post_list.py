@@ -1,4 +1,7 @@
-"""A post list that renders lines, not widgets: it holds only ids and loads rows a page at a time."""
+"""A post list that renders lines, not widgets: it holds only ids and loads rows a page at a time.
+
+The ids may be a window (``Library.post_window``): a sequence read a page at a time with a
+``position(post_id)`` of its own, which the list asks instead of indexing every id."""
 
 from __future__ import annotations
 
@@ -100,7 +103,7 @@ class PostList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._load_rows = load_rows
         self.empty_text = empty_text
-        self._ids: list[int] = []
+        self._ids: Sequence[int] = []
         self._index: dict[int, int] | None = None
         self._rows: OrderedDict[int, PostRow] = OrderedDict()
         self._strips: OrderedDict[tuple[PostRow, int, bool, bool], Strip] = OrderedDict()
@@ -109,7 +112,7 @@ class PostList(ScrollView, can_focus=True):
     # -- data ----------------------------------------------------------------------------------
 
     @property
-    def ids(self) -> list[int]:
+    def ids(self) -> Sequence[int]:
         """The ids in the list, in order."""
         return self._ids
 
@@ -135,6 +138,9 @@ class PostList(ScrollView, can_focus=True):
         return self._row(position) if position is not None else None
 
     def _position(self, post_id: int) -> int | None:
+        finder = getattr(self._ids, "position", None)
+        if finder is not None:  # a window: it knows where its posts are without reading them all
+            return finder(post_id)  # type: ignore[no-any-return]
         if self._index is None:
             self._index = {pid: i for i, pid in enumerate(self._ids)}
         return self._index.get(post_id)
@@ -147,7 +153,7 @@ class PostList(ScrollView, can_focus=True):
         """
         # Where the cursor sits on screen now, so that a kept post can stay on that line.
         screen_row = self.cursor - int(self.scroll_offset.y)
-        self._ids = list(ids)
+        self._ids = ids if hasattr(ids, "position") else list(ids)
         self._index = None
         self._rows.clear()
         self._strips.clear()

@@ -1,0 +1,130 @@
+"""The reader's list as a window (storage/window.py): the same ids in the same order as post_ids,
+read a page at a time; and the list widget on a window (G, page keys, a kept place)."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from blogtui.library import Library
+from blogtui.models import ParsedPost
+from blogtui.storage import search, window
+from blogtui.storage.window import Chain, IdWindow
+from blogtui.ui.widgets.post_list import PostList
+from ui_harness import feed_xml, make_app, press, seeded_library, settle
+
+WORDS = ["archive", "cache", "feed", "parse", "index", "window", "reader", "garden", "python", "tomato"]
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows from 10 posts on, pages of 7, 3 kept: every path (seek, offset, from the end, a
+    # page read again) is taken on a few hundred posts.
+    monkeypatch.setattr(search, "WINDOW_MIN", 10)
+    monkeypatch.setattr(search, "LOOKUP_LIMIT", 20)
+    monkeypatch.setattr(window, "PAGE", 7)
+    monkeypatch.setattr(window, "KEPT_PAGES", 3)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    library = Library(tmp_path / "data")
+    store = library.store
+    rng = random.Random(7)
+    base = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    for feed in range(3):
+        feed_id = store.add_feed(f"https://example.invalid/{feed}.xml")
+        posts = []
+        for n in range(120):
+            words = rng.choices(WORDS, k=6)
+            tags = tuple(rng.sample(["python", "garden", "food"], rng.randint(0, 2)))
+            # Equal dates on purpose: the id breaks the tie, in both directions.
+            when = base + timedelta(days=rng.randrange(60))
+            posts.append(
+                ParsedPost(
+                    guid=f"{feed}-{n}", url=f"https://example.invalid/{feed}/{n}", title=" ".join(words[:3]),
+                    author="A", published=when, content_html="<p>" + " ".join(words) + "</p>",
+                    text=" ".join(words), tags=tags,
+                )
+            )  # fmt: skip
+        store.upsert_posts(feed_id, posts)
+    store.db.execute("UPDATE posts SET read = 1 WHERE id % 3 = 0")
+    return library
+
+
+CASES = [
+    ("", False, "newest"),
+    ("", False, "oldest"),
+    ("is:unread", False, "newest"),
+    ("tag:python", False, "oldest"),
+    ("archive", False, "newest"),
+    ("archive", True, "newest"),
+    ("archive -tag:garden", True, "newest"),
+    ("archive cache", True, "newest"),
+    ("garden", False, "feed"),
+]
+
+
+@pytest.mark.parametrize(("query", "ranked", "order"), CASES)
+def test_window_holds_the_ids_of_post_ids_in_order(
+    small_pages: None, library: Library, monkeypatch: pytest.MonkeyPatch, query: str, ranked: bool, order: str
+) -> None:
+    monkeypatch.setattr(search, "RANK_LIMIT", 40)  # the tiered order: title matches, then the rest
+    compiled = library.compile(query)
+    expected = library.post_ids(compiled, ranked=ranked, order=order)
+    ids = library.post_window(compiled, ranked=ranked, order=order)
+    if order in ("newest", "oldest") and len(expected) > 40:
+        assert isinstance(ids, (IdWindow, Chain))
+    assert len(ids) == len(expected)
+    # Random access first (jumps, the end, backwards), then in order.
+    rng = random.Random(query)
+    for index in [len(expected) - 1, 0, len(expected) // 2, *rng.sample(range(len(expected)), 30)]:
+        assert ids[index] == expected[index]
+    assert ids[-1] == expected[-1] and ids[3:20] == expected[3:20]
+    assert list(ids) == expected and ids == expected
+    for index in rng.sample(range(len(expected)), 20):
+        finder = getattr(ids, "position", None)
+        assert (finder(expected[index]) if finder else ids.index(expected[index])) == index
+    assert 10**9 not in ids
+    with pytest.raises(IndexError):
+        ids[len(expected)]
+
+
+def test_a_window_reads_pages_not_every_id(small_pages: None, library: Library) -> None:
+    reads: list[str] = []
+    library.store.db.set_trace_callback(reads.append)
+    ids = library.post_window("")
+    assert isinstance(ids, IdWindow) and len(ids) == 360
+    assert ids[0] == library.post_ids()[0]
+    pages = [sql for sql in reads if "LIMIT" in sql and "posts.published" in sql]
+    assert len(pages) == 1 and "LIMIT 7" in pages[0]
+
+
+async def test_the_list_on_a_window_pages_and_keeps_its_place(
+    small_pages: None, data_dir: Path, tmp_path: Path
+) -> None:
+    long_feed = tmp_path / "long.xml"
+    long_feed.write_text(feed_xml(400), encoding="utf-8")
+    library = seeded_library(data_dir, long_feed)
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        assert isinstance(posts.ids, IdWindow) and posts.count == 400
+        await press(pilot, "G")
+        assert posts.cursor == 399
+        await settle(pilot, app)
+        assert "Post number 1" in posts.render_line(posts.cursor - int(posts.scroll_offset.y)).text
+        await press(pilot, "g", "pagedown", "pagedown", "k")
+        await settle(pilot, app)
+        kept, row = posts.highlighted_id, posts.cursor - int(posts.scroll_offset.y)
+        long_feed.write_text(feed_xml(420), encoding="utf-8")  # 20 newer posts
+        await press(pilot, "r")
+        await settle(pilot, app)
+        assert posts.count == 420 and posts.highlighted_id == kept
+        assert posts.cursor - int(posts.scroll_offset.y) == row
+        assert posts.ids == library.post_ids()
+    library.close()
