@@ -284,6 +284,19 @@ class Library:
         self._remember_size(compiled, len(ids))
         return ids
 
+    def post_window(
+        self, text: str | Compiled | None = None, *, ranked: bool = False, order: str = "newest"
+    ) -> Sequence[int]:
+        """The ids of :meth:`post_ids`, in its order, as a list shows them: read a page at a time
+        from the cache when there are many (the first screen of a million posts costs a count
+        and one page). Read it from any thread."""
+        compiled = text if isinstance(text, Compiled) else self.compile(text)
+        ids = self.store.post_window(
+            compiled, ranked=ranked, order=_order(order), store_of=lambda: self.store.db
+        )
+        self._remember_size(compiled, len(ids))
+        return ids
+
     def count(self, text: str | Compiled | None = None) -> int:
         """How many posts a query matches (all posts when no query)."""
         compiled = text if isinstance(text, Compiled) else self.compile(text)
