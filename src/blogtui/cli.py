@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from .config import DB_NAME, Config, data_dir, load_config
-from .errors import ConfigError, StoreError, UsageError
+from .errors import ConfigError, LibraryError, StoreError, UsageError
 from .models import SORT_ORDERS, FeedOutcome, Progress
 from .output import (
     NO_TEXT,
@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("post_ids", nargs="+", type=_post_id, metavar="POST_ID")
     p = command("remove", "unsubscribe from a feed and delete its posts")
     p.add_argument("url", metavar="URL")
+    p = command("rename", "give a feed your own name (refreshes keep it)")
+    p.add_argument("url", metavar="URL")
+    p.add_argument("name", metavar="NAME", help='the name ("" gives back the feed\'s own title)')
     p = command("doctor", "check the cache for damage (SQLite's integrity_check); --repair saves what it can")
     p.add_argument(
         "--repair",
@@ -694,6 +697,18 @@ def _cmd_remove(library: Any, args: argparse.Namespace) -> int:
     if not library.remove(args.url):
         raise UsageError(f"{args.url}: not subscribed (see blogtui feeds)")
     print(f"removed {args.url}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_rename(library: Any, args: argparse.Namespace) -> int:
+    try:
+        feed = library.rename(args.url, args.name)
+    except LibraryError as exc:
+        raise UsageError(str(exc)) from None
+    if feed.name:
+        print(f"renamed {feed.url}: {feed.name}", file=sys.stderr)
+    else:
+        print(f"{feed.url}: its feed's title again: {feed.title or feed.url}", file=sys.stderr)
     return EXIT_OK
 
 

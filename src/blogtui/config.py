@@ -7,7 +7,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,20 @@ APP_NAME = "blogtui"
 DATA_DIR_ENV = "BLOGTUI_DATA_DIR"
 CONFIG_DIR_ENV = "BLOGTUI_CONFIG_DIR"
 DB_NAME = "blogtui.db"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    """One feed's own settings: a ``[feeds."URL"]`` table of ``config.toml``."""
+
+    #: Whether its archive is walked (off: ``add`` and refreshes read only the feed's current page).
+    archive: bool = True
+    #: Whether the reader fetches the whole article of its summary-only posts when one is opened.
+    full_article: bool = False
+
+
+#: The keys of a ``[feeds."URL"]`` table.
+FEED_SETTINGS = ("archive", "full_article")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +78,12 @@ class Config:
     images: str = "lead"
     #: The image cache's size cap in bytes; past it, the least recently read images make room.
     image_cache_bytes: int = 1024**3
+    #: Each feed's own settings by its URL (``[feeds."URL"]`` tables).
+    feeds: dict[str, FeedSettings] = field(default_factory=dict)
+
+    def feed_settings(self, url: str) -> FeedSettings:
+        """The settings of the feed at ``url`` (the defaults when it has no table)."""
+        return self.feeds.get(url) or FeedSettings()
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -112,8 +132,31 @@ def load_config(path: Path | None = None) -> Config:
         problem = setting_problem(key, value)
         if problem:
             raise ConfigError(f"{path}: {problem}")
+        if key == "feeds":
+            value = {url: FeedSettings(**table) for url, table in value.items()}
         changes[key] = float(value) if RULES[key].kind is float else value
     return replace(Config(), **changes)
+
+
+def _feeds_problem(value: object) -> str | None:
+    """What is wrong with the ``[feeds."URL"]`` tables: a table per URL, each key a feed setting,
+    true or false; None if nothing."""
+    if not isinstance(value, dict):
+        return 'feeds must be tables, e.g. [feeds."https://example.com/feed.xml"]'
+    for url, table in value.items():
+        where = f"[feeds.{_render(url)}]"
+        if not isinstance(table, dict):
+            return f"feeds.{_render(url)} must be a table, e.g. {where} then archive = false"
+        for key, setting in table.items():
+            if key not in FEED_SETTINGS:
+                close = difflib.get_close_matches(key, FEED_SETTINGS, n=1)
+                hint = (
+                    f"did you mean {close[0]}?" if close else f"the settings are {', '.join(FEED_SETTINGS)}"
+                )
+                return f"{where}: unknown key {key} ({hint})"
+            if not isinstance(setting, bool):
+                return f"{where}: {key} = {_render(setting)}: must be true or false"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +216,7 @@ RULES: dict[str, _Rule] = {
     "trust_cert": _Rule(str, check=_trust_problem),
     "images": _Rule(str, choices=("off", "lead", "all")),
     "image_cache_bytes": _Rule(int, 1024 * 1024, 2**40),
+    "feeds": _Rule(dict),
 }
 
 
@@ -180,11 +224,14 @@ def setting_problem(key: str, value: object) -> str | None:
     """What is wrong with ``key = value`` as a setting, as ``key = value: the fix``; None if nothing."""
     rule = RULES.get(key)
     if rule is None and isinstance(value, dict):
-        return f"unknown table [{key}] (settings are top-level keys: {', '.join(RULES)})"
+        top = ", ".join(k for k in RULES if k != "feeds")
+        return f'unknown table [{key}] (settings are top-level keys: {top}; a feed\'s own: [feeds."URL"])'
     if rule is None:
         close = difflib.get_close_matches(key, list(RULES), n=1)
         hint = f"did you mean {close[0]}?" if close else f"the settings are {', '.join(RULES)}"
         return f"unknown key {key} ({hint})"
+    if rule.kind is dict:
+        return _feeds_problem(value)
     shown = f"{key} = {_render(value)}"
     if rule.kind is bool:
         return None if isinstance(value, bool) else f"{shown}: must be true or false"
@@ -223,7 +270,7 @@ def _render(value: object) -> str:
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, dict):
-        return "{...}"
+        return "{...}" if value else "{}"
     return str(value)
 
 
@@ -235,6 +282,8 @@ def save_setting(key: str, value: object, path: Path | None = None) -> None:
     """
     path = path or config_path()
     problem = setting_problem(key, value)
+    if not problem and isinstance(value, dict) and value:
+        problem = f'{key}: a feed\'s settings are saved one at a time (save_feed_setting), in [feeds."URL"]'
     if problem:
         raise ConfigError(f"{path}: {problem}")
     rendered = _render(value)
@@ -258,3 +307,54 @@ def save_setting(key: str, value: object, path: Path | None = None) -> None:
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def save_feed_setting(url: str, key: str, value: bool, path: Path | None = None) -> None:
+    """Write one feed's setting (``key = value`` in its ``[feeds."URL"]`` table), keeping the other lines.
+
+    Raises:
+        ConfigError: the key is not a feed setting, or the file is not valid TOML.
+    """
+    path = path or config_path()
+    if key not in FEED_SETTINGS or not isinstance(value, bool):
+        raise ConfigError(f"{path}: [feeds.{_render(url)}]: {key} = {_render(value)}: not a feed setting")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    lines = text.splitlines()
+    header = f"[feeds.{_render(url)}]"
+    line = f"{key} = {_render(value)}"
+    start = next((i for i, x in enumerate(lines) if _is_header(x, url)), None)
+    if start is None:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        lines += ["", header, line] if lines else [header, line]
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+        for i in range(start + 1, end):
+            if lines[i].split("=", 1)[0].strip() == key:
+                lines[i] = line
+                break
+        else:
+            lines.insert(start + 1, line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _is_header(line: str, url: str) -> bool:
+    """Whether a line is the header of the ``[feeds."URL"]`` table of this URL (however spaced or quoted)."""
+    stripped = line.strip()
+    if not (stripped.startswith("[") and stripped.endswith("]")) or stripped.startswith("[["):
+        return False
+    try:
+        parsed = tomllib.loads(stripped)
+    except tomllib.TOMLDecodeError:
+        return False
+    return url in parsed.get("feeds", {}) if isinstance(parsed.get("feeds"), dict) else False

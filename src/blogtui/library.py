@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from .config import DB_NAME, Config
+from .config import DB_NAME, Config, FeedSettings, save_feed_setting
 from .content.markdown import html_to_markdown
-from .content.sanitize import clean_text, safe_link
+from .content.sanitize import clean_line, clean_text, safe_link
 from .content.text import html_to_text, without_title
 from .errors import FetchError, InteropError, LibraryError, QueryError, StoreError
 from .fetching import http as fetching
@@ -185,6 +185,34 @@ class Library:
         """Unsubscribe from a feed and delete its posts."""
         feed = self.feed(url)
         return bool(feed) and self.store.remove_feed(feed.url)  # type: ignore[union-attr]
+
+    def rename(self, url: str, name: str) -> Feed:
+        """Give a feed your own name, kept by refreshes (``""``: its feed's own title again).
+
+        Raises:
+            LibraryError: ``url`` names no subscribed feed.
+        """
+        feed = self.feed(url)
+        if feed is None:
+            raise LibraryError(f"{url}: not subscribed (see blogtui feeds)")
+        self.store.rename_feed(feed.id, clean_line(name)[:200])
+        return self.store.feed(feed.url) or feed
+
+    def feed_settings(self, url: str) -> FeedSettings:
+        """A feed's own settings (``[feeds."URL"]`` in config.toml; the defaults without one)."""
+        return self.config.feed_settings(url)
+
+    def set_feed_setting(self, url: str, key: str, value: bool) -> FeedSettings:
+        """Set one of a feed's own settings (``archive``, ``full_article``): written to its
+        ``[feeds."URL"]`` table in config.toml, and used from now on.
+
+        Raises:
+            ConfigError: not a feed setting, or config.toml cannot be read or written.
+        """
+        save_feed_setting(url, key, value)
+        settings = replace(self.config.feed_settings(url), **{key: value})
+        self.config = replace(self.config, feeds={**self.config.feeds, url: settings})
+        return settings
 
     def subscribe(
         self,

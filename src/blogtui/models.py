@@ -44,6 +44,8 @@ class Feed:
     added_at: datetime | None = None
     #: Its folder ("Tech/Python", from an OPML file); each part also tags its posts.
     folder: str = ""
+    #: The user's own name for it ("" when none); when set, ``title`` is this name (refreshes keep it).
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,6 +91,8 @@ class Refresher:
         self._on_page: Callable[[str], None] | None = None
         #: Called as an archive walk learns how many pages it has left (progress: of pages known).
         self._on_walk: Callable[[Job, Walk], None] | None = None
+        #: The feeds subscribed when the run started (a new one like them is refused).
+        self._before: set[int] = set()
 
     @property
     def store(self) -> Store:
@@ -114,7 +116,7 @@ class Refresher:
                     location=url,
                     feed_id=stored.id if stored else None,
                     title=stored.title if stored else "",
-                    archive=archive,
+                    archive=archive and self.config.feed_settings(url).archive,
                     was_complete=bool(stored and stored.archive_complete),
                     discover=True,
                     new=stored is None,
@@ -142,7 +144,8 @@ class Refresher:
                 last_modified=None if archive else s.last_modified,
                 body_hash=None if archive else s.body_hash,
                 # A feed never fetched (``import --no-fetch``) gets its archive on its first refresh.
-                archive=archive or s.fetched_at is None,
+                # A feed whose archive walking is off (``[feeds."URL"] archive = false``) never walks.
+                archive=(archive or s.fetched_at is None) and self.config.feed_settings(s.url).archive,
                 was_complete=s.archive_complete,
             )
             for s in chosen
@@ -162,6 +165,8 @@ class Refresher:
             FeedOutcome(url=j.location, error=j.error) if j.error else None for j in todo
         ]
         pending = [j for j in todo if not j.error]
+        if any(j.new for j in pending):
+            self._before = {s.id for s in self.store.feed_states()}
         if pending:
             count = max(1, jobs or self.config.jobs)
             deadline = timeout or self.config.timeout
@@ -321,7 +326,8 @@ class Refresher:
             moved = None
             stored = self.store.feed(url)
             if stored is not None and job.new:
-                job.feed_id, job.new, job.was_complete = stored.id, False, stored.archive_complete
+                raise FetchError(_already(stored.title, stored.url))
+            job.archive = job.archive and self.config.feed_settings(url).archive
         body_hash = hashlib.sha1(first.body).hexdigest()
         if job.body_hash and body_hash == job.body_hash and job.feed_id is not None:
             return self._unchanged(job, first, moved, now)
@@ -329,6 +335,8 @@ class Refresher:
             parsed = await self._parse(first.body, first.final_url or url)
         if not parsed.posts and parsed.bozo:
             raise NotAFeedError(f"not a feed ({parsed.bozo})")
+        if job.new:
+            self._refuse_second(first, url, parsed)
         if parsed.bozo:  # read in part: truncated or ill-formed (parsing/feed.py read_in_part)
             job.notes.append(f"read {len(parsed.posts)} of ? items: {parsed.bozo}")
         if not job.archive:
@@ -336,6 +344,18 @@ class Refresher:
         # The feed's own posts land first, unread; the archive's then arrive in batches, as backlog.
         head = self._save(job, moved or url, first, [parsed], job.was_complete, body_hash, now, backfill=True)
         return await self._backfill(client, job, head, first, parsed, timeout, hosts)
+
+    def _refuse_second(self, first: FetchResult, url: str, parsed: ParsedFeed) -> None:
+        """A new subscription that is a feed already subscribed is refused: the same URL once its
+        redirects are followed, or the same site with the same title."""
+        final = first.final_url or url
+        stored = self.store.feed(final) if final != url else None
+        if stored is not None:
+            raise FetchError(_already(stored.title, stored.url))
+        # Feeds subscribed before this run only: one run may add two feeds of one site and title.
+        for feed_id, feed_url, title in self.store.feeds_like(parsed.site_url, parsed.title):
+            if feed_id in self._before:
+                raise FetchError(_already(title, feed_url))
 
     def _unchanged(self, job: Job, first: FetchResult, moved: str | None, now: datetime) -> FeedOutcome:
         """A 304, or the same bytes as last time: nothing to parse, only the feed's state to note."""
@@ -636,6 +656,10 @@ class Refresher:
             archive_complete=complete if job.archive else job.was_complete,
             notes=tuple(job.notes),
         )
+
+
+def _already(title: str, url: str) -> str:
+    return f"already subscribed as “{title or url}” ({url})" if title else f"already subscribed as {url}"
 
 
 def archive_sources(config: Config) -> list[Source]:

@@ -245,7 +245,15 @@ def _v8(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE feeds ADD COLUMN folder TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+def _v9(db: sqlite3.Connection) -> None:
+    # The user's own name for a feed ("" when none) and the feed's own title: a refresh writes the
+    # feed's into feed_title, and into title only when there is no name (a renamed feed keeps it).
+    db.execute("ALTER TABLE feeds ADD COLUMN name TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE feeds ADD COLUMN feed_title TEXT NOT NULL DEFAULT ''")
+    db.execute("UPDATE feeds SET feed_title = coalesce(title, '')")
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -174,7 +174,7 @@ class Store(SearchPlanner):
     _FEED_COLUMNS = """
         SELECT f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.fetched_at, f.error,
                f.archive_complete, f.archive_method, f.archive_expected, f.archive_oldest,
-               f.archive_note, f.added_at, f.folder"""
+               f.archive_note, f.added_at, f.folder, f.name"""
     # All feeds: one grouped scan of the (feed_id, read) index; first and latest post: a seek
     # each in the (feed_id, published) index.
     _FEEDS_SQL = (
@@ -227,6 +227,7 @@ class Store(SearchPlanner):
             latest_post=_dt(row["latest_post"] or None),
             added_at=_dt(row["added_at"]),
             folder=str(row["folder"] or ""),
+            name=str(row["name"] or ""),
         )
 
     def feeds(self) -> list[Feed]:
@@ -340,8 +341,34 @@ class Store(SearchPlanner):
         if bad:
             raise ValueError(f"unknown feed fields: {sorted(bad)}")
         values = [_ts(v) if isinstance(v, datetime) else v for v in fields.values()]
-        sets = ", ".join(f"{name} = ?" for name in fields)
-        self.db.execute(f"UPDATE feeds SET {sets} WHERE id = ?", (*values, feed_id))
+        # The feed's title is kept as feed_title; the shown title gives way to the user's name.
+        sets = ", ".join(
+            "feed_title = ?1, title = CASE WHEN name != '' THEN name ELSE ?1 END".replace("1", str(i))
+            if name == "title"
+            else f"{name} = ?{i}"
+            for i, name in enumerate(fields, 1)
+        )
+        self.db.execute(f"UPDATE feeds SET {sets} WHERE id = ?{len(values) + 1}", (*values, feed_id))
+
+    def rename_feed(self, feed_id: int, name: str) -> None:
+        """Give a feed the user's own name, kept by refreshes; ``""`` gives it its feed's title again."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE feeds SET name = ?1, title = CASE WHEN ?1 != '' THEN ?1 ELSE feed_title END"
+                " WHERE id = ?2",
+                (name, feed_id),
+            )
+
+    def feeds_like(self, site_url: str, title: str) -> list[tuple[int, str, str]]:
+        """``(id, url, title)`` of the stored feeds with this site and title (the feed's own title,
+        or the user's name for it); none when either is empty."""
+        if not site_url or not title:
+            return []
+        rows = self.db.execute(
+            "SELECT id, url, title FROM feeds WHERE site_url = ?1 AND (feed_title = ?2 OR title = ?2)",
+            (site_url, title),
+        )
+        return [(int(i), str(url), str(name)) for i, url, name in rows]
 
     def remove_feed(self, url: str) -> bool:
         """Delete a feed and its posts; False if there was no such feed."""

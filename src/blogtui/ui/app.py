@@ -107,6 +107,19 @@ class BlogApp(App[int]):
                 "This view oldest first, resuming where its reading stopped",
                 main.read_from_start,
             )
+            if main.chosen_feed is not None:
+                settings = self.library.feed_settings(main.chosen_feed)
+                yield SystemCommand("Feed: rename", "Give this feed a name of your own", main.rename_feed)
+                yield SystemCommand(
+                    f"Feed: archive walking {'off' if settings.archive else 'on'}",
+                    "Whether refreshes walk this feed's archive (saved in config.toml)",
+                    partial(main.toggle_feed_setting, "archive"),
+                )
+                yield SystemCommand(
+                    f"Feed: full articles {'off' if settings.full_article else 'on'}",
+                    "Fetch the whole article when a summary-only post of this feed is opened",
+                    partial(main.toggle_feed_setting, "full_article"),
+                )
             for order, words in ORDER_WORDS.items():
                 yield SystemCommand(
                     f"Sort {words}",

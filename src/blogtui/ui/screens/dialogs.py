@@ -148,3 +148,20 @@ def view_dialog(query: str) -> AskDialog:
         f"Save “{query}” under a name: it appears in the sidebar and works as @name in any query.",
         "name (letters, digits, _ . + -)",
     )
+
+
+class RenameDialog(AskDialog):
+    """Ask for a feed's new name; an empty one gives the feed its own title again."""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.prevent_default()  # AskDialog's handler would refuse an empty name (and dismiss twice)
+        self.dismiss(event.value.strip())
+
+
+def rename_dialog(title: str) -> RenameDialog:
+    """Ask for the name to give a feed (kept by refreshes)."""
+    return RenameDialog(
+        "Rename this feed",
+        f"A name of your own for “{title}”, kept when it is refreshed. Empty: its feed's own title again.",
+        "name",
+    )

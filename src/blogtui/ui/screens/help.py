@@ -157,6 +157,10 @@ GROUPS: list[tuple[str, list[Row]]] = [
             _row("refresh all feeds", Ref(MainScreen, "app.refresh_feeds")),
             _row("add a feed", [Ref(MainScreen, "app.add_feed"), Ref(WelcomeScreen, "app.add_feed")]),
             _row("remove the feed highlighted in the sidebar (asks first)", Ref(Sidebar, "remove_feed")),
+            _row(
+                "rename the feed highlighted in the sidebar (refreshes keep the name)",
+                Ref(Sidebar, "rename_feed"),
+            ),
         ],
     ),
     (

@@ -18,18 +18,18 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ...content.text import wants_full_article
-from ...errors import LibraryError
+from ...errors import ConfigError, LibraryError
 from ...library import Library
 from ...models import SORT_ORDERS
 from ...output import archive_words
 from ...query import Compiled, fts_quote
 from ..messages import FetchProgress, LibraryChanged
-from ..widgets.feed_card import FeedCard, YearBar
+from ..widgets.feed_card import FeedCard, YearBar, settings_words
 from ..widgets.find import FindBox, find_matches, marked
 from ..widgets.post_list import PostList
 from ..widgets.reader import Document, ReaderView, render_post
 from ..widgets.sidebar import Entry, Sidebar
-from .dialogs import ConfirmDialog, FollowLinkDialog, tag_dialog, view_dialog
+from .dialogs import ConfirmDialog, FollowLinkDialog, rename_dialog, tag_dialog, view_dialog
 
 if TYPE_CHECKING:
     from ..app import BlogApp
@@ -395,12 +395,60 @@ class MainScreen(Screen[None]):
         library = self.app.library
         feed = library.feed(url, words=True)
         months = library.feed_months(url) if feed is not None else []
+        settings = library.feed_settings(url)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_card, url, feed, months)
+            self.app.call_from_thread(self._show_card, url, feed, months, settings)
 
-    def _show_card(self, url: str, feed, months) -> None:  # type: ignore[no-untyped-def]
+    def _show_card(self, url: str, feed, months, settings=None) -> None:  # type: ignore[no-untyped-def]
         if self.filter.base == Entry("feed", url):
-            self.query_one(FeedCard).show(feed, months)
+            self.query_one(FeedCard).show(feed, months, settings)
+
+    @property
+    def chosen_feed(self) -> str | None:
+        """The URL of the feed chosen in the sidebar (the card's), if one is."""
+        base = self.filter.base
+        return base.value if base.kind == "feed" else None
+
+    def rename_feed(self, url: str | None = None) -> None:
+        """Ask for a name for a feed (the chosen one by default) and give it; empty: its own title."""
+        url = url or self.chosen_feed
+        if url is None:
+            self.notify("Choose a feed in the sidebar first.", severity="warning")
+            return
+        feed = self.query_one(Sidebar).feed_of(url)
+        title = feed.title if feed is not None and feed.title else url
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            name = name.strip()
+            message = f"renamed “{title}” to “{name}”" if name else f"“{title}”: its feed's own title again"
+            def renamed() -> None:
+                self._set_status(message=message)
+                self.load_card()
+
+            self.app.write(lambda library: library.rename(url, name), refresh_sidebar=True, then=renamed)
+
+        self.app.push_screen(rename_dialog(title), chosen)
+
+    def toggle_feed_setting(self, key: str) -> None:
+        """Turn one of the chosen feed's own settings on or off (saved in config.toml)."""
+        url = self.chosen_feed
+        if url is None:
+            self.notify("Choose a feed in the sidebar first.", severity="warning")
+            return
+        library = self.app.library
+        value = not getattr(library.feed_settings(url), key)
+        try:
+            settings = library.set_feed_setting(url, key, value)
+        except ConfigError as exc:
+            self._set_status(error=str(exc))
+            return
+        self._set_status(message=f"this feed: {settings_words(settings)} (saved in config.toml)")
+        self.load_card()
+
+    def on_sidebar_rename_feed(self, event: Sidebar.RenameFeed) -> None:
+        self.rename_feed(event.url)
 
     def on_year_bar_picked(self, event: YearBar.Picked) -> None:
         """Move the list to the year picked on the timeline: its first post in the list's order."""
@@ -498,6 +546,10 @@ class MainScreen(Screen[None]):
             full = render_post(post, width, dark=dark, highlight=highlight, user_tags=mine)
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._show_document, full, True, place)
+        # A feed whose full articles are asked for ([feeds."URL"] full_article): fetched on opening.
+        if not keep_scroll and wants_full_article(post) and library.feed_settings(post.feed_url).full_article:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.action_full_article)
 
     def _show_document(self, document: Document, keep_scroll: bool, place: float | None = None) -> None:
         reader = self.reader

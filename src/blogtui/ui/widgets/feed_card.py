@@ -14,12 +14,14 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
+from ...config import FeedSettings
 from ...models import Feed
 from ...output import archive_words, feed_counts, feed_span
 
 
-def card_text(feed: Feed) -> Text:
-    """The card's facts, as plain text (a feed's title and error are never markup)."""
+def card_text(feed: Feed, settings: FeedSettings | None = None) -> Text:
+    """The card's facts, as plain text (a feed's title and error are never markup); ``settings``:
+    the feed's own settings, in a line of their own when they are not the defaults."""
     text = Text(no_wrap=False)
     text.append(feed.title or feed.url, style="bold")
     if feed.site_url:
@@ -32,7 +34,16 @@ def card_text(feed: Feed) -> Text:
     text.append(f"\nlast fetch {fetched}", style="dim")
     if feed.error:
         text.append(f"\nlast fetch failed: {feed.error}", style="bold red")
+    if settings is not None and settings != FeedSettings():  # the defaults go without saying
+        text.append(f"\n{settings_words(settings)} (ctrl+p: Feed …)", style="dim")
     return text
+
+
+def settings_words(settings: FeedSettings) -> str:
+    """A feed's own settings in words: "archive walking on · full articles off"."""
+    walk = "on" if settings.archive else "off"
+    full = "on" if settings.full_article else "off"
+    return f"archive walking {walk} · full articles {full}"
 
 
 def monthly(months: Sequence[tuple[int, int, int]]) -> tuple[list[int], list[tuple[int, int]]]:
@@ -145,13 +156,18 @@ class FeedCard(Vertical):
         yield Sparkline([], id="card-timeline")
         yield YearBar(id="card-years")
 
-    def show(self, feed: Feed | None, months: Sequence[tuple[int, int, int]] = ()) -> None:
-        """Show a feed's card (``None`` hides it)."""
+    def show(
+        self,
+        feed: Feed | None,
+        months: Sequence[tuple[int, int, int]] = (),
+        settings: FeedSettings | None = None,
+    ) -> None:
+        """Show a feed's card (``None`` hides it), with its own settings when given."""
         self.feed = feed
         self.set_class(feed is not None, "-shown")
         if feed is None:
             return
-        self.query_one("#card-facts", Static).update(card_text(feed))
+        self.query_one("#card-facts", Static).update(card_text(feed, settings))
         counts, years = monthly(months)
         self.query_one("#card-timeline", Sparkline).data = counts or [0]
         self.query_one(YearBar).set_years(years, len(counts))

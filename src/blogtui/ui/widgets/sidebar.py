@@ -43,6 +43,7 @@ class Sidebar(OptionList):
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("x,delete", "remove_feed", "Remove feed", show=True),
+        Binding("R", "rename_feed", "Rename feed", show=False),
         Binding("M", "mark_read", "Mark read", show=False),
     ]
 
@@ -62,6 +63,14 @@ class Sidebar(OptionList):
 
     class RemoveFeed(Message):
         """The user asked to remove the highlighted feed."""
+
+        def __init__(self, url: str, title: str) -> None:
+            self.url = url
+            self.title = title
+            super().__init__()
+
+    class RenameFeed(Message):
+        """The user asked to rename the highlighted feed."""
 
         def __init__(self, url: str, title: str) -> None:
             self.url = url
@@ -195,6 +204,11 @@ class Sidebar(OptionList):
         entry = self.highlighted_entry
         if entry is not None and entry.kind == "feed":
             self.post_message(self.RemoveFeed(entry.value, self._titles.get(entry.value, entry.value)))
+
+    def action_rename_feed(self) -> None:
+        entry = self.highlighted_entry
+        if entry is not None and entry.kind == "feed":
+            self.post_message(self.RenameFeed(entry.value, self._titles.get(entry.value, entry.value)))
 
     def action_mark_read(self) -> None:
         entry = self.highlighted_entry
