@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("rename", "give a feed your own name (refreshes keep it)")
     p.add_argument("url", metavar="URL")
     p.add_argument("name", metavar="NAME", help='the name ("" gives back the feed\'s own title)')
+    command("vacuum", "apply the retention settings and rebuild the cache file compactly")
     p = command("doctor", "check the cache for damage (SQLite's integrity_check); --repair saves what it can")
     p.add_argument(
         "--repair",
@@ -691,6 +692,18 @@ def _cmd_star(library: Any, args: argparse.Namespace) -> int:
 
 def _cmd_unstar(library: Any, args: argparse.Namespace) -> int:
     return _mark(library, args, starred=False)
+
+
+def _cmd_vacuum(library: Any, args: argparse.Namespace) -> int:
+    done = library.vacuum()
+    change = f" ({(done.after - done.before) * 100 / done.before:+.0f}%)" if done.before else ""
+    posts = f"; dropped {done.dropped:,} post{'' if done.dropped == 1 else 's'}" if done.dropped else ""
+    print(f"{library.db_path}: {_file_size(done.before)} -> {_file_size(done.after)}{change}{posts}")
+    return EXIT_OK
+
+
+def _file_size(count: int) -> str:
+    return _size(count) if count >= 1024**2 else f"{count / 1024:.0f} KB"
 
 
 def _cmd_remove(library: Any, args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,11 @@ class Config:
     images: str = "lead"
     #: The image cache's size cap in bytes; past it, the least recently read images make room.
     image_cache_bytes: int = 1024**3
+    #: Retention (applied by ``blogtui vacuum``): keep each feed's newest N posts (0: all).
+    keep_per_feed: int = 0
+    #: Retention: drop read posts published before this date (``"YYYY-MM-DD"``) or this many days
+    #: ago (a number; ``""`` or 0: none dropped). Starred posts and the user's tagged ones stay.
+    drop_read_before: str | int = ""
     #: Each feed's own settings by its URL (``[feeds."URL"]`` tables).
     feeds: dict[str, FeedSettings] = field(default_factory=dict)
 
@@ -216,6 +222,8 @@ RULES: dict[str, _Rule] = {
     "trust_cert": _Rule(str, check=_trust_problem),
     "images": _Rule(str, choices=("off", "lead", "all")),
     "image_cache_bytes": _Rule(int, 1024 * 1024, 2**40),
+    "keep_per_feed": _Rule(int, 0, 10**9),
+    "drop_read_before": _Rule(str),  # a date or a number of days: _drop_problem
     "feeds": _Rule(dict),
 }
 
@@ -232,6 +240,8 @@ def setting_problem(key: str, value: object) -> str | None:
         return f"unknown key {key} ({hint})"
     if rule.kind is dict:
         return _feeds_problem(value)
+    if key == "drop_read_before":
+        return _drop_problem(value)
     shown = f"{key} = {_render(value)}"
     if rule.kind is bool:
         return None if isinstance(value, bool) else f"{shown}: must be true or false"
@@ -255,6 +265,31 @@ def setting_problem(key: str, value: object) -> str | None:
     if not value <= rule.high:
         return f"{shown}: must be at most {_bound(rule.high)}"
     return None
+
+
+def _drop_problem(value: object) -> str | None:
+    """What is wrong with ``drop_read_before``: a date ``"YYYY-MM-DD"``, a whole number of days,
+    or ``""``; None if nothing."""
+    shown = f"drop_read_before = {_render(value)}"
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return f'{shown}: must be a date in quotes ("2020-01-31") or a number of days (365)'
+    if isinstance(value, int):
+        return None if 0 <= value <= 100_000 else f"{shown}: must be from 0 to 100000 days"
+    if value.strip() and read_before(value, 0) is None:
+        return f'{shown}: must be a date YYYY-MM-DD ("2020-01-31") or a number of days (365)'
+    return None
+
+
+def read_before(value: str | int, now: int) -> int | None:
+    """The Unix time ``drop_read_before`` names (UTC midnight of its date, or ``now`` less its
+    days); None when it drops nothing (``""``, 0) or is not a date."""
+    if isinstance(value, int):
+        return now - value * 86_400 if value > 0 else None
+    try:
+        day = datetime.strptime(value.strip(), "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return int(day.timestamp())
 
 
 def _bound(number: float) -> str:

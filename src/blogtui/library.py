@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 from urllib.parse import urlsplit
 
-from .config import DB_NAME, Config, FeedSettings, save_feed_setting
+from .config import DB_NAME, Config, FeedSettings, read_before, save_feed_setting
 from .content.markdown import html_to_markdown
 from .content.sanitize import clean_line, clean_text, safe_link
 from .content.text import html_to_text, without_title
@@ -39,6 +39,15 @@ from .storage import doctor, faults
 from .storage.images import CachedImage, ImageCache
 from .storage.schema import needs_upgrade
 from .storage.store import Store
+
+
+class Vacuumed(NamedTuple):
+    """What ``Library.vacuum`` did: the cache's bytes before and after, and the posts dropped."""
+
+    before: int
+    after: int
+    dropped: int
+
 
 __all__ = ["INCOMPLETE_NOTE", "NOT_SAVED", "SORT_ORDERS", "Library", "LibraryError", "describe_store_error"]
 
@@ -213,6 +222,27 @@ class Library:
         settings = replace(self.config.feed_settings(url), **{key: value})
         self.config = replace(self.config, feeds={**self.config.feeds, url: settings})
         return settings
+
+    def vacuum(self) -> Vacuumed:
+        """Apply the retention settings (``keep_per_feed``, ``drop_read_before``: never a starred
+        post nor one the user tagged), then rebuild the cache compactly (``Store.vacuum``).
+
+        Raises:
+            StoreError: the cache is read-only, locked too long by another process, or cannot be
+                written (one line).
+        """
+        store = self.store
+        if store.read_only:
+            store.vacuum()  # says so
+        before = store.file_bytes()
+        now = int(self.clock().timestamp())
+        dropped = store.drop_posts(
+            keep_per_feed=self.config.keep_per_feed,
+            read_before=read_before(self.config.drop_read_before, now),
+            now=now,
+        )
+        store.vacuum()
+        return Vacuumed(before, store.file_bytes(), dropped)
 
     def subscribe(
         self,

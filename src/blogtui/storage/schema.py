@@ -253,7 +253,24 @@ def _v9(db: sqlite3.Connection) -> None:
     db.execute("UPDATE feeds SET feed_title = coalesce(title, '')")
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
+def _v10(db: sqlite3.Connection) -> None:
+    # Posts dropped by the retention settings (blogtui vacuum): their guids and canonical URLs, so
+    # that a refresh or an archive walk does not bring them back as new.
+    db.execute(
+        """
+        CREATE TABLE dropped_posts(
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            guid TEXT NOT NULL,
+            canonical TEXT NOT NULL DEFAULT '',
+            dropped_at INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY(feed_id, guid)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX dropped_by_url ON dropped_posts(feed_id, canonical) WHERE canonical != ''")
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -280,11 +280,14 @@ class Store(SearchPlanner):
         ]
 
     def feed_urls(self, feed_id: int) -> set[str]:
-        """The canonical URLs of a feed's stored posts (an archive walk skips fetching them)."""
+        """The canonical URLs of a feed's stored posts and of its dropped ones (an archive walk
+        skips fetching them)."""
         return {
             r[0]
             for r in self.db.execute(
-                "SELECT canonical FROM posts WHERE feed_id = ? AND canonical != ''", (feed_id,)
+                "SELECT canonical FROM posts WHERE feed_id = ?1 AND canonical != ''"
+                " UNION SELECT canonical FROM dropped_posts WHERE feed_id = ?1 AND canonical != ''",
+                (feed_id,),
             )
         }
 
@@ -327,8 +330,15 @@ class Store(SearchPlanner):
         return found
 
     def feed_guids(self, feed_id: int) -> set[str]:
-        """The guids of a feed's stored posts."""
-        return {r[0] for r in self.db.execute("SELECT guid FROM posts WHERE feed_id = ?", (feed_id,))}
+        """The guids of a feed's stored posts, and of those the retention settings dropped."""
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT guid FROM posts WHERE feed_id = ?1"
+                " UNION SELECT guid FROM dropped_posts WHERE feed_id = ?1",
+                (feed_id,),
+            )
+        }
 
     def update_feed(self, feed_id: int, **fields: object) -> None:
         """Set columns of a feed (call inside :meth:`transaction` to group with post writes)."""
@@ -384,6 +394,88 @@ class Store(SearchPlanner):
             self.db.execute("DELETE FROM feeds WHERE id = ?", (row[0],))
             self.db.execute("DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM post_tags)")
         return True
+
+    # -- retention and vacuum ------------------------------------------------------------------
+
+    def drop_posts(self, *, keep_per_feed: int = 0, read_before: int | None = None, now: int = 0) -> int:
+        """Delete posts by the retention settings; returns how many were dropped.
+
+        ``keep_per_feed``: past a feed's newest N posts (by publication, undated ones oldest; 0:
+        all kept); ``read_before``: read posts published before this Unix time (undated ones
+        kept). Starred posts and posts carrying a tag of the user's are never dropped. The search
+        indexes are given each post's text (contentless tables), and each post's guid and
+        canonical URL go to ``dropped_posts``, so a refresh does not bring it back.
+        """
+        parts, params = [], []
+        if keep_per_feed > 0:
+            parts.append(
+                "SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY feed_id"
+                " ORDER BY published DESC, id DESC) AS n FROM posts) WHERE n > ?"
+            )
+            params.append(keep_per_feed)
+        if read_before is not None:
+            parts.append("SELECT id FROM posts WHERE read = 1 AND published > 0 AND published < ?")
+            params.append(read_before)
+        if not parts:
+            return 0
+        sql = (
+            "SELECT p.id, p.feed_id, p.guid, p.canonical, p.title, p.author, p.content_html FROM posts p"
+            f" WHERE p.id IN ({' UNION '.join(parts)}) AND p.starred = 0"
+            " AND NOT EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.user = 1)"
+        )
+        with self.transaction():
+            rows = self.db.execute(sql, params).fetchall()
+            for row in rows:
+                self._fts_delete(row["id"], row["title"], row["author"], row["content_html"])
+            self.db.executemany(
+                "INSERT OR IGNORE INTO dropped_posts(feed_id, guid, canonical, dropped_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(r["feed_id"], r["guid"], r["canonical"] or "", now) for r in rows],
+            )
+            self.db.executemany("DELETE FROM posts WHERE id = ?", [(r["id"],) for r in rows])
+            self.db.executemany("DELETE FROM state WHERE key = ?", [(f"reading:{r['id']}",) for r in rows])
+            if rows:
+                self.db.execute("DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM post_tags)")
+        return len(rows)
+
+    def file_bytes(self) -> int:
+        """The cache's size on disk: the file and its WAL."""
+        return sum(
+            Path(f"{self.path}{suffix}").stat().st_size
+            for suffix in ("", "-wal")
+            if Path(f"{self.path}{suffix}").exists()
+        )
+
+    def vacuum(self) -> None:
+        """Rebuild the cache compactly: the search indexes' segments merged (FTS5 ``optimize``),
+        the file rewritten without free pages (``VACUUM``), the WAL folded back and emptied.
+
+        It waits for another process's write as every write does (``lock_timeout``).
+
+        Raises:
+            StoreError: the cache is read-only, or SQLite could not write it (one line).
+        """
+        if self.read_only:
+            error = StoreError(
+                f"{self.path}: read-only (the file, its folder or the disk cannot be written): not vacuumed"
+            )
+            error.kind = "read-only"
+            raise error
+        with self._lock:
+            tables = {
+                r[0]
+                for r in self.db.execute(
+                    "SELECT name FROM sqlite_master WHERE name IN ('posts_fts', 'posts_cjk')"
+                )
+            }
+            with self.transaction():
+                for table in sorted(tables):
+                    self.db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+            try:
+                self.db.execute("VACUUM")
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                raise faults.store_error(exc, self.path, doing="not vacuumed") from None
 
     # -- posts: writes -------------------------------------------------------------------------
 
@@ -472,6 +564,7 @@ class Store(SearchPlanner):
                 stored[row["guid"]] = tuple(row)[1:9]
                 if row["from_page"]:
                     page_rows.add(row["id"])
+        posts = self._dropped_out(feed_id, posts, stored)
         posts = self._merge_by_url(feed_id, posts, stored, page_rows, columns)
         fresh: dict[str, ParsedPost] = {}
         later: list[ParsedPost] = []
@@ -569,6 +662,42 @@ class Store(SearchPlanner):
             stored[post.guid] = (post_id, post.url, post.title, post.author, published, post.summary,
                                  post.content_html, int(post.summary_only))  # fmt: skip
         return len(fresh)
+
+    def _dropped_out(
+        self, feed_id: int, posts: list[ParsedPost], stored: dict[str, tuple[Any, ...]]
+    ) -> list[ParsedPost]:
+        """The posts less those the retention settings dropped (by guid or canonical URL)."""
+        if not self.db.execute("SELECT 1 FROM dropped_posts WHERE feed_id = ?", (feed_id,)).fetchone():
+            return posts
+        new = [p for p in posts if p.guid not in stored]
+        gone: set[str] = set()
+        urls: set[str] = set()
+        for start in range(0, len(new), 500):
+            chunk = new[start : start + 500]
+            guids = [p.guid for p in chunk]
+            canon = [c for c in (canonical_url(p.url) if p.url else "" for p in chunk) if c]
+            gone.update(
+                r[0]
+                for r in self.db.execute(
+                    "SELECT guid FROM dropped_posts WHERE feed_id = ? AND guid IN"
+                    f" ({', '.join('?' * len(guids))})",
+                    (feed_id, *guids),
+                )
+            )
+            if canon:
+                urls.update(
+                    r[0]
+                    for r in self.db.execute(
+                        "SELECT canonical FROM dropped_posts WHERE feed_id = ? AND canonical IN"
+                        f" ({', '.join('?' * len(canon))})",
+                        (feed_id, *canon),
+                    )
+                )
+        return [
+            p
+            for p in posts
+            if p.guid in stored or not (p.guid in gone or (p.url and canonical_url(p.url) in urls))
+        ]
 
     def _merge_by_url(
         self,
