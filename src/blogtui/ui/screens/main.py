@@ -70,6 +70,12 @@ def _json_map(raw: str | None, kind: type) -> dict[str, Any]:
     return {str(k): v for k, v in data.items() if isinstance(v, kind) and not isinstance(v, bool)}
 
 
+def _holds(ids: Sequence[int], post_id: int) -> bool:
+    """Whether a list of ids (or a window on the cache, which knows positions) holds ``post_id``."""
+    position = getattr(ids, "position", None)
+    return position(post_id) is not None if position is not None else post_id in ids
+
+
 @dataclass
 class Filter:
     """What the list shows: a base entry, tags that must all be present, and a query."""
@@ -141,6 +147,7 @@ class MainScreen(Screen[None]):
         Binding("N", "next_unread", "Next unread", show=False),
         Binding("p", "previous_post", "Previous", show=False),
         Binding("o", "open_in_browser", "Browser", show=False),
+        Binding("y", "copy_url", "Copy link", show=False),
         Binding("z", "zoom", "Full screen", show=False),
         Binding("b", "toggle_sidebar", "Sidebar", show=False),
         Binding("f", "follow_link", "Follow link", show=False),
@@ -173,6 +180,11 @@ class MainScreen(Screen[None]):
         #: Each view's reading place: the post last opened in it (resumed when read oldest first).
         self._places: dict[str, int] = {}
         self._to_top = False
+        #: The post highlighted when the query began to change: while it is typed, the cursor
+        #: stays on that post if the results hold it, else goes to the first (never to where
+        #: some half-typed query's results happened to leave it).
+        self._query_anchor: int | None = None
+        self._anchor_or_top = False
         self._place_timer: Timer | None = None
         #: Find in the post: the post as rendered (unmarked), the matches and the current one.
         self._plain: Document | None = None
@@ -307,6 +319,10 @@ class MainScreen(Screen[None]):
         self._ranked = ranked
         if self._to_top:
             self._to_top, keep = False, None
+        if self._anchor_or_top:
+            self._anchor_or_top = False
+            if keep is not None and not _holds(ids, keep):
+                keep = None
         self.posts.set_posts(ids, keep=keep)
         self._set_status()
         self.load_sidebar()
@@ -423,6 +439,7 @@ class MainScreen(Screen[None]):
                 return
             name = name.strip()
             message = f"renamed “{title}” to “{name}”" if name else f"“{title}”: its feed's own title again"
+
             def renamed() -> None:
                 self._set_status(message=message)
                 self.load_card()
@@ -756,6 +773,15 @@ class MainScreen(Screen[None]):
         if url is not None:
             self.app.open_url(url)
 
+    def action_copy_url(self) -> None:
+        post_id = self._current()
+        url = self.app.library.post_url(post_id) if post_id is not None else None
+        if not url:
+            self.notify("This post has no link to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(url)
+        self.notify(f"Copied {url}", timeout=2)
+
     def action_open_link(self, number: int) -> None:
         links = self.reader.links
         if not links:
@@ -823,14 +849,18 @@ class MainScreen(Screen[None]):
 
     def _query_changed(self, value: str) -> None:
         if value != self.filter.text:
+            if self._query_anchor is None:
+                self._query_anchor = self.posts.highlighted_id
             self.filter.text = value
-            self.apply_filter()
+            self._anchor_or_top = True
+            self.apply_filter(keep=self._query_anchor)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "find":
             self._find(event.value, 1)
         if event.input.id == "query":
             self._query_changed(event.value)
+            self._query_anchor = None  # the next query starts from the post highlighted then
             self.posts.focus()
 
     def action_clear(self) -> None:
