@@ -75,6 +75,10 @@ class Config:
     #: Hosts whose own (self-signed) certificate is trusted, for that host only:
     #: ``"HOST[:PORT]=CERT.pem"``, several separated by commas.
     trust_cert: str = ""
+    #: The browser links open in: a command, ``%u`` standing for the URL (appended when absent);
+    #: a console browser (w3m, lynx, links, elinks, browsh) runs in the terminal while the reader
+    #: waits. Empty: the system's (Python's ``webbrowser``: ``$BROWSER``, then the desktop's).
+    browser: str = ""
     #: Which of a post's images are kept with the archive: ``off``, ``lead`` (its first) or ``all``.
     images: str = "lead"
     #: The image cache's size cap in bytes; past it, the least recently read images make room.
@@ -195,6 +199,18 @@ def _file_problem(value: str) -> str | None:
     return None
 
 
+def _browser_problem(value: str) -> str | None:
+    import shlex
+
+    try:
+        words = shlex.split(value)
+    except ValueError as exc:
+        return f'not a command ({exc}), e.g. browser = "firefox %u"'
+    if value.strip() and not words:
+        return 'must name a command, e.g. browser = "w3m %u"'
+    return None
+
+
 def _trust_problem(value: str) -> str | None:
     for part in filter(None, (p.strip() for p in value.split(","))):
         host, sep, path = part.partition("=")
@@ -220,6 +236,7 @@ RULES: dict[str, _Rule] = {
     "proxy": _Rule(str, check=_proxy_problem),
     "ca_file": _Rule(str, check=_file_problem),
     "trust_cert": _Rule(str, check=_trust_problem),
+    "browser": _Rule(str, check=_browser_problem),
     "images": _Rule(str, choices=("off", "lead", "all")),
     "image_cache_bytes": _Rule(int, 1024 * 1024, 2**40),
     "keep_per_feed": _Rule(int, 0, 10**9),

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
+import shutil
+import subprocess
 import threading
 import webbrowser
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from textual import work
@@ -27,7 +31,10 @@ from .screens.help import HelpScreen
 from .screens.main import ORDER_WORDS, MainScreen
 from .screens.welcome import WelcomeScreen
 
+#: Opens a URL; returns False, or a reason (a str), when it could not.
 Opener = Callable[[str], object]
+#: Browsers that draw in the terminal: the reader steps aside (suspends) while they run.
+CONSOLE_BROWSERS = frozenset({"w3m", "lynx", "links", "links2", "elinks", "browsh", "carbonyl"})
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -56,7 +63,7 @@ class BlogApp(App[int]):
         self.library = library
         self.config = config or library.config
         self.clock = clock
-        self._opener = opener or (lambda url: webbrowser.open(url, new=2))
+        self._opener: Opener = opener or self._open_in_browser
         # Writes run in worker threads, one at a time and in the order they were asked for
         # (``m m`` quickly must leave the post as the second press says): each takes a ticket.
         self._write_turn = threading.Condition()
@@ -164,8 +171,34 @@ class BlogApp(App[int]):
                 f"Not opened (only http, https and mailto links): {url or 'no link'}", severity="warning"
             )
             return
-        self._opener(safe)
+        try:
+            outcome = self._opener(safe)
+        except OSError as exc:  # the command cannot be run
+            outcome = f"cannot run the browser ({exc.strerror or exc})"
+        if outcome is False or isinstance(outcome, str):
+            why = outcome if isinstance(outcome, str) else "no browser could be started"
+            self.notify(f"Not opened: {why} ({safe}; set browser in config.toml)", severity="warning")
+            return
         self.notify(f"Opened {safe}", timeout=2)
+
+    def _open_in_browser(self, url: str) -> object:
+        """Open ``url`` with the ``browser`` setting, else the system's; False or a reason if not."""
+        command = self.config.browser.strip()
+        if not command:
+            return webbrowser.open(url, new=2)
+        words = shlex.split(command)
+        argv = [w.replace("%u", url) for w in words] if "%u" in command else [*words, url]
+        if shutil.which(argv[0]) is None:
+            return f"browser {argv[0]}: not found"
+        if Path(argv[0]).name in CONSOLE_BROWSERS:
+            with self.suspend():  # the terminal is the browser's until it quits
+                subprocess.run(argv, check=False)
+            return True
+        subprocess.Popen(  # a window of its own: the reader goes on
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        return True
 
     # -- writes and fetches, always in workers -------------------------------------------------
 

@@ -113,6 +113,7 @@ GROUPS: list[tuple[str, list[Row]]] = [
             _row(
                 "open the post in the browser (http, https, mailto only)", Ref(MainScreen, "open_in_browser")
             ),
+            _row("copy the post's link (to the clipboard)", Ref(MainScreen, "copy_url")),
             _row("fetch the full article of a summary-only post", Ref(MainScreen, "full_article")),
         ],
     ),

@@ -1,0 +1,84 @@
+"""Links open where the user says (the ``browser`` setting, %u the URL), the reader says honestly
+when nothing opened, and ``y`` copies the post's link."""
+
+from __future__ import annotations
+
+import stat
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from blogtui.config import load_config
+from blogtui.errors import ConfigError
+from blogtui.library import Library
+from blogtui.ui.app import BlogApp
+from ui_harness import frozen_clock, press, seeded_library, settle
+
+URL = "https://gardener.example/posts/a-small-python-feed-parser-tour/"
+
+
+@pytest.fixture
+def demo(data_dir: Path) -> Iterator[Library]:
+    library = seeded_library(data_dir)
+    yield library
+    library.close()
+
+
+def _notes(app: BlogApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_a_browser_that_does_not_open_is_said_not_hidden(demo: Library) -> None:
+    app = BlogApp(demo, clock=frozen_clock, opener=lambda url: False)
+    async with app.run_test() as pilot:
+        await settle(pilot, app)
+        app.open_url(URL)
+        await settle(pilot, app)  # a notification is a message: let it arrive
+        assert any(n.startswith("Not opened: no browser could be started") for n in _notes(app))
+        assert not any(n.startswith("Opened") for n in _notes(app))
+
+
+async def test_the_browser_setting_runs_the_command_with_the_url(demo: Library, tmp_path: Path) -> None:
+    out = tmp_path / "opened.txt"
+    script = tmp_path / "mybrowser"
+    script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {out}\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    app = BlogApp(demo, replace(demo.config, browser=f"{script} %u"), clock=frozen_clock)
+    async with app.run_test() as pilot:
+        await settle(pilot, app)
+        app.open_url(URL)
+        deadline = time.monotonic() + 10
+        while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert out.read_text() == URL
+        assert any(n == f"Opened {URL}" for n in _notes(app))
+
+
+async def test_a_browser_that_is_not_installed_is_named(demo: Library) -> None:
+    app = BlogApp(demo, replace(demo.config, browser="no-such-browser-here --new %u"), clock=frozen_clock)
+    async with app.run_test() as pilot:
+        await settle(pilot, app)
+        app.open_url(URL)
+        await settle(pilot, app)
+        assert any("browser no-such-browser-here: not found" in n for n in _notes(app))
+
+
+async def test_y_copies_the_posts_link(demo: Library) -> None:
+    app = BlogApp(demo, clock=frozen_clock, opener=lambda url: True)
+    async with app.run_test() as pilot:
+        await settle(pilot, app)
+        await press(pilot, "y")
+        await settle(pilot, app)
+        first = demo.post_ids()[0]
+        assert app.clipboard == demo.post_url(first)
+        assert any(n.startswith("Copied https://") for n in _notes(app))
+
+
+def test_a_browser_setting_that_is_not_a_command_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('browser = "firefox \'%u"\n')
+    with pytest.raises(ConfigError, match=r"browser = .*not a command"):
+        load_config(path)
