@@ -19,6 +19,7 @@ from .content.text import html_to_text
 from .errors import InteropError
 from .models import Feed, FeedOutcome, ParsedPost, Post
 from .output import feed_json, iso, markdown_document, view_json
+from .parsing.common import from_iso
 
 #: An OPML file larger than this is refused (subscription lists are a few hundred KB at most).
 MAX_OPML_BYTES = 20 * 1024 * 1024
@@ -298,16 +299,6 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _date(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def _names(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
@@ -371,8 +362,8 @@ def read_backup_file(path: Path | str) -> Backup:
             url=clean_line(_text(item.get("url"))),
             title=clean_line(_text(item.get("title"))),
             author=clean_line(_text(item.get("author"))),
-            published=_date(item.get("published")),
-            updated=_date(item.get("updated")),
+            published=from_iso(item.get("published")),
+            updated=from_iso(item.get("updated")),
             summary=clean_text(_text(item.get("summary"))),
             content_html=html,
             text=html_to_text(html),

@@ -79,8 +79,8 @@ def archive_words(feed: Feed) -> str:
     return f"archive: {feed.posts}{expected} posts{how}, {state}{since}"
 
 
-def post_json(post: PostRecord) -> dict[str, object]:
-    """A post as in ``blogtui posts --json``."""
+def _post_fields(post: Post | PostRecord) -> dict[str, object]:
+    """The fields every post object starts with (``posts --json``, ``show --json``, the backup)."""
     return {
         "id": post.id,
         "feed": post.feed_url,
@@ -89,6 +89,13 @@ def post_json(post: PostRecord) -> dict[str, object]:
         "url": post.url,
         "author": post.author,
         "published": iso(post.published),
+    }
+
+
+def post_json(post: PostRecord) -> dict[str, object]:
+    """A post as in ``blogtui posts --json``."""
+    return {
+        **_post_fields(post),
         "tags": list(post.tags),
         "read": post.read,
         "starred": post.starred,
@@ -124,13 +131,7 @@ def post_detail_json(post: Post, user_tags: Sequence[str] = ()) -> dict[str, obj
     """One post as in ``blogtui show --json``: the ``--json`` fields (``tags`` the feed's), the
     user's own tags, updated, whether it is only the feed's summary, and its text as Markdown."""
     return {
-        "id": post.id,
-        "feed": post.feed_url,
-        "feed_title": post.feed_title,
-        "title": post.title,
-        "url": post.url,
-        "author": post.author,
-        "published": iso(post.published),
+        **_post_fields(post),
         "updated": iso(post.updated),
         "tags": list(post.tags),
         "user_tags": list(user_tags),
