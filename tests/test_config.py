@@ -149,3 +149,56 @@ def test_image_settings_default_to_lead_images_and_a_1_gb_cap(tmp_path: Path) ->
     assert load_config(path).image_cache_bytes == 200 * 1024 * 1024
     with pytest.raises(ConfigError, match="must be one of off, lead, all"):
         save_setting("images", "first", path)
+
+
+def test_a_keys_table_maps_binding_ids_to_keys(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'theme = "textual-light"\n\n[keys]\nnext_post = "J"\nlist_down = "j, down"\nhelp = "f1"\n'
+    )
+    assert load_config(path).keys == {"next_post": "J", "list_down": "j,down", "help": "f1"}
+    assert Config().keys == {}
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('nxt_post = "J"', "[keys]: unknown action nxt_post (did you mean next_post?)"),
+        ('zzzz = "J"', "[keys]: unknown action zzzz (the README's settings list every action)"),
+        ("next_post = 3", '[keys]: next_post = 3: must be keys in quotes, e.g. next_post = "J" or "j,down"'),
+        ('next_post = "ctrl+nope"', '[keys]: next_post = "ctrl+nope": nope is not a key (a character,'),
+        ('next_post = "cmd+j"', '[keys]: next_post = "cmd+j": cmd is not a modifier (ctrl, shift,'),
+        ('next_post = "j,,k"', '[keys]: next_post = "j,,k": an empty key (several keys are separated'),
+        ('next_post = ""', '[keys]: next_post = "": an empty key'),
+    ],
+)
+def test_a_bad_keys_table_is_one_line_naming_the_action_or_key(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[keys]\n{table}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}: {message}")
+    assert "\n" not in text
+
+
+def test_keys_not_a_table_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('keys = "J"\n')
+    with pytest.raises(ConfigError, match=r'\[keys\] must be a table, e.g. \[keys\] then next_post = "J"'):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    "key", ["J", "j", "ctrl+f", "question_mark", "?", "plus", "pagedown", "f12", "shift+up"]
+)
+def test_keys_textual_reads_pass(key: str) -> None:
+    from textual.keys import Keys, _character_to_key
+
+    from blogtui.config import KEY_NAMES, character_key, key_problem
+
+    assert key_problem(key) is None
+    assert {k.value for k in Keys} >= KEY_NAMES
+    assert all(character_key(chr(c)) == _character_to_key(chr(c)) for c in range(32, 127))

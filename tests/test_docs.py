@@ -219,3 +219,15 @@ async def test_the_help_screen_shows_the_rows_built_from_the_bindings(data_dir: 
     assert len(expected) > 20
     for keys, text in expected:
         assert any(line.startswith(keys) and line.endswith(text) for line in lines), (keys, text)
+
+
+def test_readme_and_architecture_name_every_binding_id() -> None:
+    from blogtui.config import KEY_ACTIONS
+
+    for path in (README, ARCHITECTURE):
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        named = set(re.findall(r"`([a-z0-9_]+)`", text))
+        if "`link_1` … `link_9`" in text:
+            named.update(f"link_{n}" for n in range(1, 10))
+        missing = [a for a in KEY_ACTIONS if a not in named]
+        assert not missing, (path.name, missing)

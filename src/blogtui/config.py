@@ -6,6 +6,7 @@ import difflib
 import math
 import os
 import sys
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -40,6 +41,55 @@ class FeedSettings:
 
 #: The keys of a ``[feeds."URL"]`` table.
 FEED_SETTINGS = ("archive", "full_article")
+
+#: The ids of the reader's bindings (``Binding(..., id=...)`` in ``ui/``), the names a ``[keys]``
+#: table may remap (tests/test_ui_keymap.py checks they are the bindings' ids, every one).
+KEY_ACTIONS = (
+    "force_quit",
+    # MainScreen (help, add_feed and quit: the welcome screen's too)
+    "search", "help", "clear", "focus_tags", "toggle_read", "toggle_star", "mark_all_read",
+    "cycle_sort", "find", "save_view", "next_post", "next_unread", "previous_post",
+    "open_in_browser", "copy_url", "zoom", "toggle_sidebar", "follow_link", "full_article",
+    "tag_post", *(f"link_{n}" for n in range(1, 10)), "refresh", "add_feed", "quit",
+    # PostList
+    "list_down", "list_up", "list_first", "list_last", "list_page_down", "list_page_up", "list_open",
+    # ReaderView
+    "reader_down", "reader_up", "reader_page_down", "reader_page_up", "reader_top", "reader_bottom",
+    # Sidebar
+    "sidebar_toggle_tag", "sidebar_down", "sidebar_up", "sidebar_remove_feed",
+    "sidebar_rename_feed", "sidebar_mark_read",
+    # YearBar, FindBox
+    "year_earlier", "year_later", "year_pick", "find_next", "find_previous",
+)  # fmt: skip
+
+#: Key names besides single characters and Unicode character names (``question_mark``):
+#: Textual's (``textual.keys.Keys``) that a ``[keys]`` value may use after its modifiers.
+KEY_NAMES = frozenset(
+    {
+        "backspace", "delete", "down", "end", "enter", "escape", "home", "insert", "left",
+        "pagedown", "pageup", "right", "space", "tab", "up",
+        *(f"f{n}" for n in range(1, 25)),
+    }
+)  # fmt: skip
+#: Textual's short names of some characters' keys (``textual.keys.KEY_NAME_REPLACEMENTS``).
+_KEY_RENAMES = {
+    "solidus": "slash", "reverse_solidus": "backslash", "commercial_at": "at",
+    "hyphen_minus": "minus", "plus_sign": "plus", "low_line": "underscore",
+}  # fmt: skip
+
+
+def character_key(char: str) -> str:
+    """The key Textual names a character's key by (``?``: ``question_mark``; a letter: itself)."""
+    if char.isalnum():
+        return char
+    name = unicodedata.name(char, char).lower().replace(" ", "_").replace("-", "_")
+    return _KEY_RENAMES.get(name, name)
+
+
+#: The names of the keys of the printable ASCII characters that are not letters or digits.
+ASCII_KEY_NAMES = frozenset(character_key(chr(c)) for c in range(32, 127) if not chr(c).isalnum())
+#: The modifiers a key may have (``ctrl+shift+up``).
+KEY_MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +140,8 @@ class Config:
     drop_read_before: str | int = ""
     #: Each feed's own settings by its URL (``[feeds."URL"]`` tables).
     feeds: dict[str, FeedSettings] = field(default_factory=dict)
+    #: Keys remapped: a binding id (``KEY_ACTIONS``) to its keys, comma-separated (``[keys]``).
+    keys: dict[str, str] = field(default_factory=dict)
 
     def feed_settings(self, url: str) -> FeedSettings:
         """The settings of the feed at ``url`` (the defaults when it has no table)."""
@@ -144,6 +196,8 @@ def load_config(path: Path | None = None) -> Config:
             raise ConfigError(f"{path}: {problem}")
         if key == "feeds":
             value = {url: FeedSettings(**table) for url, table in value.items()}
+        elif key == "keys":
+            value = {action: ",".join(k.strip() for k in keys.split(",")) for action, keys in value.items()}
         changes[key] = float(value) if RULES[key].kind is float else value
     return replace(Config(), **changes)
 
@@ -166,6 +220,47 @@ def _feeds_problem(value: object) -> str | None:
                 return f"{where}: unknown key {key} ({hint})"
             if not isinstance(setting, bool):
                 return f"{where}: {key} = {_render(setting)}: must be true or false"
+    return None
+
+
+def _keys_problem(value: object) -> str | None:
+    """What is wrong with the ``[keys]`` table: a binding id per key, each mapped to keys Textual
+    knows (comma-separated); None if nothing."""
+    if not isinstance(value, dict):
+        return '[keys] must be a table, e.g. [keys] then next_post = "J"'
+    for action, keys in value.items():
+        if action not in KEY_ACTIONS:
+            close = difflib.get_close_matches(action, KEY_ACTIONS, n=1)
+            hint = f"did you mean {close[0]}?" if close else "the README's settings list every action"
+            return f"[keys]: unknown action {action} ({hint})"
+        shown = f"[keys]: {action} = {_render(keys)}"
+        if not isinstance(keys, str):
+            return f'{shown}: must be keys in quotes, e.g. {action} = "J" or "j,down"'
+        for one in keys.split(","):
+            problem = key_problem(one.strip())
+            if problem:
+                return f"{shown}: {problem}"
+    return None
+
+
+def key_problem(key: str) -> str | None:
+    """Why Textual cannot read ``key`` as one key (``J``, ``ctrl+f``, ``question_mark``, ``pagedown``);
+    None if it can."""
+    if not key:
+        return 'an empty key (several keys are separated by single commas: "j,down")'
+    *modifiers, name = key.split("+") if len(key) > 1 else [key]
+    for modifier in modifiers:
+        if modifier not in KEY_MODIFIERS:
+            return f"{modifier or 'an empty modifier'} is not a modifier ({', '.join(KEY_MODIFIERS)})"
+    if len(name) == 1 or name in KEY_NAMES or name in ASCII_KEY_NAMES:
+        return None
+    try:  # another character's name (Textual's for a character it has no short name for)
+        unicodedata.lookup(name.upper().replace("_", " "))
+    except KeyError:
+        return (
+            f"{name or 'nothing'} is not a key (a character, a name such as question_mark or plus, "
+            "or up, down, left, right, home, end, pageup, pagedown, enter, escape, tab, space, f1 … f24)"
+        )
     return None
 
 
@@ -242,6 +337,7 @@ RULES: dict[str, _Rule] = {
     "keep_per_feed": _Rule(int, 0, 10**9),
     "drop_read_before": _Rule(str),  # a date or a number of days: _drop_problem
     "feeds": _Rule(dict),
+    "keys": _Rule(dict),
 }
 
 
@@ -249,14 +345,17 @@ def setting_problem(key: str, value: object) -> str | None:
     """What is wrong with ``key = value`` as a setting, as ``key = value: the fix``; None if nothing."""
     rule = RULES.get(key)
     if rule is None and isinstance(value, dict):
-        top = ", ".join(k for k in RULES if k != "feeds")
-        return f'unknown table [{key}] (settings are top-level keys: {top}; a feed\'s own: [feeds."URL"])'
+        top = ", ".join(k for k in RULES if RULES[k].kind is not dict)
+        return (
+            f"unknown table [{key}] (settings are top-level keys: {top}; "
+            'a feed\'s own: [feeds."URL"]; keys: [keys])'
+        )
     if rule is None:
         close = difflib.get_close_matches(key, list(RULES), n=1)
         hint = f"did you mean {close[0]}?" if close else f"the settings are {', '.join(RULES)}"
         return f"unknown key {key} ({hint})"
     if rule.kind is dict:
-        return _feeds_problem(value)
+        return _keys_problem(value) if key == "keys" else _feeds_problem(value)
     if key == "drop_read_before":
         return _drop_problem(value)
     shown = f"{key} = {_render(value)}"

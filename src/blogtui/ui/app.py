@@ -49,7 +49,7 @@ class BlogApp(App[int]):
     CSS_PATH = "blogtui.tcss"
     TITLE = "blogtui"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True)]
+    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="force_quit")]
 
     def __init__(
         self,
@@ -74,6 +74,8 @@ class BlogApp(App[int]):
         self._saved_theme = self.theme
 
     def on_mount(self) -> None:
+        if self.config.keys:  # [keys] of config.toml: binding ids to keys (load_config checked them)
+            self.set_keymap(dict(self.config.keys))
         self.push_screen(MainScreen() if self.library.has_feeds() else WelcomeScreen())
         # Any change of theme (the toggle, or the palette's theme picker) is remembered in config.
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -135,6 +137,11 @@ class BlogApp(App[int]):
                 )
         yield SystemCommand("Help", "Every key", self.action_help)
         yield SystemCommand("Quit", "Quit blogtui", self.action_quit)
+
+    @property
+    def keymap(self) -> dict[str, str]:
+        """The keys remapped by binding id (``[keys]`` of config.toml), as Textual applies them."""
+        return dict(self._keymap)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

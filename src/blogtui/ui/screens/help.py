@@ -1,14 +1,15 @@
 """The help screen: every key, grouped, read from the live bindings of the app, screens and widgets.
 
 The groups, their order and each row's wording are written here; the keys of a row are not: they
-are read from the ``BINDINGS`` of the classes that handle them, so a rebound key shows its new
-name. A binding no row names still shows, under "Other keys", with its own description (and
+are read from the ``BINDINGS`` of the classes that handle them, with the app's keymap (``[keys]``
+of config.toml) applied over them as Textual applies it, so a rebound key shows its new name. A
+binding no row names still shows, under "Other keys", with its own description (and
 tests/test_docs.py fails until a row names it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from rich.table import Table
@@ -218,7 +219,17 @@ def live_bindings(cls: type) -> dict[str, Binding]:
     return keys
 
 
+def remapped(binding: Binding, keymap: Mapping[str, str]) -> list[Binding]:
+    """The bindings the app really uses for ``binding``: the keymap's keys for its id, if the
+    keymap names it (Textual replaces every key of the binding), else the binding itself."""
+    keys = keymap.get(binding.id or "")
+    if not keys:
+        return [binding]
+    return list(Binding.make_bindings([binding.with_key(keys)]))
+
+
 def _resolve(ref: Ref, app_class: type[App]) -> list[tuple[type, Binding]]:
+    """The bindings a row's ref names, with the keys they have in BINDINGS."""
     owner = app_class if ref.owner is APP else ref.owner
     if ref.action == PALETTE:
         if not getattr(owner, "ENABLE_COMMAND_PALETTE", False):
@@ -258,8 +269,10 @@ class HelpTable(NamedTuple):
     unnamed: list[tuple[type, Binding]]
 
 
-def help_table(app_class: type[App]) -> HelpTable:
-    """The help's rows for an app of ``app_class``, every key read from the live bindings."""
+def help_table(app_class: type[App], keymap: Mapping[str, str] | None = None) -> HelpTable:
+    """The help's rows for an app of ``app_class``, every key read from the live bindings with
+    ``keymap`` (binding id to keys, ``App.set_keymap``'s) applied over them."""
+    keymap = keymap or {}
     groups: list[tuple[str, list[tuple[str, str]]]] = []
     shown: set[tuple[type, str]] = set()
     shown_names: set[str] = set()
@@ -274,11 +287,12 @@ def help_table(app_class: type[App]) -> HelpTable:
                     found = _resolve(ref, app_class)
                     if not found:
                         unresolved.append(ref)
-                    for owner, binding in found:
-                        shown.add((owner, binding.key))
-                        shown_names.add(key_name(binding))
-                        if key_name(binding) not in names:
-                            names.append(key_name(binding))
+                    for owner, default in found:
+                        shown.add((owner, default.key))
+                        for binding in remapped(default, keymap):
+                            shown_names.add(key_name(binding))
+                            if key_name(binding) not in names:
+                                names.append(key_name(binding))
                 positions.append(names)
             if any(positions):
                 lines.append((_keys_text(positions), row.text))
@@ -290,7 +304,15 @@ def help_table(app_class: type[App]) -> HelpTable:
         if (cls, b.key) not in shown and not b.system
     ]
     if unnamed:
-        groups.append(("Other keys", [(key_name(b), b.description or b.action) for _, b in unnamed]))
+        groups.append(
+            (
+                "Other keys",
+                [
+                    (", ".join(key_name(k) for k in remapped(b, keymap)), b.description or b.action)
+                    for _, b in unnamed
+                ],
+            )
+        )
     return HelpTable(groups, shown, shown_names, unresolved, unnamed)
 
 
@@ -313,7 +335,8 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        for group, keys in help_table(type(self.app)).groups:
+        keymap = getattr(self.app, "keymap", {})  # BlogApp's (the app imports this module)
+        for group, keys in help_table(type(self.app), keymap).groups:
             table.add_row(Text(group, style="underline"), "")
             for key, what in keys:
                 table.add_row(Text(key), Text(what))

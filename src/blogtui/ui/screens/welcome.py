@@ -28,9 +28,9 @@ class WelcomeScreen(Screen[None]):
     """No feeds yet: how to add one."""
 
     BINDINGS = [
-        Binding("a", "app.add_feed", "Add feed"),
-        Binding("question_mark", "app.help", "Help"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("a", "app.add_feed", "Add feed", id="add_feed"),
+        Binding("question_mark", "app.help", "Help", id="help"),
+        Binding("q", "app.quit", "Quit", id="quit"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -72,9 +72,9 @@ class YearBar(Widget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("left,h", "previous_year", "Earlier year", show=False),
-        Binding("right,l", "next_year", "Later year", show=False),
-        Binding("enter", "pick", "Go to year", show=False),
+        Binding("left,h", "previous_year", "Earlier year", show=False, id="year_earlier"),
+        Binding("right,l", "next_year", "Later year", show=False, id="year_later"),
+        Binding("enter", "pick", "Go to year", show=False, id="year_pick"),
     ]
 
     selected: reactive[int] = reactive(0)

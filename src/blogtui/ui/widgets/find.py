@@ -64,8 +64,8 @@ class FindBox(Input):
     """The find box under the reader: type to find, ↓/enter the next match, ↑ the previous."""
 
     BINDINGS = [
-        Binding("down", "step(1)", "Next match", show=False),
-        Binding("up", "step(-1)", "Previous match", show=False),
+        Binding("down", "step(1)", "Next match", show=False, id="find_next"),
+        Binding("up", "step(-1)", "Previous match", show=False, id="find_previous"),
     ]
 
     class Step(Message):

@@ -66,13 +66,13 @@ class PostList(ScrollView, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("g,home", "first", "First", show=False),
-        Binding("G,end", "last", "Last", show=False),
-        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False),
-        Binding("pageup,ctrl+u", "page_up", "Page up", show=False),
-        Binding("enter", "select", "Open", show=True),
+        Binding("j,down", "cursor_down", "Down", show=False, id="list_down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="list_up"),
+        Binding("g,home", "first", "First", show=False, id="list_first"),
+        Binding("G,end", "last", "Last", show=False, id="list_last"),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="list_page_down"),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="list_page_up"),
+        Binding("enter", "select", "Open", show=True, id="list_open"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)

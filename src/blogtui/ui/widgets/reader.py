@@ -426,12 +426,12 @@ class ReaderView(ScrollView, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("j,down", "scroll_down", "Scroll down", show=False),
-        Binding("k,up", "scroll_up", "Scroll up", show=False),
-        Binding("space,pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("g,home", "scroll_home", "Top", show=False),
-        Binding("G,end", "scroll_end", "Bottom", show=False),
+        Binding("j,down", "scroll_down", "Scroll down", show=False, id="reader_down"),
+        Binding("k,up", "scroll_up", "Scroll up", show=False, id="reader_up"),
+        Binding("space,pagedown", "page_down", "Page down", show=False, id="reader_page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="reader_page_up"),
+        Binding("g,home", "scroll_home", "Top", show=False, id="reader_top"),
+        Binding("G,end", "scroll_end", "Bottom", show=False, id="reader_bottom"),
     ]
 
     def __init__(self, *, placeholder: str = "", id: str | None = None, classes: str | None = None) -> None:

@@ -39,12 +39,12 @@ class Sidebar(OptionList):
     """Choosing a smart entry, view or feed sets the base filter; ``space`` toggles a tag."""
 
     BINDINGS = [
-        Binding("space", "toggle_tag", "Toggle tag", show=True),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("x,delete", "remove_feed", "Remove feed", show=True),
-        Binding("R", "rename_feed", "Rename feed", show=False),
-        Binding("M", "mark_read", "Mark read", show=False),
+        Binding("space", "toggle_tag", "Toggle tag", show=True, id="sidebar_toggle_tag"),
+        Binding("j", "cursor_down", "Down", show=False, id="sidebar_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="sidebar_up"),
+        Binding("x,delete", "remove_feed", "Remove feed", show=True, id="sidebar_remove_feed"),
+        Binding("R", "rename_feed", "Rename feed", show=False, id="sidebar_rename_feed"),
+        Binding("M", "mark_read", "Mark read", show=False, id="sidebar_mark_read"),
     ]
 
     class Chosen(Message):
