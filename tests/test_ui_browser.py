@@ -54,6 +54,7 @@ async def test_the_browser_setting_runs_the_command_with_the_url(demo: Library, 
         while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
             await pilot.pause(0.05)
         assert out.read_text() == URL
+        await settle(pilot, app)  # the notification is a message: let it arrive
         assert any(n == f"Opened {URL}" for n in _notes(app))
 
 
