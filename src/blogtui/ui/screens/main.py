@@ -184,6 +184,8 @@ class MainScreen(Screen[None]):
         #: stays on that post if the results hold it, else goes to the first (never to where
         #: some half-typed query's results happened to leave it).
         self._query_anchor: int | None = None
+        #: The post the reader was last asked to show (see load_post).
+        self._reader_wants: int | None = None
         self._anchor_or_top = False
         self._place_timer: Timer | None = None
         #: Find in the post: the post as rendered (unmarked), the matches and the current one.
@@ -536,9 +538,17 @@ class MainScreen(Screen[None]):
         if focus_reader:
             self.reader.focus()
 
-    @work(thread=True, exclusive=True, group="reader", exit_on_error=False)
     def load_post(self, post_id: int, keep_scroll: bool = False) -> None:
-        """Render a post in a worker: its first screen first, then the rest."""
+        """Render a post in a worker: its first screen first, then the rest.
+
+        The reader shows only the post asked for last: a worker that was overtaken (a quick
+        ``j j k enter``) may still hand over its document, and it is dropped.
+        """
+        self._reader_wants = post_id
+        self._load_post(post_id, keep_scroll)
+
+    @work(thread=True, exclusive=True, group="reader", exit_on_error=False)
+    def _load_post(self, post_id: int, keep_scroll: bool = False) -> None:
         worker = get_current_worker()
         library = self.app.library
         post = library.post(post_id)
@@ -569,6 +579,8 @@ class MainScreen(Screen[None]):
                 self.app.call_from_thread(self.action_full_article)
 
     def _show_document(self, document: Document, keep_scroll: bool, place: float | None = None) -> None:
+        if document.post_id != self._reader_wants:
+            return  # an overtaken worker's post
         reader = self.reader
         self._plain = document
         needle = self.query_one(FindBox).value if self.query_one(FindBox).has_class("-active") else ""
