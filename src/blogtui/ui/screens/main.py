@@ -259,7 +259,9 @@ class MainScreen(Screen[None]):
         self._fold_sidebar(self.app.size.width)
         document = self.reader.document
         if document is not None and document.width != self._reader_width():
-            self.load_post(document.post_id, keep_scroll=True)
+            # Re-lay out the post the reader is to show: one asked for may not be on screen yet.
+            wanted = self._reader_wants if self._reader_wants is not None else document.post_id
+            self.load_post(wanted, keep_scroll=wanted == document.post_id)
 
     def _fold_sidebar(self, width: int) -> None:
         show = self._sidebar_forced if self._sidebar_forced is not None else width >= NARROW
