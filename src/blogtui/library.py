@@ -147,11 +147,16 @@ class Library:
         if thread is not None:
             self._image_stop.set()
             thread.join(timeout=1)  # an image in flight is abandoned: quitting never waits on it
+        current = threading.current_thread()
         with self._stores_lock:
-            for _thread, store in self._stores:
+            for owner, store in self._stores:
+                # A connection another thread is still using is not closed under it (SQLite would
+                # crash the process): it closes when that thread ends and lets go of it.
+                if owner is not current and owner.is_alive():
+                    continue
                 try:
                     store.close()
-                except Exception:  # noqa: BLE001 - closing from another thread may be refused
+                except Exception:  # noqa: BLE001 - a connection that cannot close is dropped anyway
                     pass
             self._stores.clear()
         self._local = threading.local()
