@@ -517,7 +517,7 @@ class MainScreen(Screen[None]):
         return self.set_timer(delay, callback, name=DEBOUNCE + name)
 
     def _preview(self, post_id: int) -> None:
-        if self.posts.highlighted_id == post_id and self.reader.post_id != post_id:
+        if self.posts.highlighted_id == post_id and post_id not in (self.reader.post_id, self._reader_wants):
             self.load_post(post_id)
 
     def on_post_list_selected(self, event: PostList.Selected) -> None:
@@ -525,7 +525,9 @@ class MainScreen(Screen[None]):
 
     def open_post(self, post_id: int, *, focus_reader: bool = False) -> None:
         """Show a post in the reader and mark it read."""
-        if self.reader.post_id != post_id:
+        # Opening is the last word: a preview asked for meanwhile (a highlight still on its way)
+        # must not replace the post opened, even when this one is on screen already.
+        if self.reader.post_id != post_id or self._reader_wants != post_id:
             self.load_post(post_id)
         self.posts.update_row(post_id, read=True)
         self.app.write(lambda lib: lib.mark_read([post_id]), refresh_sidebar=True)
