@@ -612,18 +612,25 @@ def _substack_post(row: Any, base: str) -> _Row | None:
     return _Row(key, slug, post, bool(body))
 
 
-def _substack_listing(doc: Any, base: str) -> tuple[_Listing, list[_Row]]:
+def _read_listing(
+    doc: Any, base: str, read: Callable[[Any, str], _Row | None], what: str
+) -> tuple[_Listing, list[_Row]]:
+    """A listing page (a JSON array of ``what``) as rows; a row that cannot be read is left out."""
     if not isinstance(doc, list):
-        raise BadData("not a list of posts")
+        raise BadData(f"not a list of {what}")
     listing = _Listing(count=len(doc))
     found: list[_Row] = []
     for row in rows(doc):
-        read = _substack_post(row, base)
-        if read is not None:
-            listing.keys.append(read.key)
-            found.append(read)
-            listing.posts.append(read.post)
+        got = read(row, base)
+        if got is not None:
+            listing.keys.append(got.key)
+            found.append(got)
+            listing.posts.append(got.post)
     return listing, found
+
+
+def _substack_listing(doc: Any, base: str) -> tuple[_Listing, list[_Row]]:
+    return _read_listing(doc, base, _substack_post, "posts")
 
 
 class _ListingWithBodies:
@@ -809,17 +816,7 @@ def _devto_post(row: Any, base: str) -> _Row | None:
 
 
 def _devto_listing(doc: Any, base: str) -> tuple[_Listing, list[_Row]]:
-    if not isinstance(doc, list):
-        raise BadData("not a list of articles")
-    listing = _Listing(count=len(doc))
-    found: list[_Row] = []
-    for row in rows(doc):
-        read = _devto_post(row, base)
-        if read is not None:
-            listing.keys.append(read.key)
-            found.append(read)
-            listing.posts.append(read.post)
-    return listing, found
+    return _read_listing(doc, base, _devto_post, "articles")
 
 
 class DevToApi(_ListingWithBodies):
