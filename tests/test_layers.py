@@ -40,3 +40,19 @@ def test_headless_command_does_not_load_textual(tmp_path) -> None:  # type: igno
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stderr.strip().endswith("False"), out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_reader_start_does_not_load_the_fetcher(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The reader opens without the network stack, the parsers or the backup readers: they load
+    when a refresh, an import or a picture first needs them (each costs start-up time)."""
+    code = (
+        "import sys\n"
+        "import blogtui.cli, blogtui.ui.app\n"
+        "from blogtui.library import Library\n"
+        f"library = Library({str(tmp_path)!r})\n"
+        "library.has_feeds()\n"
+        "heavy = ('httpx', 'feedparser', 'trafilatura', 'PIL', 'blogtui.fetching', 'blogtui.interop')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith(heavy))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "", f"loaded at start: {out.stdout}"

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 from urllib.parse import urlsplit
 
 from .config import DB_NAME, Config, FeedSettings, read_before, save_feed_setting
@@ -17,28 +17,28 @@ from .content.markdown import html_to_markdown
 from .content.sanitize import clean_line, clean_text, safe_link
 from .content.text import html_to_text, without_title
 from .errors import FetchError, InteropError, LibraryError, QueryError, StoreError
-from .fetching import http as fetching
-from .fetching.images import ImageRef, ImageRefused, ImageReport, Prepared, fetch_images, image_refs
-from .fetching.refresh import INCOMPLETE_NOTE, NOT_SAVED, ProgressCallback, Refresher
-from .interop import (
-    ImportReport,
-    Outline,
-    RestoreReport,
-    looks_like_json,
-    prepare_directory,
-    read_backup_file,
-    read_opml_file,
-    write_json,
-    write_markdown_file,
-    write_opml,
+from .models import (
+    INCOMPLETE_NOTE,
+    NOT_SAVED,
+    SORT_ORDERS,
+    Feed,
+    FeedOutcome,
+    FetchResult,
+    Post,
+    PostRow,
+    Tag,
 )
-from .models import SORT_ORDERS, Feed, FeedOutcome, FetchResult, Post, PostRow, Tag
 from .output import post_backup_json, post_json
 from .query import READING_KEY, Compiled, Query, compile_query, is_view_name, parse
 from .storage import doctor, faults
 from .storage.images import CachedImage, ImageCache
 from .storage.schema import needs_upgrade
 from .storage.store import Store
+
+if TYPE_CHECKING:  # the fetcher, the image fetcher and the backup readers load when first used
+    from .fetching.images import ImageRef, ImageReport, Prepared
+    from .fetching.refresh import ProgressCallback, Refresher
+    from .interop import ImportReport, Outline, RestoreReport
 
 
 class Vacuumed(NamedTuple):
@@ -184,6 +184,8 @@ class Library:
     def feed(self, url: str, *, words: bool = False) -> Feed | None:
         """The feed stored under ``url`` (a path or file URL is normalised first), with its
         ``words`` counted when asked."""
+        from .fetching import http as fetching
+
         store = self.store
         found = store.feed(url)
         if found is None:
@@ -303,6 +305,8 @@ class Library:
         return outcomes
 
     def _refresher(self) -> Refresher:
+        from .fetching.refresh import Refresher
+
         if self.read_only:
             raise LibraryError(f"{self.db_path}: read-only (the file, its folder or the disk): not fetched")
         return Refresher(lambda: self.store, self.config, self.clock)
@@ -434,6 +438,7 @@ class Library:
         """
         from .content.article import extract_article
         from .errors import ArticleError
+        from .fetching import http as fetching
 
         post = self.store.post(post_id)
         if post is None:
@@ -579,6 +584,8 @@ class Library:
     def _start_images(self, after_id: int) -> None:
         """Fetch the images of the posts stored after ``after_id``, in a background thread (the
         text is already stored and readable); :meth:`wait_for_images` waits for it."""
+        from .fetching.images import ImageReport
+
         if self.config.images == "off" or self._images().last_post_id() <= after_id:
             return
         previous = self._image_thread
@@ -629,6 +636,8 @@ class Library:
         Raises:
             LibraryError: a malformed query, or the ``images`` setting is ``off``.
         """
+        from .fetching.images import ImageRefused, ImageReport, fetch_images, image_refs
+
         mode = self.config.images
         if mode == "off":
             raise LibraryError('images = "off" in config.toml: set it to "lead" or "all" to keep images')
@@ -688,6 +697,8 @@ class Library:
         return [] if post is None else self._images_of(post, touch=touch)
 
     def _images_of(self, post: Post, *, touch: bool) -> list[tuple[ImageRef, CachedImage | None]]:
+        from .fetching.images import image_refs
+
         refs = image_refs(post.content_html, post.url or post.feed_url)
         now = int(self.clock().timestamp()) if touch else None
         found = self._images().lookup([r.src for r in refs], touch=now)
@@ -726,6 +737,8 @@ class Library:
         Raises:
             LibraryError: the file is unreadable, not OPML, or unsafe XML (one line, naming it).
         """
+        from .interop import ImportReport, read_opml_file
+
         try:
             outlines = read_opml_file(path)
         except InteropError as exc:
@@ -767,6 +780,8 @@ class Library:
     @staticmethod
     def is_backup(path: Path | str) -> bool:
         """Whether a file to import is a JSON backup (else it is read as OPML)."""
+        from .interop import looks_like_json
+
         return looks_like_json(path)
 
     def import_backup(self, path: Path | str) -> RestoreReport:
@@ -780,6 +795,8 @@ class Library:
         Raises:
             LibraryError: the file is unreadable, not JSON, not a blogtui backup, or newer.
         """
+        from .interop import RestoreReport, read_backup_file
+
         try:
             backup = read_backup_file(path)
         except InteropError as exc:
@@ -818,6 +835,8 @@ class Library:
 
     def export_opml(self) -> str:
         """Every subscription as an OPML 2.0 document."""
+        from .interop import write_opml
+
         return write_opml(self.feeds(), now=self.clock())
 
     def export_json(self, out: TextIO, text: str | None = None) -> int:
@@ -827,6 +846,8 @@ class Library:
         Raises:
             LibraryError: the query is malformed.
         """
+        from .interop import write_json
+
         ids = self.post_ids(self.compile(text))
         return write_json(
             out,
@@ -913,6 +934,8 @@ class Library:
         Raises:
             LibraryError: a malformed query, or the directory or a file cannot be written.
         """
+        from .interop import prepare_directory, write_markdown_file
+
         ids = self.post_ids(self.compile(text))
         try:
             folder = prepare_directory(directory)

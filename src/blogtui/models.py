@@ -8,6 +8,10 @@ from datetime import datetime
 #: The orders a list of posts can be in (``posts --sort``, the reader's sort key): newest first,
 #: oldest first (reading a blog from its first post), by feed (then newest), by title.
 SORT_ORDERS = ("newest", "oldest", "feed", "title")
+#: The note on a feed whose archive may be incomplete (the feed offers no older pages).
+INCOMPLETE_NOTE = "archive may be incomplete (the feed offers no older pages)"
+#: How a feed's error starts when the cache could not store it (the CLI says the cause once).
+NOT_SAVED = "not saved: "
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import FetchError, NotAFeedError, StoreError
-from ..models import FeedOutcome, FetchResult, ParsedFeed, ParsedPost, Progress
+from ..models import INCOMPLETE_NOTE, NOT_SAVED, FeedOutcome, FetchResult, ParsedFeed, ParsedPost, Progress
 from ..parsing.feed import parse_feed
 from ..urls import same_site
 from . import discovery, parse_pool
@@ -36,10 +36,6 @@ POOL_MIN_FEEDS = 4
 POOL_MIN_FEEDS_ARCHIVE = 2
 #: Documents smaller than this are parsed in a thread: shipping them to a process costs more.
 POOL_MIN_BYTES = 32 * 1024
-#: The note on a feed whose archive walk found no older pages.
-INCOMPLETE_NOTE = "archive may be incomplete (the feed offers no older pages)"
-#: How a feed's error starts when the cache could not store it (the CLI says the cause once).
-NOT_SAVED = "not saved: "
 #: Connections open to one host at once.
 PER_HOST = 2
 #: The note on a feed whose archive no source could walk.
