@@ -30,7 +30,7 @@ from .models import (
 )
 from .output import post_backup_json, post_json
 from .query import READING_KEY, Compiled, Query, compile_query, is_view_name, parse
-from .storage import doctor, faults
+from .storage import doctor, faults, window
 from .storage.images import CachedImage, ImageCache
 from .storage.schema import needs_upgrade
 from .storage.store import Store
@@ -381,8 +381,14 @@ class Library:
                 del self._sizes[next(iter(self._sizes))]
 
     def rows(self, post_ids: Sequence[int]) -> list[PostRow]:
-        """List rows for these ids, in order."""
-        return self.store.post_rows(post_ids)
+        """List rows for these ids, in order, with their backlog mark and an untitled post's
+        opening words (``storage/window.py: row_marks``)."""
+        store = self.store
+
+        def texts(ids: Sequence[int]) -> Iterator[tuple[int, str, str]]:
+            return ((r.id, r.summary, r.content_html) for r in store.post_records(ids, full=True))
+
+        return window.row_marks(store.db, store.post_rows(post_ids), texts)
 
     def posts_json(
         self,

@@ -136,6 +136,10 @@ class PostRow:
     published: datetime | None
     read: bool
     starred: bool
+    #: Recovered from the blog's archive and not opened yet (``read`` is False, yet not unread).
+    backlog: bool = False
+    #: An untitled post's opening words (its text, cut short), shown in place of the title.
+    opening: str = ""
 
 
 @dataclass(frozen=True, slots=True)

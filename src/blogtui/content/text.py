@@ -68,6 +68,28 @@ def without_title(markdown: str, title: str) -> str:
     return markdown
 
 
+#: Characters of a post's HTML read for its opening words (enough for a sentence or two of text).
+OPENING_HTML = 2000
+#: The most characters of text an untitled post's opening words take.
+OPENING_CHARS = 80
+_PARTIAL_TAG_RE = re.compile(r"<[^>]*$")
+
+
+def opening_words(fragment: str | None, limit: int = OPENING_CHARS) -> str:
+    """The first words of an HTML fragment's text on one line, at most ``limit`` characters (cut at
+    a word, then "…"): what stands for the title of an untitled post. Only the first
+    ``OPENING_HTML`` characters are read (a tag cut there is dropped)."""
+    if not fragment:
+        return ""
+    text = " ".join(html_to_text(_PARTIAL_TAG_RE.sub("", fragment[:OPENING_HTML])).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
 #: Characters of text from which a post reads as a whole article, whatever else it holds.
 ARTICLE_CHARS = 1500
 # How the start of a post ends when the rest is on the web: "[…]", "Read more", ...

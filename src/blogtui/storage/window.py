@@ -5,7 +5,8 @@ length is one count and whose items are read a page of :data:`PAGE` at a time fr
 index, each page seeking from the last key of the nearest page already read (``(published, id)
 < (?, ?)``: an index seek, not an ``OFFSET`` from the top), or from the end for pages near it.
 At most :data:`KEPT_PAGES` pages are kept. :class:`Chain` puts windows (or lists) one after the
-other: a ranked list's best matches, then the rest newest first.
+other: a ranked list's best matches, then the rest newest first. :func:`row_marks` adds to the
+rows on screen what the list shows beyond a title: the backlog mark, an untitled post's opening words.
 
 The windows read through ``store_of()``, the store of the calling thread (a window made in a
 worker is read by the UI thread). When the cache changes under a window, a position that is no
@@ -17,8 +18,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import overload
+
+from ..content.text import opening_words
+from ..models import PostRow
 
 #: Ids read per query.
 PAGE = 256
@@ -211,3 +216,37 @@ def _index(ids: Sequence[int], post_id: int) -> int | None:
         return ids.index(post_id)
     except ValueError:
         return None
+
+
+#: What :func:`row_marks` is given to read untitled posts' text: ``(id, summary, html)`` for
+#: the ids asked for (the store's, which knows how the text is kept).
+TextReader = Callable[[Sequence[int]], Iterable[tuple[int, str, str]]]
+
+
+def row_marks(db: sqlite3.Connection, rows: Sequence[PostRow], texts: TextReader) -> list[PostRow]:
+    """``rows`` with their ``backlog`` mark and, for an untitled post, its ``opening`` words.
+
+    For the rows of a page: the marks are one read by id of the slim ``posts_by_id`` index (it
+    covers ``backlog``); only the untitled rows' text is read (``texts``), and the words are made
+    from its first ``content.text.OPENING_HTML`` characters, the summary's else the HTML's (never stored).
+    """
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    backlog: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT id FROM posts INDEXED BY posts_by_id WHERE id IN ({marks}) AND backlog = 1"
+        backlog.update(r[0] for r in db.execute(sql, chunk))
+    untitled = [row.id for row in rows if not row.title]
+    words = {
+        post_id: opening_words(summary) or opening_words(html)
+        for post_id, summary, html in (texts(untitled) if untitled else ())
+    }
+    return [
+        replace(row, backlog=row.id in backlog, opening=words.get(row.id, ""))
+        if row.id in backlog or row.id in words
+        else row
+        for row in rows
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from ...content.text import wants_full_article
+from ...content.text import opening_words, wants_full_article
 from ...errors import ConfigError, LibraryError
 from ...library import Library
 from ...models import SORT_ORDERS
@@ -239,6 +239,7 @@ class MainScreen(Screen[None]):
         keep = library.get_state("ui.post")
         self._sorts = _json_map(library.get_state("ui.sort"), str)
         self._places = _json_map(library.get_state("ui.place"), int)
+        self.sidebar.collapsed = set(_json_map(library.get_state("ui.folded"), int))
         try:
             compiled = library.compile(self.filter.query(), prefix_last=True)
             ids = library.post_window(compiled, order=self.sort or "newest")
@@ -558,6 +559,8 @@ class MainScreen(Screen[None]):
         post = library.post(post_id)
         if post is None or worker.is_cancelled:
             return
+        if not post.title:  # an untitled post's header shows its opening words, as the list does
+            post = replace(post, title=opening_words(post.summary) or opening_words(post.content_html))
         width = self._reader_width()
         dark = self.app.current_theme.dark
         highlight = None
@@ -902,6 +905,9 @@ class MainScreen(Screen[None]):
         if not self.sidebar.display:
             self._sidebar_forced = True
             self._fold_sidebar(self.app.size.width)
+            self.call_after_refresh(self.sidebar.go_to_tags)  # once it is laid out
+        else:
+            self.sidebar.go_to_tags()
         self.sidebar.focus()
 
     def action_toggle_sidebar(self) -> None:
@@ -925,6 +931,9 @@ class MainScreen(Screen[None]):
         # A view read oldest first resumes where its reading stopped (serial reading).
         place = self._places.get(self.filter.key()) if self.sort == "oldest" else None
         self.apply_filter(keep=place if place is not None else self.posts.highlighted_id)
+
+    def on_sidebar_folded(self, event: Sidebar.Folded) -> None:
+        self.app.remember("ui.folded", json.dumps(dict.fromkeys(sorted(event.collapsed), 1)))
 
     def on_sidebar_tag_toggled(self, event: Sidebar.TagToggled) -> None:
         folded = {t.casefold(): t for t in self.filter.tags}

@@ -36,13 +36,37 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+#: The list's marks: ``●`` unread, ``○`` backlog (brought home from the blog's archive, not
+#: opened yet: quieter than unread), ``★`` starred; an untitled post shows its opening words in italics.
+UNREAD_MARK, BACKLOG_MARK, STAR_MARK = "●", "○", "★"
+#: The feed column: at least this wide (below it the titles keep the room) ...
+FEED_MIN = 12
+#: ... and never wider than this, nor than the longest feed name of the rows read.
+FEED_MAX = 40
+
+
+def feed_width(width: int, longest: int) -> int:
+    """How wide the feed column of a ``width``-cell list is, ``longest``: the longest feed name
+    among the rows read (0: none read yet). None below 70 cells; a fifth of the line below 80
+    (an 80-column screen: the titles come first), then up to 30% of it: at 120 columns beside
+    the sidebar (89 cells), 26; at 200, 40."""
+    if width < 70:
+        return 0
+    room = width // 5 if width < 80 else (width * 3) // 10
+    room = max(FEED_MIN, min(FEED_MAX, room))
+    return min(room, max(FEED_MIN, longest)) if longest else min(room, 24)
+
+
 class PostList(ScrollView, can_focus=True):
-    """Posts of the current filter, one line each: unread dot, star, title, feed, date."""
+    """Posts of the current filter, one line each: unread or backlog mark, star, title, feed, date."""
 
     COMPONENT_CLASSES = {
         "post-list--cursor",
         "post-list--unread",
         "post-list--read",
+        "post-list--backlog",
+        "post-list--backlog-title",
+        "post-list--opening",
         "post-list--starred",
         "post-list--feed",
         "post-list--date",
@@ -59,6 +83,9 @@ class PostList(ScrollView, can_focus=True):
     PostList:focus > .post-list--cursor { background: $primary 60%; }
     PostList > .post-list--unread { color: $text; text-style: bold; }
     PostList > .post-list--read { color: $text-muted; }
+    PostList > .post-list--backlog { color: $text-muted; }
+    PostList > .post-list--backlog-title { color: $text; }
+    PostList > .post-list--opening { text-style: italic; }
     PostList > .post-list--starred { color: $warning; }
     PostList > .post-list--feed { color: $text-muted; }
     PostList > .post-list--date { color: $text-muted; }
@@ -106,8 +133,11 @@ class PostList(ScrollView, can_focus=True):
         self._ids: Sequence[int] = []
         self._index: dict[int, int] | None = None
         self._rows: OrderedDict[int, PostRow] = OrderedDict()
-        self._strips: OrderedDict[tuple[PostRow, int, bool, bool], Strip] = OrderedDict()
+        self._strips: OrderedDict[tuple[PostRow, int, bool, bool, int], Strip] = OrderedDict()
         self._last_highlight: int | None = -1
+        #: The longest feed name among the rows read since the posts were set (the feed column
+        #: grows to it; it never shrinks while the same posts are shown).
+        self._longest_feed = 0
 
     # -- data ----------------------------------------------------------------------------------
 
@@ -157,6 +187,7 @@ class PostList(ScrollView, can_focus=True):
         self._index = None
         self._rows.clear()
         self._strips.clear()
+        self._longest_feed = 0
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._ids))
         target = self._position(keep) if keep is not None else None
         if target is not None and 0 <= screen_row < self.scrollable_content_region.height:
@@ -179,8 +210,8 @@ class PostList(ScrollView, can_focus=True):
         """Change one row's state in place (after marking it in the store)."""
         row = self._rows.get(post_id)
         if row is not None:
-            if read is not None:
-                row = replace(row, read=read)
+            if read is not None:  # read or unread, a backlog post is a post like any other
+                row = replace(row, read=read, backlog=False)
             if starred is not None:
                 row = replace(row, starred=starred)
             self._rows[post_id] = row
@@ -201,8 +232,14 @@ class PostList(ScrollView, can_focus=True):
             return row
         start = max(0, index - PAGE // 4)
         page = [pid for pid in self._ids[start : start + PAGE] if pid not in self._rows]
+        longest = self._longest_feed
         for loaded in self._load_rows(page):
             self._rows[loaded.id] = loaded
+            longest = max(longest, cell_len(loaded.feed_title))
+        if longest != self._longest_feed:
+            self._longest_feed = longest
+            self._strips.clear()  # the feed column is wider now
+            self.refresh()
         while len(self._rows) > PAGE * 8:
             self._rows.popitem(last=False)
         return self._rows.get(post_id)
@@ -308,7 +345,7 @@ class PostList(ScrollView, can_focus=True):
         if row is None:
             return Strip.blank(width, self.rich_style)
         is_cursor = index == self.cursor
-        key = (row, width, is_cursor, self.has_focus)
+        key = (row, width, is_cursor, self.has_focus, self._longest_feed)
         cached = self._strips.get(key)
         if cached is not None:
             return cached
@@ -323,22 +360,32 @@ class PostList(ScrollView, can_focus=True):
         base = self.rich_style
         # The cursor's colours go last so that they win over each column's own background.
         over = component("post-list--cursor") if is_cursor else Style()
-        text_style = component("post-list--read" if row.read else "post-list--unread")
+        if row.read:
+            text_style, mark = component("post-list--read"), Segment(" ", base + over)
+        elif row.backlog:
+            text_style = component("post-list--backlog-title")
+            mark = Segment(BACKLOG_MARK, base + component("post-list--backlog") + over)
+        else:
+            text_style = component("post-list--unread")
+            mark = Segment(UNREAD_MARK, base + text_style + over)
+        title = row.title or row.opening or "(untitled)"
+        if not row.title:
+            text_style += component("post-list--opening", partial=True)
         date = row.published.strftime("%Y-%m-%d") if row.published else ""
-        feed_width = 0 if width < 70 else min(24, max(12, width // 5))
-        title_width = max(4, width - 4 - 11 - (feed_width + 2 if feed_width else 0))
+        feed = feed_width(width, self._longest_feed)
+        title_width = max(4, width - 4 - 11 - (feed + 2 if feed else 0))
         plain = base + over
         segments = [
             Segment(" ", plain),
-            Segment("●" if not row.read else " ", base + component("post-list--unread") + over),
-            Segment("★" if row.starred else " ", base + component("post-list--starred") + over),
+            mark,
+            Segment(STAR_MARK if row.starred else " ", base + component("post-list--starred") + over),
             Segment(" ", plain),
-            Segment(_fit(row.title or "(untitled)", title_width), base + text_style + over),
+            Segment(_fit(title, title_width), base + text_style + over),
         ]
-        if feed_width:
+        if feed:
             segments += [
                 Segment("  ", plain),
-                Segment(_fit(row.feed_title, feed_width), base + component("post-list--feed") + over),
+                Segment(_fit(row.feed_title, feed), base + component("post-list--feed") + over),
             ]
         segments += [Segment(" ", plain), Segment(date.rjust(10), base + component("post-list--date") + over)]
         return Strip(segments).adjust_cell_length(width, plain)

@@ -1,7 +1,14 @@
-"""The sidebar: smart entries (All, Unread, Starred, Backlog), saved views, feeds, then tags with counts."""
+"""The sidebar: smart entries (All, Unread, Starred, Backlog), saved views, feeds, then tags with counts.
+
+The Feeds and Tags sections fold: ``enter`` (or a click) on a section's heading hides its lines or
+shows them again, and ``t`` (the main screen's) lands on the tags, unfolding them, however many
+feeds are above. A folded section still shows the feed chosen and the tags switched on. A feed
+whose last fetch failed is marked ``!`` and says why on a line of its own under it (the tooltip and
+the feed's card say it in full)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -25,6 +32,18 @@ SMART = (
     ("backlog", "Backlog", False),
     ("reading", "Continue reading", False),
 )
+
+#: The sections that fold, by their :class:`Entry` value (``Entry("section", "feeds")``).
+SECTIONS = ("feeds", "tags")
+#: The mark of a feed whose last fetch failed (its reason on the line under it).
+FAILED_MARK = "!"
+
+
+def short_reason(error: str) -> str:
+    """A fetch error in a few words, for the line under a failed feed: "HTTP 404 Not Found",
+    "timed out after 20 s", "not a feed"; the rest of the message is cut (the card has it whole)."""
+    head = error.split(": ", 1)[0] if error.startswith(("not a feed", "HTTP 410")) else error
+    return " ".join(head.split())
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,13 @@ class Sidebar(OptionList):
             self.title = title
             super().__init__()
 
+    class Folded(Message):
+        """A section was folded or unfolded: ``collapsed`` holds the sections folded now."""
+
+        def __init__(self, collapsed: frozenset[str]) -> None:
+            self.collapsed = collapsed
+            super().__init__()
+
     class MarkRead(Message):
         """The user asked to mark every post of the highlighted entry (a feed, a view, ...) read."""
 
@@ -90,6 +116,11 @@ class Sidebar(OptionList):
         self._entries: list[Entry | None] = []
         self._titles: dict[str, str] = {}
         self._feeds: dict[str, Feed] = {}
+        #: The sections folded (``SECTIONS``), set by the screen from the kept UI state.
+        self.collapsed: set[str] = set()
+        self._shown: dict[str, object] | None = None
+        #: ``t`` came before the lines did: go to the tags once they are shown.
+        self._to_tags = False
 
     def show(
         self,
@@ -102,7 +133,29 @@ class Sidebar(OptionList):
         selected_tags: set[str],
     ) -> None:
         """Rebuild the lines, keeping the highlighted entry where it still exists."""
-        current = self.highlighted_entry
+        self._shown = {
+            "counts": counts,
+            "feeds": feeds,
+            "tags": tags,
+            "views": views,
+            "base": base,
+            "selected_tags": selected_tags,
+        }
+        self._build(counts, feeds, tags, views, base, selected_tags, self.highlighted_entry)
+        if self._to_tags:
+            self._to_tags = False
+            self.go_to_tags()
+
+    def _build(
+        self,
+        counts: dict[str, int],
+        feeds: list[Feed],
+        tags: list[Tag],
+        views: list[tuple[str, str]],
+        base: Entry,
+        selected_tags: Collection[str],
+        current: Entry | None,
+    ) -> None:
         options: list[Option | None] = []
         entries: list[Entry | None] = []
 
@@ -129,6 +182,26 @@ class Sidebar(OptionList):
         def heading(label: str) -> Text:
             return Text(label, style="dim bold")
 
+        def section(value: str, label: str, count: int, failed: int = 0) -> None:
+            # A fold's heading: ▾ open, ▸ folded; how many lines it holds on the right.
+            folded = value in self.collapsed
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append(f"{'▸' if folded else '▾'} {label}", style="dim bold")
+            extra = f" {FAILED_MARK}{failed} failed " if failed else ""
+            number = f"{count:,}"
+            text.append(" " * max(1, width - text.cell_len - len(extra) - len(number)))
+            if extra:
+                text.append(extra, style="bold red")
+            text.append(number, style="dim")
+            add(Entry("section", value), text)
+
+        def reason(error: str) -> Text:
+            text = Text(no_wrap=True, overflow="ellipsis", style="red")
+            text.append("   ")
+            text.append(short_reason(error))
+            text.truncate(width, overflow="ellipsis")
+            return text
+
         for value, label, always in SMART:
             entry = Entry("smart", value)
             count = counts.get(value, 0)
@@ -140,18 +213,30 @@ class Sidebar(OptionList):
                 entry = Entry("view", name)
                 add(entry, line(f"@{name}", None, base == entry, "▸" if base == entry else " "))
         if feeds:
-            add(None, heading("Feeds"), disabled=True)
+            section("feeds", "Feeds", len(feeds), sum(1 for f in feeds if f.error))
             self._titles = {f.url: f.title or f.url for f in feeds}
             self._feeds = {f.url: f for f in feeds}
+            folded = "feeds" in self.collapsed
             for feed in feeds:
                 entry = Entry("feed", feed.url)
-                mark = "▸" if base == entry else ("!" if feed.error else " ")
-                add(entry, line(feed.title or feed.url, feed.unread or None, base == entry, mark))
+                if folded and base != entry:
+                    continue
+                mark = "▸" if base == entry else (FAILED_MARK if feed.error else " ")
+                prompt = line(feed.title or feed.url, feed.unread or None, base == entry, mark)
+                if feed.error:  # why, on a line of its own under the feed
+                    if mark == FAILED_MARK:
+                        prompt.stylize("bold red", 0, 1)
+                    prompt.append("\n")
+                    prompt.append_text(reason(feed.error))
+                add(entry, prompt)
         if tags:
-            add(None, heading("Tags"), disabled=True)
+            section("tags", "Tags", len(tags))
             chosen = {t.casefold() for t in selected_tags}
+            folded = "tags" in self.collapsed
             for tag in tags:
                 on = tag.name.casefold() in chosen
+                if folded and not on:
+                    continue
                 add(Entry("tag", tag.name), line(tag.name, tag.count, on, "✓" if on else " "))
         self._entries = entries
         self.clear_options()
@@ -168,6 +253,50 @@ class Sidebar(OptionList):
         if index is None or not (0 <= index < len(self._entries)):
             return None
         return self._entries[index]
+
+    def _rebuild(self, current: Entry | None) -> None:
+        shown = self._shown
+        if shown is not None:
+            self._build(
+                shown["counts"],  # type: ignore[arg-type]
+                shown["feeds"],  # type: ignore[arg-type]
+                shown["tags"],  # type: ignore[arg-type]
+                shown["views"],  # type: ignore[arg-type]
+                shown["base"],  # type: ignore[arg-type]
+                shown["selected_tags"],  # type: ignore[arg-type]
+                current,
+            )
+
+    def fold(self, value: str, folded: bool | None = None) -> None:
+        """Fold a section (``None``: the other way from now), the cursor on its heading; the
+        screen is told (:class:`Folded`) so that it can keep the state."""
+        folded = value not in self.collapsed if folded is None else folded
+        if value not in SECTIONS or folded == (value in self.collapsed):
+            return
+        if folded:
+            self.collapsed.add(value)
+        else:
+            self.collapsed.discard(value)
+        self._rebuild(Entry("section", value))
+        self.post_message(self.Folded(frozenset(self.collapsed)))
+
+    def go_to_tags(self) -> bool:
+        """Put the cursor on the first tag (unfolding the tags), with the lines above scrolled
+        away; False when there are no tags (the cursor stays)."""
+        heading = Entry("section", "tags")
+        if self._shown is None:
+            self._to_tags = True
+            return False
+        if heading not in self._entries:
+            return False
+        self.fold("tags", False)
+        index = self._entries.index(heading)
+        below = index + 1 if index + 1 < len(self._entries) else index
+        # The heading at the top, the tags under it (as many as there is room for).
+        self.highlighted = index
+        self.scroll_to_highlight(top=True)
+        self.highlighted = below
+        return True
 
     def feed_of(self, url: str) -> Feed | None:
         """The feed listed under ``url`` (as of the last :meth:`show`)."""
@@ -189,7 +318,9 @@ class Sidebar(OptionList):
         entry = self.highlighted_entry
         if entry is None:
             return
-        if entry.kind == "tag":
+        if entry.kind == "section":
+            self.fold(entry.value)
+        elif entry.kind == "tag":
             self.post_message(self.TagToggled(entry.value))
         else:
             self.post_message(self.Chosen(entry))
@@ -212,7 +343,7 @@ class Sidebar(OptionList):
 
     def action_mark_read(self) -> None:
         entry = self.highlighted_entry
-        if entry is None or entry.kind == "tag":
+        if entry is None or entry.kind in ("tag", "section"):
             return
         label = self._titles.get(entry.value, entry.value) if entry.kind == "feed" else entry.value
         if entry.kind == "view":

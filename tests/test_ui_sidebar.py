@@ -1,0 +1,180 @@
+"""The sidebar: Feeds and Tags fold (and stay folded across restarts), ``t`` lands on the tags
+past 220 feeds, a failed feed says why (in the sidebar and in full on its card)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from textual.widgets import Static
+
+from blogtui.cli import demo_feed_path
+from blogtui.library import Library
+from blogtui.ui.widgets.sidebar import Entry, Sidebar, short_reason
+from ui_harness import make_app, press, seeded_library, settle
+
+SIZE = (120, 36)
+FEEDS = 220
+
+
+def _with_many_feeds(data_dir: Path, tmp_path: Path) -> Library:
+    """The demo blog (which has the tags) and 220 more feeds, subscribed from an OPML file
+    without fetching (a long Feeds section above the tags)."""
+    library = seeded_library(data_dir)
+    outlines = "".join(
+        f'<outline type="rss" text="Blog {n:03}" xmlUrl="https://blog{n:03}.example/feed"/>'
+        for n in range(FEEDS)
+    )
+    opml = tmp_path / "many.opml"
+    opml.write_text(f'<?xml version="1.0"?><opml version="2.0"><head/><body>{outlines}</body></opml>')
+    library.import_opml(opml, fetch=False)
+    assert len(library.feeds()) == FEEDS + 1
+    return library
+
+
+def _on_screen(sidebar: Sidebar, index: int) -> bool:
+    """Whether option ``index`` is in the sidebar's visible lines."""
+    sidebar._update_lines()
+    line = sidebar._index_to_line[index]
+    top = int(sidebar.scroll_offset.y)
+    return top <= line < top + sidebar.scrollable_content_region.height
+
+
+def _prompts(sidebar: Sidebar) -> list[str]:
+    return [str(option.prompt) for option in sidebar.options]
+
+
+async def test_t_lands_on_the_tags_past_220_feeds(data_dir: Path, tmp_path: Path) -> None:
+    library = _with_many_feeds(data_dir, tmp_path)
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        assert sum(1 for e in sidebar._entries if e and e.kind == "feed") == FEEDS + 1
+        await press(pilot, "t")
+        await settle(pilot, app)
+        assert app.focused is sidebar
+        entry = sidebar.highlighted_entry
+        assert entry is not None and entry.kind == "tag"
+        assert entry == next(e for e in sidebar._entries if e and e.kind == "tag")  # the first tag
+        assert sidebar.highlighted is not None and _on_screen(sidebar, sidebar.highlighted)
+        # The Tags heading is on screen too, at the top.
+        assert _on_screen(sidebar, sidebar._entries.index(Entry("section", "tags")))
+        await press(pilot, "space")  # and it is a tag: space toggles it
+        await settle(pilot, app)
+        assert app.screen.filter.tags == [entry.value]
+    library.close()
+
+
+async def test_enter_on_a_heading_folds_the_section_and_it_stays_folded(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    library = _with_many_feeds(data_dir, tmp_path)
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        sidebar.focus()
+        heading = sidebar._entries.index(Entry("section", "feeds"))
+        assert "▾ Feeds" in _prompts(sidebar)[heading] and f"{FEEDS + 1}" in _prompts(sidebar)[heading]
+        sidebar.highlighted = heading
+        await press(pilot, "enter")
+        await settle(pilot, app)
+        assert not any(e and e.kind == "feed" for e in sidebar._entries)
+        assert sidebar.highlighted_entry == Entry("section", "feeds")  # the cursor stays on it
+        assert "▸ Feeds" in _prompts(sidebar)[sidebar.highlighted]
+        # With the feeds folded, the tags are a few lines down: k/j reach them.
+        assert sidebar._entries.index(Entry("section", "tags")) == heading + 1
+        assert json.loads(library.get_state("ui.folded") or "{}") == {"feeds": 1}
+        # The list did not change: a heading is no filter.
+        assert app.screen.filter.base == Entry("smart", "all")
+        await press(pilot, "j", "enter")  # the Tags heading: folded too
+        await settle(pilot, app)
+        assert not any(e and e.kind == "tag" for e in sidebar._entries)
+        assert json.loads(library.get_state("ui.folded") or "{}") == {"feeds": 1, "tags": 1}
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        assert sidebar.collapsed == {"feeds", "tags"}  # kept across a restart
+        assert not any(e and e.kind in ("feed", "tag") for e in sidebar._entries)
+        await press(pilot, "t")  # unfolds the tags and lands on the first
+        await settle(pilot, app)
+        entry = sidebar.highlighted_entry
+        assert entry is not None and entry.kind == "tag"
+        assert sidebar.collapsed == {"feeds"}
+        assert json.loads(library.get_state("ui.folded") or "{}") == {"feeds": 1}
+        sidebar.highlighted = sidebar._entries.index(Entry("section", "feeds"))
+        await press(pilot, "enter")  # unfolded again
+        await settle(pilot, app)
+        assert sum(1 for e in sidebar._entries if e and e.kind == "feed") == FEEDS + 1
+        assert json.loads(library.get_state("ui.folded") or "{}") == {}
+    library.close()
+
+
+async def test_a_folded_section_keeps_the_chosen_feed_and_the_tags_switched_on(data_dir: Path) -> None:
+    library = seeded_library(data_dir)
+    url = library.feeds()[0].url
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        sidebar.focus()
+        sidebar.highlighted = sidebar._entries.index(Entry("feed", url))
+        await press(pilot, "enter")
+        sidebar.highlighted = sidebar._entries.index(Entry("tag", "python"))
+        await press(pilot, "space")
+        await settle(pilot, app)
+        for value in ("feeds", "tags"):
+            sidebar.highlighted = sidebar._entries.index(Entry("section", value))
+            await press(pilot, "enter")
+            await settle(pilot, app)
+        kinds = [e.kind for e in sidebar._entries if e is not None and e.kind in ("feed", "tag")]
+        assert kinds == ["feed", "tag"]
+        assert Entry("feed", url) in sidebar._entries and Entry("tag", "python") in sidebar._entries
+        assert app.screen.filter.base == Entry("feed", url) and app.screen.filter.tags == ["python"]
+    library.close()
+
+
+async def test_a_failed_feed_says_why_in_the_sidebar_and_on_its_card(data_dir: Path, tmp_path: Path) -> None:
+    feed = tmp_path / "gone-soon.xml"
+    shutil.copy(demo_feed_path(), feed)
+    library = seeded_library(data_dir, feed)
+    feed.unlink()
+    library.refresh()
+    (failed,) = library.feeds()
+    assert failed.error and "no such file" in failed.error
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        index = sidebar._entries.index(Entry("feed", failed.url))
+        title_line, reason_line = _prompts(sidebar)[index].split("\n")
+        assert title_line.startswith("!") and failed.title in title_line
+        assert reason_line.strip() == short_reason(failed.error)
+        heading = _prompts(sidebar)[sidebar._entries.index(Entry("section", "feeds"))]
+        assert "!1 failed" in heading
+        sidebar.focus()
+        sidebar.highlighted = index
+        await settle(pilot, app)
+        assert f"last fetch failed: {failed.error}" in str(sidebar.tooltip)
+        await press(pilot, "enter")  # its card: the error in full
+        await settle(pilot, app)
+        facts = str(app.screen.query_one("#card-facts", Static).render())
+        assert f"last fetch failed: {failed.error}" in facts
+        # Chosen, it is marked ▸ and still says why.
+        title_line, reason_line = _prompts(sidebar)[sidebar._entries.index(Entry("feed", failed.url))].split(
+            "\n"
+        )
+        assert title_line.startswith("▸") and reason_line.strip() == short_reason(failed.error)
+    library.close()
+
+
+def test_short_reasons() -> None:
+    assert short_reason("HTTP 404 Not Found") == "HTTP 404 Not Found"
+    assert short_reason("timed out after 20 s") == "timed out after 20 s"
+    assert short_reason("not a feed: the server sent a web page") == "not a feed"
+    gone = "HTTP 410 Gone: the feed was removed (it will not be fetched again)"
+    assert short_reason(gone) == "HTTP 410 Gone"
+    assert short_reason("connection refused\n  by host") == "connection refused by host"
