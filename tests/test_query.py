@@ -92,6 +92,23 @@ def test_or_of_words_is_one_fts_expression_and_ranks() -> None:
         ("python title:wal", 'title:wal: unknown prefix title: (use tag:, feed:, is:, after: or before:;'
                              ' quote "title:wal" to search for the text)'),
         ('author:"Ann Smith"', "author:\"Ann Smith\": unknown prefix author:"),
+        # A slip of the keyboard for a field: a letter more, less, changed, or two swapped.
+        ("fed:gardener", "fed:gardener: unknown prefix fed: (did you mean feed:?)"),
+        ("iss:unread", "iss:unread: unknown prefix iss: (did you mean is:?)"),
+        ("si:unread", "si:unread: unknown prefix si: (did you mean is:?)"),
+        ("aftr:2024", "aftr:2024: unknown prefix aftr: (did you mean after:?)"),
+        ("befroe:2024", "befroe:2024: unknown prefix befroe: (did you mean before:?)"),
+        ("tg:python", "tg:python: unknown prefix tg: (did you mean tag:?)"),
+        ("atg:python", "atg:python: unknown prefix atg: (did you mean tag:?)"),
+        ("tab:python", "tab:python: unknown prefix tab: (did you mean tag:?)"),
+        # Fields of other search languages name the field that does the job.
+        ("label:python", "label:python: unknown prefix label: (did you mean tag:?)"),
+        ("in:python", "in:python: unknown prefix in: (did you mean tag:?)"),
+        ("site:gardener", "site:gardener: unknown prefix site: (did you mean feed:?)"),
+        ("from:gardener", "from:gardener: unknown prefix from: (did you mean feed:?)"),
+        ("date:2024", "date:2024: unknown prefix date: (did you mean after: or before:?)"),
+        ("has:star", "has:star: unknown prefix has: (did you mean is:?)"),
+        ("subject:wal", "subject:wal: unknown prefix subject: (use tag:, feed:, is:, after: or before:;"),
     ],
 )  # fmt: skip
 def test_an_unknown_prefix_is_an_error(query: str, message: str) -> None:
@@ -115,6 +132,31 @@ def test_a_colon_inside_a_word_keeps_it_a_word(word: str) -> None:
 
 def test_a_quoted_colon_word_is_text() -> None:
     assert parse('"re:invent"').terms == (Term("phrase", "re:invent"),)
+    assert parse('"tags:python"').terms == (Term("phrase", "tags:python"),)  # an error unquoted
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["re:invent", "Re:Invent", "node:fs", "npm:left-pad", "water:fall", "later:today", "free:software",
+     "need:help", "rag:doll", "ps:later", "it:works", "js:closure", "vs:code", "feat:parser"],
+)  # fmt: skip
+def test_a_word_that_is_no_field_and_no_slip_for_one_is_text(word: str) -> None:
+    """Neither one letter off a field nor another language's field: the words it holds, in a
+    row, as the quoted text is searched (the same FTS5 string, so the same posts)."""
+    query = parse(word)
+    assert query.terms == (w(word),) and query.unfinished is None
+    assert compile_query(query).match == compile_query(parse(f'"{word}"')).match == f'"{word}"'
+    assert compile_query(parse(f"-{word}")).where.startswith("posts.id NOT IN (SELECT rowid FROM posts_fts")
+    assert parse(f"python {word} OR rust").terms == (w("python"), Group((w(word), w("rust")), any=True))
+
+
+def test_a_colon_word_being_typed_and_its_highlights() -> None:
+    typed = compile_query(parse("re:inv"), prefix_last=True)
+    assert typed.match == '"re:inv"*'  # "re" then a word beginning "inv"
+    text = "Notes from AWS re:Invent 2024, and a reinvention."
+    start = text.index("re:Invent")
+    assert highlight_spans(text, "re:invent") == [(start, start + len("re:Invent"))]
+    assert highlight_spans(text, "re:inv", prefix_last=True) == [(start, start + len("re:Invent"))]
 
 
 @pytest.mark.parametrize("part", ["tag:", "-tag:", "is:unr", "after:202", "tags:py", "@bad/name"])
@@ -196,3 +238,40 @@ def test_highlights_of_cjk_and_of_or() -> None:
     assert highlight_spans(text, "-纪念币") == []  # excluded words are not highlighted
     assert highlight_spans(text, "tags:x") == []  # a query that does not compile highlights nothing
     assert highlight_spans("Café crème", "cafe") == [(0, 4)]
+
+
+def test_a_colon_word_finds_what_its_quoted_form_finds(library: object) -> None:
+    """Through the library: ``re:invent`` finds the posts ``"re:invent"`` finds, ranked alike;
+    a slip for a field is still a one-line error."""
+    from datetime import UTC, datetime
+
+    from blogtui.errors import LibraryError
+    from blogtui.library import Library
+    from blogtui.models import ParsedPost
+
+    assert isinstance(library, Library)
+    store = library.store
+    feed = store.add_feed("https://cloud.example/feed.xml")
+    posts = [
+        ("AWS re:Invent recap", "keynotes and launches"),
+        ("Re:invent your workflow", "a post about tools"),
+        ("Reinventing the wheel", "re invent is two words here too"),
+        ("Invent something", "nothing about the conference"),
+    ]
+    with store.transaction():
+        store.upsert_posts(
+            feed,
+            [
+                ParsedPost(guid=f"p{n}", url=f"https://cloud.example/{n}", title=title, text=body,
+                           content_html=f"<p>{body}</p>", published=datetime(2024, 1, n + 1, tzinfo=UTC))
+                for n, (title, body) in enumerate(posts)
+            ],
+        )  # fmt: skip
+    titles = {i: t for i, t in store.db.execute("SELECT id, title FROM posts")}
+    found = [titles[i] for i in library.post_ids("re:invent")]
+    assert sorted(found) == ["AWS re:Invent recap", "Re:invent your workflow", "Reinventing the wheel"]
+    assert library.post_ids("re:invent") == library.post_ids('"re:invent"')
+    assert library.post_ids("re:invent", ranked=True) == library.post_ids('"re:invent"', ranked=True)
+    assert [titles[i] for i in library.post_ids("-re:invent")] == ["Invent something"]
+    with pytest.raises(LibraryError, match=r"^tags:python: unknown prefix tags: \(did you mean tag:\?\)$"):
+        library.post_ids("tags:python")

@@ -10,7 +10,6 @@ character on). See :func:`index_rows`.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
@@ -202,26 +201,60 @@ class _Token:
         self.term = term
 
 
-def _prefix_error(key: str, value: str, source: str) -> str | None:
-    """The error for ``KEY:VALUE`` when it reads as a prefix that is not one; None: it is a word.
+#: Field names of other search languages (Gmail, GitHub, search engines) that people type here:
+#: ``KEY:`` with one is an error naming the field that does the job (None: words already search
+#: the title, author and body), not a search for the phrase "KEY VALUE".
+OTHER_FIELDS: dict[str, str | None] = {
+    **dict.fromkeys(("label", "labels", "category", "categories", "topic", "in"), "tag:"),
+    **dict.fromkeys(("site", "url", "domain", "from", "blog", "source"), "feed:"),
+    **dict.fromkeys(("date", "since", "until", "year"), "after: or before:"),
+    **dict.fromkeys(("has", "state", "status"), "is:"),
+    **dict.fromkeys(("title", "author", "by", "body", "text", "content", "subject", "intitle"), None),
+}
 
-    A prefix is a key of ASCII letters (two or more) and a value that does not start with ``/``,
-    ``\\`` or ``:``, the key not being a URL scheme or an identifier's (``mailto:``, ``doi:``).
-    So ``tags:python`` and ``title:x`` are errors, while ``http://x``, ``10:30``, ``c:\\``,
-    ``std::vector`` and ``mailto:ann@x.org`` are words. Quote one to search it as text.
+
+def _one_off(key: str, name: str) -> bool:
+    """Whether ``key`` is a slip of the keyboard for the field ``name``: one letter more, one
+    letter less, one letter changed or two neighbouring letters swapped, the first letter kept
+    (unless it is one of the two swapped: ``atg``). For the two-letter ``is``, only a letter more
+    or the swap (``iss``, ``si``): one letter changed or dropped is half the word (``it``, ``ps``)."""
+    if key == name or abs(len(key) - len(name)) > 1:
+        return False
+    if len(key) == len(name):
+        diff = [i for i in range(len(key)) if key[i] != name[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1:
+            return key[diff[0]] == name[diff[1]] and key[diff[1]] == name[diff[0]]
+        return len(diff) == 1 and diff[0] > 0 and len(name) > 2
+    if len(key) < len(name) and len(name) < 3:
+        return False
+    longer, shorter = (key, name) if len(key) > len(name) else (name, key)
+    return key[0] == name[0] and any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def _prefix_error(key: str, value: str, source: str) -> str | None:
+    """The error for ``KEY:VALUE`` when KEY reads as a field that is not one; None: it is text.
+
+    KEY must be two or more ASCII letters, not a URL scheme or an identifier's (``mailto:``,
+    ``doi:``), and VALUE must not start with ``/``, ``\\`` or ``:`` (``http://x``, ``10:30``,
+    ``c:\\``, ``std::vector`` are text). Then it is an error when KEY is a slip for a field
+    (:func:`_one_off`: ``tags:``, ``tga:``, ``fed:``, ``iss:``) or a field of other search
+    languages (:data:`OTHER_FIELDS`: ``title:``, ``label:``, ``site:``, ``date:``); any other
+    KEY is text, searched as quoting it would be (``re:invent`` is the phrase "re invent").
     """
     lowered = key.lower()
     if not (key.isascii() and key.isalpha() and len(key) >= 2) or lowered in _SCHEMES:
         return None
     if not value or value[0] in "/\\:":
         return None
-    near = difflib.get_close_matches(lowered, _FIELDS, n=1, cutoff=0.6)
-    if near:
-        return f"{source}: unknown prefix {lowered}: (did you mean {near[0]}:?)"
-    return (
-        f"{source}: unknown prefix {lowered}: (use tag:, feed:, is:, after: or before:;"
-        f' quote "{source.lstrip("-")}" to search for the text)'
-    )
+    near = next((f"{name}:" for name in _FIELDS if _one_off(lowered, name)), None)
+    if near is None and lowered in OTHER_FIELDS:
+        near = OTHER_FIELDS[lowered]
+        if near is None:
+            return (
+                f"{source}: unknown prefix {lowered}: (use tag:, feed:, is:, after: or before:;"
+                f' quote "{source.lstrip("-")}" to search for the text)'
+            )
+    return f"{source}: unknown prefix {lowered}: (did you mean {near}?)" if near else None
 
 
 def parse(text: str) -> Query:
