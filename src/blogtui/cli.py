@@ -147,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="an OPML file, or a backup from `export --format json`")
     p.add_argument("--no-fetch", action="store_true", help="subscribe only; fetch at the next refresh")
     p.add_argument("--no-archive", action="store_true", help="fetch only each feed's current page")
+    p.add_argument(
+        "--include-dropped",
+        action="store_true",
+        help="a backup: restore the posts `blogtui vacuum` dropped too (left out by default)",
+    )
     fetch_options(p)
     p = command(
         "export", "write subscriptions (opml), a backup (json), Markdown files (markdown) or a book (epub)"
@@ -803,7 +808,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _cmd_import(library: Any, args: argparse.Namespace) -> int:
     if library.is_backup(args.file):
-        report = library.import_backup(args.file)
+        report = library.import_backup(args.file, include_dropped=args.include_dropped)
         for name, reason in report.views_kept:
             _error(f"@{name}: kept as it was: {reason}")
         print(report.summary(), file=sys.stderr)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
@@ -20,6 +20,11 @@ from .errors import InteropError
 from .models import Feed, FeedOutcome, ParsedPost, Post
 from .output import feed_json, iso, markdown_document, view_json
 from .parsing.common import from_iso
+from .query import is_view_name
+from .urls import canonical_url
+
+if TYPE_CHECKING:
+    from .storage.store import Store
 
 #: An OPML file larger than this is refused (subscription lists are a few hundred KB at most).
 MAX_OPML_BYTES = 20 * 1024 * 1024
@@ -213,11 +218,14 @@ def write_json(
     posts: Iterable[dict[str, object]],
     query: str = "",
     now: datetime | None = None,
+    dropped: Iterable[dict[str, object]] = (),
 ) -> int:
-    """Write the JSON export (feeds, saved views, then posts with their state) to ``out``.
+    """Write the JSON export (feeds, saved views, the posts ``blogtui vacuum`` dropped, then posts
+    with their state) to ``out``.
 
     Posts are written one by one, so a 50,000-post backup never sits in memory as one string.
-    Returns how many posts were written.
+    ``dropped`` are ``{"feed", "guid", "canonical"}`` objects (:func:`dropped_json`): a restore
+    keeps them out, as this library does. Returns how many posts were written.
     """
     head = {
         "format": "blogtui-export",
@@ -226,6 +234,7 @@ def write_json(
         "query": query,
         "feeds": [feed_json(f) for f in feeds],
         "views": [view_json(name, text) for name, text in views],
+        "dropped": list(dropped),
     }
     body = json.dumps(head, ensure_ascii=False, indent=2)
     out.write(body[: body.rindex("}")].rstrip() + ',\n  "posts": [')
@@ -258,6 +267,8 @@ class Backup:
     feeds: list[Outline] = field(default_factory=list)
     views: list[tuple[str, str]] = field(default_factory=list)
     posts: dict[str, list[BackupPost]] = field(default_factory=dict)
+    #: ``(guid, canonical URL)`` of the posts the backed-up library had dropped, by feed URL.
+    dropped: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -271,9 +282,14 @@ class RestoreReport:
     views_added: int = 0
     #: ``(name, reason)`` for saved views kept as they were (a view of that name exists).
     views_kept: list[tuple[str, str]] = field(default_factory=list)
+    #: Posts of the backup left out: ``blogtui vacuum`` dropped them from this library on
+    #: purpose (``include_dropped`` restores them).
+    posts_left_out: int = 0
+    #: Dropped posts restored because ``include_dropped`` was asked (no longer kept out).
+    posts_undropped: int = 0
 
     def summary(self) -> str:
-        """One line: what the restore added and merged."""
+        """One line: what the restore added and merged (and left out, and how to have it)."""
         parts = [
             f"restored {self.feeds_added} new feed{'s' if self.feeds_added != 1 else ''}",
             f"{self.posts_added} new posts",
@@ -282,6 +298,13 @@ class RestoreReport:
         ]
         if self.views_kept:
             parts.append(f"{len(self.views_kept)} views kept as they were")
+        if self.posts_undropped:
+            parts.append(f"{self.posts_undropped} posts dropped by blogtui vacuum restored")
+        if self.posts_left_out:
+            parts.append(
+                f"{self.posts_left_out} posts left out (dropped by blogtui vacuum;"
+                " --include-dropped restores them)"
+            )
         return ", ".join(parts)
 
 
@@ -344,6 +367,11 @@ def read_backup_file(path: Path | str) -> Backup:
     for view in doc.get("views") or []:
         if isinstance(view, dict) and _text(view.get("name")) and _text(view.get("query")):
             backup.views.append((clean_line(view["name"]), clean_line(view["query"])))
+    for item in doc.get("dropped") or []:
+        feed_url = clean_line(_text(item.get("feed"))) if isinstance(item, dict) else ""
+        guid = clean_line(_text(item.get("guid"))) if isinstance(item, dict) else ""
+        if feed_url and guid:
+            backup.dropped.setdefault(feed_url, []).append((guid, clean_line(_text(item.get("canonical")))))
     known = {f.url for f in backup.feeds}
     for item in doc.get("posts") or []:
         if not isinstance(item, dict):
@@ -374,6 +402,104 @@ def read_backup_file(path: Path | str) -> Backup:
             BackupPost(post, item.get("read") is True, item.get("starred") is True, mine)
         )
     return backup
+
+
+def dropped_json(store: Store) -> list[dict[str, object]]:
+    """The posts ``blogtui vacuum`` dropped, as the backup's ``dropped`` objects (by feed URL)."""
+    rows = store.db.execute(
+        "SELECT f.url, d.guid, d.canonical FROM dropped_posts d JOIN feeds f ON f.id = d.feed_id"
+        " ORDER BY f.url, d.guid"
+    )
+    return [{"feed": url, "guid": guid, "canonical": canonical} for url, guid, canonical in rows]
+
+
+def restore_backup(
+    store: Store, backup: Backup, *, include_dropped: bool = False, now: datetime | None = None
+) -> RestoreReport:
+    """Restore a backup into ``store``: the feeds it names subscribed if they are not, its posts
+    not stored yet added, the state of every post merged (read or starred on either side stays
+    so, the user's tags added), its saved views added unless one of that name exists.
+
+    A post ``blogtui vacuum`` dropped on purpose (its guid or URL in ``dropped_posts``) stays out
+    and is counted in ``posts_left_out``: a restore does not undo a retention setting. The
+    backup's own ``dropped`` (what the backed-up library had dropped) join this library's, so a
+    restore into a new library keeps them out of its refreshes too. With ``include_dropped``
+    the posts come back and are no longer kept out (a later vacuum applies the settings again).
+    """
+    report = RestoreReport()
+    stamp = int((now or datetime.now(timezone.utc)).timestamp())
+    for outline in backup.feeds:
+        items = backup.posts.get(outline.url, [])
+        with store.transaction():
+            if store.feed(outline.url) is None:
+                report.feeds_added += 1
+                feed_id = store.add_feed(outline.url, now)
+                store.update_feed(
+                    feed_id, title=outline.title, site_url=outline.site_url, folder=outline.folder
+                )
+            else:
+                feed_id = store.add_feed(outline.url)
+            guids = [i.post.guid for i in items]
+            stored = store.post_ids_by_guid(feed_id, guids)
+            fresh = {i.post.guid: i.post for i in items if i.post.guid not in stored}
+            undropped: set[str] = set()
+            if include_dropped:
+                undropped = _forget_dropped(store, feed_id, fresh.values())
+            else:
+                store.db.executemany(
+                    "INSERT OR IGNORE INTO dropped_posts(feed_id, guid, canonical, dropped_at)"
+                    " SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM posts WHERE feed_id = ?1"
+                    " AND (guid = ?2 OR (?3 != '' AND canonical = ?3)))",
+                    [(feed_id, guid, url, stamp) for guid, url in backup.dropped.get(outline.url, [])],
+                )
+            added = store.upsert_posts(feed_id, fresh.values())
+            report.posts_added += added
+            ids = store.post_ids_by_guid(feed_id, guids)
+            # A post stored under another guid with the same URL is that post (upsert_posts).
+            by_url = _by_url(store, feed_id, [i for i in items if i.post.guid not in ids])
+            ids.update(by_url)
+            report.posts_merged += len(set(guids) & set(ids)) - added
+            report.posts_left_out += len(set(guids) - set(ids))
+            report.posts_undropped += len(undropped & set(ids))
+        kept = [i for i in items if i.post.guid in ids]
+        store.mark([ids[i.post.guid] for i in kept if i.read], read=True)
+        store.mark([ids[i.post.guid] for i in kept if i.starred], starred=True)
+        for item in kept:
+            for name in item.user_tags:
+                store.add_user_tag(ids[item.post.guid], name)
+    for name, query in backup.views:
+        existing = store.view_query(name)
+        if existing is None and is_view_name(name):
+            store.save_view(name, query)
+            report.views_added += 1
+        elif existing is not None and existing != query:
+            report.views_kept.append((name, f"a view @{name} exists ({existing})"))
+    return report
+
+
+def _forget_dropped(store: Store, feed_id: int, posts: Iterable[ParsedPost]) -> set[str]:
+    """Take these posts out of the feed's dropped ones (by guid or URL); returns the guids of
+    those that were dropped."""
+    rows = [(feed_id, p.guid, canonical_url(p.url) if p.url else "") for p in posts]
+    test = "feed_id = ?1 AND (guid = ?2 OR (?3 != '' AND canonical = ?3))"
+    found = {guid for _, guid, url in rows if store.db.execute(f"SELECT 1 FROM dropped_posts WHERE {test}",
+                                                               (feed_id, guid, url)).fetchone()}  # fmt: skip
+    store.db.executemany(f"DELETE FROM dropped_posts WHERE {test}", rows)
+    return found
+
+
+def _by_url(store: Store, feed_id: int, items: list[BackupPost]) -> dict[str, int]:
+    """Posts of the backup stored under another guid (the same URL: one post, ``upsert_posts``)."""
+    found: dict[str, int] = {}
+    for item in items:
+        if item.post.url:
+            row = store.db.execute(
+                "SELECT id FROM posts WHERE feed_id = ? AND canonical = ? LIMIT 1",
+                (feed_id, canonical_url(item.post.url)),
+            ).fetchone()
+            if row is not None:
+                found[item.post.guid] = int(row[0])
+    return found
 
 
 # -- Markdown ------------------------------------------------------------------------------------

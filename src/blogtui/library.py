@@ -790,54 +790,26 @@ class Library:
 
         return looks_like_json(path)
 
-    def import_backup(self, path: Path | str) -> RestoreReport:
+    def import_backup(self, path: Path | str, *, include_dropped: bool = False) -> RestoreReport:
         """Restore a JSON backup (``export --format json``) into this library, offline.
 
         Feeds it names are subscribed if they are not yet (fetched at the next refresh); posts not
         stored yet are added with their text; for every post the reader's state is merged, never
         lost: read if it was read on either side, starred likewise, and your own tags added.
-        Saved views are added unless a view of that name exists (then it is kept as it is).
+        Saved views are added unless a view of that name exists (then it is kept as it is). Posts
+        ``blogtui vacuum`` dropped stay out (``RestoreReport.posts_left_out``) unless
+        ``include_dropped`` (see :func:`interop.restore_backup`).
 
         Raises:
             LibraryError: the file is unreadable, not JSON, not a blogtui backup, or newer.
         """
-        from .interop import RestoreReport, read_backup_file
+        from .interop import read_backup_file, restore_backup
 
         try:
             backup = read_backup_file(path)
         except InteropError as exc:
             raise LibraryError(str(exc)) from None
-        report = RestoreReport()
-        store = self.store
-        for outline in backup.feeds:
-            items = backup.posts.get(outline.url, [])
-            with store.transaction():
-                if store.feed(outline.url) is None:
-                    report.feeds_added += 1
-                    feed_id = store.add_feed(outline.url, self.clock())
-                    store.update_feed(
-                        feed_id, title=outline.title, site_url=outline.site_url, folder=outline.folder
-                    )
-                else:
-                    feed_id = store.add_feed(outline.url)
-                stored = store.post_ids_by_guid(feed_id, [i.post.guid for i in items])
-                fresh = {i.post.guid: i.post for i in items if i.post.guid not in stored}
-                report.posts_added += store.upsert_posts(feed_id, fresh.values())
-                report.posts_merged += len({i.post.guid for i in items} - set(fresh))
-                ids = store.post_ids_by_guid(feed_id, [i.post.guid for i in items])
-            store.mark([ids[i.post.guid] for i in items if i.read], read=True)
-            store.mark([ids[i.post.guid] for i in items if i.starred], starred=True)
-            for item in items:
-                for name in item.user_tags:
-                    store.add_user_tag(ids[item.post.guid], name)
-        for name, query in backup.views:
-            existing = store.view_query(name)
-            if existing is None and is_view_name(name):
-                store.save_view(name, query)
-                report.views_added += 1
-            elif existing is not None and existing != query:
-                report.views_kept.append((name, f"a view @{name} exists ({existing})"))
-        return report
+        return restore_backup(self.store, backup, include_dropped=include_dropped, now=self.clock())
 
     def export_opml(self) -> str:
         """Every subscription as an OPML 2.0 document."""
@@ -852,7 +824,7 @@ class Library:
         Raises:
             LibraryError: the query is malformed.
         """
-        from .interop import write_json
+        from .interop import dropped_json, write_json
 
         ids = self.post_ids(self.compile(text))
         return write_json(
@@ -862,6 +834,7 @@ class Library:
             posts=self._backup_posts(ids),
             query=text or "",
             now=self.clock(),
+            dropped=dropped_json(self.store),
         )
 
     def _backup_posts(self, ids: Sequence[int]) -> Iterator[dict[str, object]]:
