@@ -124,3 +124,28 @@ def test_a_truncated_corpus_feed_says_it_ends_early() -> None:
     """illformed/nnw_allthis-partial.json stops mid-item: its complete items, and a note."""
     feed = _feed("illformed/nnw_allthis-partial.json")
     assert feed.posts and feed.bozo == "the document ends early"
+
+
+def test_russcox_superscripts_search_as_the_reader_shows_them() -> None:
+    """atom/nnw_russcox.atom, "Transparent Logs": ``<i>N</i><sup>2</sup>`` is "N²" in the search
+    text as in the reader (it read "N2", another number)."""
+    post = _post(_feed("atom/nnw_russcox.atom"), "Transparent Logs")
+    assert "N² hashes" in post.text
+    assert "N2 hashes" not in post.text
+    assert "*N*² hashes" in html_to_markdown(post.content_html, post.url)
+
+
+def test_markup_in_corpus_titles_reads_as_text() -> None:
+    """Titles holding HTML show as text, tags stripped, entities decoded: Google Alerts'
+    ``<b>Slack</b>`` (atom, type="html"), Craigslist's ``ft<sup>2</sup>`` (RSS 1.0), a span around
+    the rupee sign (RSS); a JSON Feed title about the tags ``<i>`` and ``<b>`` keeps them."""
+    alerts = _feed("atom/feedjira_google_alerts_atom.xml")
+    assert any(p.title.startswith("Slack Stock Has a Compelling Story") for p in alerts.posts)
+    assert not any("<" in p.title or "&lt;" in p.title for p in alerts.posts)
+    craigslist = _feed("rdf/rssparser_craigslist.rss")
+    assert any(p.title.endswith("1bd 1250ft²") for p in craigslist.posts)
+    assert not any("<sup>" in p.title for p in craigslist.posts)
+    livemint = _feed("rss/nnw_livemint.xml")
+    assert any("raise ₹4,000 crore" in p.title for p in livemint.posts)
+    about_tags = _feed("jsonfeed/nnw_3960.json")
+    assert any(p.title == "Die Rückkehr von <i> und <b>" for p in about_tags.posts)

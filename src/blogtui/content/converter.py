@@ -13,6 +13,7 @@ from markdownify import MarkdownConverter
 
 from .sanitize import TEXT_ESCAPE_RE as _TEXT_ESCAPE_RE
 from .sanitize import safe_link
+from .text import RAISED, SUBSCRIPT, SUPERSCRIPT
 
 # -- code languages --------------------------------------------------------------------------------
 
@@ -486,15 +487,10 @@ def _plain_tex(source: str) -> str:
     return match.group(1) + power.translate(_SUPERSCRIPT)
 
 
-_SUPERSCRIPT = str.maketrans(
-    "0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVW",
-    "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ",
-)
-_SUBSCRIPT = str.maketrans("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
-
-
+_SUPERSCRIPT = SUPERSCRIPT
+_SUBSCRIPT = SUBSCRIPT
 #: Marks that are already raised: in a superscript they stay as they are.
-_RAISED = frozenset({"®", "™", "©", "†", "‡", "°", "′", "″", "*", "\\*", "§"})
+_RAISED = RAISED | {"\\*"}
 
 
 def _script(text: str, table: dict[int, int], mark: str) -> str:

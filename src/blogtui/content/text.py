@@ -20,17 +20,62 @@ _CELL_TAG_RE = re.compile(r"</?(td|th|dd|dt)\b[^>]*>", re.IGNORECASE)
 _TAG_RE = re.compile(r"<[^>]*>")
 _BLANKS_RE = re.compile(r"\n\s*\n+")
 _WORD_RE = re.compile(r"\w+")
+# A superscript or subscript and what it holds (no nesting of its own kind: they do not nest).
+_SCRIPT_RE = re.compile(r"<(sup|sub)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 WORDS_PER_MINUTE = 230
 
+#: The characters that have a superscript (and a subscript) form in Unicode, and those forms.
+SUPERSCRIPT = str.maketrans(
+    "0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVW",
+    "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ",
+)
+SUBSCRIPT = str.maketrans("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+#: Marks that are already raised: in a superscript they stay as they are.
+RAISED = frozenset({"®", "™", "©", "†", "‡", "°", "′", "″", "*", "§"})
+
+
+def script_text(inner: str, *, sub: bool = False) -> str:
+    """A superscript's (``sub``: a subscript's) plain text as the reader shows it: in Unicode
+    where every character has a form ("N²", "H₂O"), else ``^(...)`` / ``_(...)``; never run into
+    the text before it ("N2" reads as another number)."""
+    text = inner.strip()
+    if not text or text in RAISED:
+        return text
+    table = SUBSCRIPT if sub else SUPERSCRIPT
+    if all(ord(c) in table for c in text):
+        return text.translate(table)
+    return f"{'_' if sub else '^'}({text})"
+
+
+def _script_html(match: re.Match[str]) -> str:
+    inner = match.group(2)
+    if "<a" in inner or "<A" in inner:
+        return " " + inner + " "  # a footnote's mark: a word of its own, not part of the one before
+    text = _TAG_RE.sub("", inner)
+    if "&" not in text:
+        return script_text(text, sub=match.group(1).lower() == "sub")
+    # Character references are decoded once, later, with the rest of the text: decoded here only
+    # to see whether the characters have forms (then the forms hold no reference).
+    decoded = html.unescape(text).strip()
+    if decoded in RAISED or all(ord(c) in (SUBSCRIPT if match.group(1).lower() == "sub" else SUPERSCRIPT)
+                                for c in decoded):  # fmt: skip
+        return script_text(decoded, sub=match.group(1).lower() == "sub")
+    return f"{'_' if match.group(1).lower() == 'sub' else '^'}({text.strip()})"
+
 
 def html_to_text(fragment: str | None) -> str:
-    """Plain searchable text from HTML, cheaply (no parser): used for full-text indexing at ingest."""
+    """Plain searchable text from HTML, cheaply (no parser): used for full-text indexing at ingest.
+
+    Superscripts and subscripts read as the reader shows them (:func:`script_text`).
+    """
     if not fragment:
         return ""
-    text = COMMENT_RE.sub(" ", fragment)
+    text = COMMENT_RE.sub(" ", fragment) if "<!--" in fragment else fragment
     text = UNCLOSED_RE.sub(" ", DROP_BLOCK_RE.sub(" ", text))
     text = IFRAME_BODY_RE.sub(" ", text)
+    if "<su" in text or "<SU" in text or "<Su" in text:
+        text = _SCRIPT_RE.sub(_script_html, text)
     text = _BLOCK_TAG_RE.sub("\n", text)
     text = _CELL_TAG_RE.sub(" ", text)
     text = _TAG_RE.sub("", text)
@@ -39,6 +84,37 @@ def html_to_text(fragment: str | None) -> str:
     # half of ingest's text extraction).
     text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
     return _BLANKS_RE.sub("\n", text).strip()
+
+
+# Markup in a title: a closing tag of an HTML element (an opening one alone, "the <div>
+# element", is text). The tags then go; a <br> is a space.
+_TITLE_CLOSE_RE = re.compile(r"</([a-zA-Z][a-zA-Z0-9]*)\s*>")
+_TITLE_BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+#: Elements whose tags a title may hold as markup (anything else, "<T>", stays as written).
+TITLE_ELEMENTS = frozenset({
+    "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "br", "cite", "code", "del", "dfn", "em", "font",
+    "i", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
+    "time", "tt", "u", "var", "wbr",
+})  # fmt: skip
+_TITLE_TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
+
+
+def title_from_markup(value: str) -> str:
+    """A title as plain text: character references decoded (``&amp;``, ``&lt;b&gt;``), and when
+    the title then holds HTML markup (``<em>x</em>``, ``ft<sup>2</sup>``), its tags stripped
+    (superscripts as the reader shows them: "ft²"). Not folded to one line (the caller does)."""
+    text = html.unescape(value) if "&" in value else value
+    if "</" not in text or not _TITLE_CLOSE_RE.search(text):
+        return text
+    names = {m.group(1).lower() for m in _TITLE_TAG_RE.finditer(text)}
+    if not names or not names <= TITLE_ELEMENTS:
+        return text  # "<T>" in a title about generics: not markup
+    if "<su" in text or "<SU" in text:
+        text = _SCRIPT_RE.sub(
+            lambda m: script_text(_TAG_RE.sub("", m.group(2)), sub=m.group(1).lower() == "sub"), text
+        )
+    text = _TITLE_BREAK_RE.sub(" ", text)
+    return _TITLE_TAG_RE.sub("", text)
 
 
 def reading_minutes(text: str) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from ..content.sanitize import clean_line
+from ..content.text import title_from_markup
 from ..models import ParsedPost
 
 
@@ -58,11 +59,19 @@ def make_guid(guid: str | None, url: str, title: str, published: datetime | None
     return "sha1:" + hashlib.sha1(f"{title}\x00{stamp}".encode()).hexdigest()
 
 
-def title_text(value: Any) -> str:
-    """A title as one clean line with its character references decoded (``Add Task &amp; Sub
-    Tasks``: JSON Feed titles are plain text, yet feeds write them as HTML)."""
+def title_text(value: Any, *, markup: bool = True) -> str:
+    """A title as one clean line of text, its character references decoded (``Add Task &amp; Sub
+    Tasks``: JSON Feed titles are plain text, yet feeds write them as HTML).
+
+    ``markup``: the title may hold HTML (RSS and Atom): markup in it (``<b>Slack</b>``,
+    ``&lt;em&gt;x&lt;/em&gt;``, ``ft<sup>2</sup>``) reads as the reader shows it ("Slack", "x",
+    "ft²"; content/text.py ``title_from_markup``). A JSON Feed title is plain text by its spec:
+    "<i> und <b>" there are the characters written.
+    """
     text = value if isinstance(value, str) else ""
-    if "&" in text:
+    if markup and ("&" in text or "<" in text):
+        text = title_from_markup(text)
+    elif "&" in text:
         text = html.unescape(text)
     return clean_line(text)
 

@@ -105,7 +105,7 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         if not isinstance(item, dict):
             continue
         link = join_url(base, as_str(item.get("url")) or as_str(item.get("external_url")))
-        title = title_text(item.get("title"))
+        title = title_text(item.get("title"), markup=False)
         published = from_iso(item.get("date_published")) or from_iso(item.get("date_modified"))
         content_html = as_str(item.get("content_html"))
         if not content_html and as_str(item.get("content_text")):
@@ -141,7 +141,7 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         )
     next_url = as_str(doc.get("next_url"))
     return ParsedFeed(
-        title=title_text(doc.get("title")) or site_url or clean_line(url),
+        title=title_text(doc.get("title"), markup=False) or site_url or clean_line(url),
         site_url=site_url,
         posts=tuple(unique_guids(posts)),
         next_url=join_url(base, next_url) if next_url else None,
@@ -176,7 +176,7 @@ def _parse_rss_in_json(rss: dict[str, Any], url: str) -> ParsedFeed:
         if not isinstance(item, dict):
             continue
         link = join_url(base, as_str(item.get("link")))
-        title = title_text(item.get("title"))
+        title = title_text(item.get("title"), markup=False)
         published = _rfc822(item.get("pubDate"))
         content_html = clean_text(as_str(item.get("description")))
         guid = item.get("guid")
@@ -203,7 +203,7 @@ def _parse_rss_in_json(rss: dict[str, Any], url: str) -> ParsedFeed:
             )
         )
     return ParsedFeed(
-        title=title_text(channel.get("title")) or site_url or clean_line(url),
+        title=title_text(channel.get("title"), markup=False) or site_url or clean_line(url),
         site_url=site_url,
         posts=tuple(unique_guids(posts)),
     )
