@@ -90,7 +90,9 @@ async def drain(pilot: Pilot) -> None:
         await app.animator.wait_until_complete()
         nodes = [app, *app.screen.walk_children(with_self=True)]
         if not any(node.message_queue_size for node in nodes):
-            return
+            if not getattr(app, "keys_held", 0):
+                return
+            await asyncio.sleep(0.005)  # typed keys the app holds until the screen can take them
     raise AssertionError("the app keeps sending itself messages")
 
 

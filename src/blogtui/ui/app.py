@@ -8,18 +8,21 @@ import shutil
 import subprocess
 import threading
 import webbrowser
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.timer import Timer
 
 from ..config import Config, load_config, save_setting
 from ..content.sanitize import safe_link
@@ -37,6 +40,10 @@ Opener = Callable[[str], object]
 CONSOLE_BROWSERS = frozenset({"w3m", "lynx", "links", "links2", "elinks", "browsh", "carbonyl"})
 
 DARK, LIGHT = "textual-dark", "textual-light"
+#: Seconds a held key waits for the app to go quiet before it is handed on anyway.
+KEY_PATIENCE = 0.25
+#: Seconds between two looks at whether held keys may go on.
+KEY_POLL = 0.005
 
 
 def _utcnow() -> datetime:
@@ -72,6 +79,13 @@ class BlogApp(App[int]):
         if self.config.theme in self.available_themes:
             self.theme = self.config.theme
         self._saved_theme = self.theme
+        # Keys typed faster than the screen follows them (see on_event): held, then handed on in order.
+        self._held_keys: deque[events.Key] = deque()
+        self._replaying: set[int] = set()
+        self._key_in_flight: events.Key | None = None
+        self._key_sent_at = 0.0
+        self._held_since = 0.0
+        self._key_timer: Timer | None = None
 
     def on_mount(self) -> None:
         if self.config.keys:  # [keys] of config.toml: binding ids to keys (load_config checked them)
@@ -79,6 +93,96 @@ class BlogApp(App[int]):
         self.push_screen(MainScreen() if self.library.has_feeds() else WelcomeScreen())
         # Any change of theme (the toggle, or the palette's theme picker) is remembered in config.
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    # -- keys in the order they were typed -----------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Hand each typed key to the screen only once it can take it, in the order typed.
+
+        Textual forwards a key to the focused widget at once and runs its binding only when the
+        key has come back up (bubbled) to the app, so keys typed quickly overtake one another:
+        ``/sqlite`` typed at start-up reached the list (or a screen still composing) before ``/``
+        had moved the focus to the query box, and ``s`` starred a post, ``q`` quit. A key is
+        therefore held while the screen is not mounted yet, or while the key before it is still
+        on its way (not yet back at the app, nor stopped by a widget such as an Input); held keys
+        go on one at a time, each once the app is quiet again (the focus or screen the key before
+        asked for is in place), or after KEY_PATIENCE seconds at most.
+        """
+        if not isinstance(event, events.Key):
+            await super().on_event(event)
+            if self._held_keys:
+                self._release_keys()
+            return
+        if event.is_forwarded:  # back up at the app: its bindings run now
+            await super().on_event(event)
+            if event is self._key_in_flight:
+                self._key_in_flight = None
+            if self._held_keys:
+                self._release_keys()
+            return
+        replayed = id(event) in self._replaying
+        self._replaying.discard(id(event))
+        if not replayed and (self._held_keys or not self._keys_may_go()) and not self._is_priority(event):
+            if not self._held_keys:
+                self._held_since = monotonic()
+            self._held_keys.append(event)
+            self._poll_keys()
+            return
+        await super().on_event(event)
+        if event.is_forwarded:  # on its way to the focused widget (or the screen)
+            self._key_in_flight = event
+            self._key_sent_at = monotonic()
+
+    def _is_priority(self, event: events.Key) -> bool:
+        """Whether a priority binding (ctrl+c) takes the key: it never waits."""
+        active = self.active_bindings.get(event.key)
+        return active is not None and active.binding.priority
+
+    def _screen_ready(self) -> bool:
+        """Whether the screen keys go to is mounted (not the stand-in before the first is pushed)."""
+        stack = self.screen_stack
+        return bool(stack) and stack[-1].is_mounted and stack[-1].id != "_default"
+
+    def _keys_may_go(self) -> bool:
+        """Whether the screen is ready and the key sent last is done with (or lost: a widget removed)."""
+        if not self._screen_ready():
+            return False
+        sent = self._key_in_flight
+        return sent is None or sent._stop_propagation or monotonic() - self._key_sent_at > KEY_PATIENCE
+
+    def _quiet(self) -> bool:
+        """Whether the app and its screen have handled every message sent to them."""
+        if not self.screen_stack:
+            return False
+        return not self.screen.message_queue_size
+
+    def _release_keys(self) -> None:
+        """Hand on the first held key, if it may go now."""
+        if not self._held_keys or self._replaying or not self._keys_may_go():
+            return
+        if not self._quiet() and monotonic() - self._held_since < KEY_PATIENCE:
+            return
+        held = self._held_keys.popleft()
+        key = events.Key(held.key, held.character)
+        self._replaying.add(id(key))
+        self._held_since = monotonic()
+        self.post_message(key)
+
+    def _poll_keys(self) -> None:
+        """Look again in KEY_POLL seconds (one timer at a time) while keys are held."""
+        if self._key_timer is None:
+            self._key_timer = self.set_timer(KEY_POLL, self._keys_timer_fired, name="held-keys")
+
+    def _keys_timer_fired(self) -> None:
+        self._key_timer = None
+        if self._held_keys:
+            self._release_keys()
+            self._poll_keys()
+
+    @property
+    def keys_held(self) -> int:
+        """How many typed keys wait to be handed on (tests wait for none)."""
+        return len(self._held_keys) + len(self._replaying)
 
     def _theme_changed(self, theme: Theme) -> None:
         if theme.name != self._saved_theme:

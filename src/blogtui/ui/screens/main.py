@@ -248,7 +248,9 @@ class MainScreen(Screen[None]):
             ids = library.post_window()
         # The first screen is painted from this one query; counts and tags follow in a worker.
         self.posts.set_posts(ids, keep=int(keep) if keep and keep.isdigit() else None)
-        self.posts.focus()
+        # At once, not after the queued messages (focus() waits its turn): keys typed at start-up
+        # are handed on once this screen is mounted, and the first must find the list focused.
+        self.set_focus(self.posts)
         self._fold_sidebar(self.app.size.width)
         self._set_status()
         self.watch(self.reader, "scroll_y", self._reader_scrolled, init=False)
@@ -852,7 +854,8 @@ class MainScreen(Screen[None]):
     def action_search(self) -> None:
         box = self.query_box
         box.add_class("-active")
-        box.focus()
+        # At once (focus() would wait behind queued messages): the keys typed after / go to the box.
+        self.set_focus(box)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "find":
