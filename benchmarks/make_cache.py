@@ -77,7 +77,8 @@ def build(out: Path, posts: int, seed: str, plain: bool, per_feed: int = 2000) -
     Bodies come from a pool of up to 2,000 generated posts (the generator costs ~1 ms a post, which
     would be 20 minutes at a million), each post adding a paragraph of its own Zipf words and its
     own title, so rare words stay rare. Rows go straight into the tables (posts, posts_fts,
-    post_tags: what ``Store.upsert_posts`` writes for a new post), one transaction per feed.
+    post_tags: what ``Store.upsert_posts`` writes for a new post, the text packed by the store's
+    codec and its dictionary trained after the first feed), one transaction per feed.
     """
     out.mkdir(parents=True, exist_ok=True)
     path = out / DB_NAME
@@ -99,6 +100,7 @@ def build(out: Path, posts: int, seed: str, plain: bool, per_feed: int = 2000) -
     with store.transaction():
         tag_ids = {name: store._tag_id(name) for name in gen_corpus.TAGS}
     words = gen_corpus.CACHE_WORDS
+    pack = store.codec.pack  # HTML and summaries are stored compressed (storage/codec.py)
     feeds = (posts + per_feed - 1) // per_feed
     post_id = 0
     for index in range(1, feeds + 1):
@@ -126,7 +128,7 @@ def build(out: Path, posts: int, seed: str, plain: bool, per_feed: int = 2000) -
             url = f"{BASE}/posts/{fid}/{pid}.html"
             rows.append((
                 post_id, index, f"tag:bench.invalid,2024:{fid}/{pid}", url, post_title, author,
-                base + offset, rng.choice(summaries), html, canonical_url(url),
+                base + offset, pack(rng.choice(summaries)), pack(html), canonical_url(url),
                 int(post_id % 3 == 0), int(post_id % 40 == 0),
             ))  # fmt: skip
             fts.append((post_id, post_title, author, text))
@@ -144,6 +146,7 @@ def build(out: Path, posts: int, seed: str, plain: bool, per_feed: int = 2000) -
             store.update_feed(
                 feed_id, title=title, site_url=f"{BASE}/posts/{fid}/", fetched_at=datetime.now()
             )
+            store.codec.maybe_train()  # as upsert_posts does: the dictionary, once there are posts
         if index % 25 == 0:
             print(f"  {post_id:,} posts", file=sys.stderr, flush=True)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

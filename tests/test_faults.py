@@ -7,7 +7,9 @@ The disk-full and read-only cases need a small tmpfs and a read-only bind mount:
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
+import string
 import subprocess
 import sys
 import time
@@ -23,11 +25,20 @@ from conftest import run
 from feedserver import FeedServer
 
 
+def _words(seed: str, size: int) -> str:
+    """About ``size`` characters of seeded random words: text that compresses no better than prose
+    (the cache stores posts compressed, so a repeated phrase would take almost no room)."""
+    rng = random.Random(seed)
+    return " ".join(
+        "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(size // 7)
+    )
+
+
 def rss(name: str, count: int, size: int = 200) -> bytes:
     items = "".join(
         f"<item><title>{name} {n}</title><link>https://{name}.example/{n}</link><guid>{name}-{n}</guid>"
         f"<pubDate>Mon, 0{n % 9 + 1} Jan 2024 00:00:00 GMT</pubDate>"
-        f"<description>{f'{name} word{n} text ' * (size // 15)}</description></item>"
+        f"<description>{name} word{n} {_words(f'{name}-{n}', size)}</description></item>"
         for n in range(count)
     )
     head = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>'
@@ -178,13 +189,17 @@ async def test_the_reader_works_read_only_and_says_so_on_a_write(
 
 
 def _damage(db: Path, where: float = 0.6) -> None:
-    """Overwrite a few pages in the file's body (not the header) with junk."""
-    size = db.stat().st_size
+    """Overwrite a few pages of the posts table (``where``: how far into its pages) with junk.
+
+    The posts' own pages, not a place in the file: their HTML is stored compressed, so the file's
+    body is mostly the search index, whose pages a listing may not read."""
+    with sqlite3.connect(db) as con:
+        pages = [r[0] for r in con.execute("SELECT pageno FROM dbstat WHERE name = 'posts' ORDER BY pageno")]
+    page = 4096
     with db.open("r+b") as handle:
-        page = 4096
-        start = (int(size * where) // page) * page
-        handle.seek(start)
-        handle.write(os.urandom(page * 3))
+        for number in pages[int(len(pages) * where) :][:3]:
+            handle.seek((number - 1) * page)
+            handle.write(os.urandom(page))
 
 
 def _seeded_on_disk(data: Path, server: FeedServer) -> Path:

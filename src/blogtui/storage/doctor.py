@@ -265,10 +265,19 @@ def _reindex(new: sqlite3.Connection, virtual: list[str]) -> None:
         new.execute(f'INSERT INTO "{table}"("{table}") VALUES (\'delete-all\')')
     rows = new.execute("SELECT id, title, author, content_html FROM posts").fetchall()
     from .. import query
+    from .codec import Codec
+
+    codec = Codec(new)  # the HTML is stored packed (schema 11)
+
+    def unpack(html: object) -> str:
+        try:
+            return codec.unpack(html)
+        except sqlite3.DatabaseError:
+            return ""  # its dictionary was not recovered: the post keeps its title and author
 
     index_rows = getattr(query, "index_rows", None)  # the words and the CJK index, where there is one
     for post_id, title, author, html in rows:
-        text = html_to_text(html or "")
+        text = html_to_text(unpack(html))
         if index_rows is None:
             new.execute(
                 "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",

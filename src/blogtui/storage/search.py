@@ -25,7 +25,7 @@ ORDERS = {
     "oldest": "posts.published ASC, posts.id ASC",
     "feed": "(SELECT lower(f.title) FROM feeds f WHERE f.id = posts.feed_id), posts.feed_id,"
     " posts.published DESC, posts.id DESC",
-    "title": "posts.title COLLATE NOCASE, posts.published DESC, posts.id DESC",
+    "title": "posts.title COLLATE NOCASE, posts.published DESC, posts.id DESC",  # posts_by_title
 }
 #: A search matching at most this many posts is listed by looking each one up by id; beyond,
 #: by scanning the date index (see Store._posts_source).
@@ -131,7 +131,9 @@ class SearchPlanner:
         searched = compiled.match or compiled.cjk
         source = self._posts_source(compiled) if searched else "posts INDEXED BY posts_by_date_state"
         if order == "title" and not searched:
-            source = "posts"  # the title is in no index: the planner picks one for the filter
+            # posts_by_title is the order itself and covers the state and feed filters: read in
+            # order, no sort (the planner, knowing no sizes, would sort a filter's matches).
+            source = "posts INDEXED BY posts_by_title"
         sql = f"SELECT posts.id FROM {source} WHERE {compiled.where} ORDER BY {ORDERS[order]}"
         params = compiled.params
         if limit is not None:

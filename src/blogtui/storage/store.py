@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -17,8 +18,12 @@ from ..models import Feed, FeedState, ParsedPost, Post, PostRecord, PostRow
 from ..query import Compiled, fold_key, fold_tag, index_rows
 from ..urls import canonical_url
 from . import faults
+from .codec import Codec
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .search import SearchPlanner
+
+#: Free pages (4 KB each) a write leaves in the file before it gives them back (``_trim``).
+TRIM_PAGES = 64
 
 
 def _ts(value: datetime | None) -> int:
@@ -75,6 +80,9 @@ class Store(SearchPlanner):
             )
             self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             if not self.read_only:
+                if self.db.execute("PRAGMA page_count").fetchone()[0] == 0:
+                    # A new cache gives back the pages it stops using (_trim): set before any table.
+                    self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")
                 self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -84,6 +92,10 @@ class Store(SearchPlanner):
             self.db.create_function("blogtui_fold", 1, _fold, deterministic=True)
             # tag: and feed: in a query: case and accents do not matter (query.fold_key).
             self.db.create_function("blogtui_key", 1, _key, deterministic=True)
+            #: The posts' HTML, summary and Markdown are stored packed (storage/codec.py).
+            self.codec = Codec(self.db)
+            # SQL reads them through blogtui_text(column) (a packed value is a BLOB).
+            self.db.create_function("blogtui_text", 1, self.codec.unpack, deterministic=True)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise faults.store_error(exc, self.path) from None
@@ -92,6 +104,7 @@ class Store(SearchPlanner):
         except OSError as exc:
             raise StoreError(f"{path}: {exc.strerror or exc}") from None
         self._lock = threading.RLock()
+        self._trim_due = False  # posts were stored: free pages may be given back (_trim)
 
     def close(self) -> None:
         """Close the connection."""
@@ -144,6 +157,8 @@ class Store(SearchPlanner):
             except BaseException:
                 self._rollback()
                 raise
+            if self._trim_due:
+                self._trim()
 
     def _rollback(self) -> None:
         # SQLite may have rolled back already (a full disk does, for some statements).
@@ -181,7 +196,7 @@ class Store(SearchPlanner):
         _FEED_COLUMNS
         + """, coalesce(c.total, 0) AS posts, coalesce(c.unread, 0) AS unread,
                coalesce(c.backlog, 0) AS backlog,
-               (SELECT min(published) FROM posts p WHERE p.feed_id = f.id AND p.published > 0)
+               (SELECT min(published) FROM posts p WHERE p.feed_id = f.id AND p.undated = 0)
                    AS first_post,
                (SELECT max(published) FROM posts p WHERE p.feed_id = f.id) AS latest_post
         FROM feeds f LEFT JOIN (
@@ -198,7 +213,7 @@ class Store(SearchPlanner):
                    AS unread,
                (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0 AND p.backlog = 1)
                    AS backlog,
-               (SELECT min(published) FROM posts p WHERE p.feed_id = f.id AND p.published > 0)
+               (SELECT min(published) FROM posts p WHERE p.feed_id = f.id AND p.undated = 0)
                    AS first_post,
                (SELECT max(published) FROM posts p WHERE p.feed_id = f.id) AS latest_post
         FROM feeds f"""
@@ -252,7 +267,7 @@ class Store(SearchPlanner):
         cur = self.db.execute(
             "SELECT CAST(strftime('%Y', published, 'unixepoch') AS INTEGER),"
             " CAST(strftime('%m', published, 'unixepoch') AS INTEGER), count(*)"
-            " FROM posts WHERE feed_id = ? AND published > 0 GROUP BY 1, 2 ORDER BY 1, 2",
+            " FROM posts WHERE feed_id = ? AND undated = 0 GROUP BY 1, 2 ORDER BY 1, 2",
             (feed_id,),
         )
         return [(int(y), int(m), int(n)) for y, m, n in cur]
@@ -313,7 +328,7 @@ class Store(SearchPlanner):
     def oldest_post(self, feed_id: int) -> datetime | None:
         """The publication date of a feed's oldest dated post."""
         row = self.db.execute(
-            "SELECT min(published) FROM posts WHERE feed_id = ? AND published > 0", (feed_id,)
+            "SELECT min(published) FROM posts WHERE feed_id = ? AND undated = 0", (feed_id,)
         ).fetchone()
         return _dt(row[0]) if row else None
 
@@ -390,7 +405,7 @@ class Store(SearchPlanner):
                 "SELECT id, title, author, content_html FROM posts WHERE feed_id = ?",
                 (row[0],),
             ).fetchall():
-                self._fts_delete(post_id, title, author, html)
+                self._fts_delete(post_id, title, author, self.codec.unpack(html))
             self.db.execute("DELETE FROM feeds WHERE id = ?", (row[0],))
             self.db.execute("DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM post_tags)")
         return True
@@ -400,11 +415,11 @@ class Store(SearchPlanner):
     def drop_posts(self, *, keep_per_feed: int = 0, read_before: int | None = None, now: int = 0) -> int:
         """Delete posts by the retention settings; returns how many were dropped.
 
-        ``keep_per_feed``: past a feed's newest N posts (by publication, undated ones oldest; 0:
-        all kept); ``read_before``: read posts published before this Unix time (undated ones
-        kept). Starred posts and posts carrying a tag of the user's are never dropped. The search
-        indexes are given each post's text (contentless tables), and each post's guid and
-        canonical URL go to ``dropped_posts``, so a refresh does not bring it back.
+        ``keep_per_feed``: past a feed's newest N posts (by publication, an undated post by when
+        it was first seen; 0: all kept); ``read_before``: read posts published before this Unix
+        time (undated ones kept). Starred posts and posts carrying a tag of the user's are never
+        dropped. The search indexes are given each post's text (contentless tables), and each
+        post's guid and canonical URL go to ``dropped_posts``, so a refresh does not bring it back.
         """
         parts, params = [], []
         if keep_per_feed > 0:
@@ -414,7 +429,7 @@ class Store(SearchPlanner):
             )
             params.append(keep_per_feed)
         if read_before is not None:
-            parts.append("SELECT id FROM posts WHERE read = 1 AND published > 0 AND published < ?")
+            parts.append("SELECT id FROM posts WHERE read = 1 AND undated = 0 AND published < ?")
             params.append(read_before)
         if not parts:
             return 0
@@ -426,7 +441,9 @@ class Store(SearchPlanner):
         with self.transaction():
             rows = self.db.execute(sql, params).fetchall()
             for row in rows:
-                self._fts_delete(row["id"], row["title"], row["author"], row["content_html"])
+                self._fts_delete(
+                    row["id"], row["title"], row["author"], self.codec.unpack(row["content_html"])
+                )
             self.db.executemany(
                 "INSERT OR IGNORE INTO dropped_posts(feed_id, guid, canonical, dropped_at)"
                 " VALUES (?, ?, ?, ?)",
@@ -472,6 +489,7 @@ class Store(SearchPlanner):
                 for table in sorted(tables):
                     self.db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
             try:
+                self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes effect with VACUUM
                 self.db.execute("VACUUM")
                 self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as exc:
@@ -526,13 +544,31 @@ class Store(SearchPlanner):
             return int(self.db.execute("INSERT INTO tags(name) VALUES (?)", (name,)).lastrowid or 0)
         return int(row[0])
 
-    def upsert_posts(self, feed_id: int, posts: Iterable[ParsedPost], *, backlog: bool = False) -> int:
+    def _stored(self, row: sqlite3.Row) -> tuple[Any, ...]:
+        """A stored post as upsert_posts compares it: ``(id, url, title, author, published, summary,
+        content_html, summary_only, undated)``, its text unpacked."""
+        return (
+            row["id"], row["url"], row["title"], row["author"], row["published"],
+            self.codec.unpack(row["summary"]), self.codec.unpack(row["content_html"]),
+            row["summary_only"], row["undated"],
+        )  # fmt: skip
+
+    def upsert_posts(
+        self,
+        feed_id: int,
+        posts: Iterable[ParsedPost],
+        *,
+        backlog: bool = False,
+        now: datetime | None = None,
+    ) -> int:
         """Insert new posts and update changed ones, keeping read/starred; returns how many are new.
 
         A post whose guid is new but whose URL is a stored post's (:func:`urls.canonical_url`) is
         that post: a feed item or API row takes it over (its guid and content win over a page
         read by a crawl, ``from_page``), a page of a post held from the feed is dropped. New
-        posts arrive unread, or as ``backlog`` (recovered from the archive: out of Unread).
+        posts arrive unread, or as ``backlog`` (recovered from the archive: out of Unread). A post
+        without a date is dated ``now`` (default: the time), when first seen, and marked
+        ``undated``; a later fetch that dates it replaces that date.
 
         Call inside :meth:`transaction` so that a feed's fetch lands as one (outside one, it opens
         its own). Stored posts are looked up in batches and new ones inserted with ``executemany``
@@ -540,7 +576,7 @@ class Store(SearchPlanner):
         """
         if not self.db.in_transaction:
             with self.transaction():
-                return self.upsert_posts(feed_id, posts, backlog=backlog)
+                return self.upsert_posts(feed_id, posts, backlog=backlog, now=now)
         db = self.db
         posts = list(posts)
         folder = db.execute("SELECT folder FROM feeds WHERE id = ?", (feed_id,)).fetchone()
@@ -549,10 +585,13 @@ class Store(SearchPlanner):
             parts = tuple(p for p in str(folder["folder"]).split("/") if p.strip())
             posts = [replace(p, tags=(*p.tags, *parts)) for p in posts]
         cache: dict[str, int] = {}
-        # guid -> (id, url, title, author, published, summary, content_html, summary_only)
+        # guid -> (id, url, title, author, published, summary, content_html, summary_only, undated)
         stored: dict[str, tuple[Any, ...]] = {}
         page_rows: set[int] = set()  # ids of stored posts read from their pages
-        columns = "id, url, title, author, published, summary, content_html, summary_only"
+        columns = "id, url, title, author, published, summary, content_html, summary_only, undated"
+        seen = int(now.timestamp()) if now else int(time.time())
+        pack = self.codec.pack
+        self.codec.refresh()
         guids = list({p.guid for p in posts})
         for start in range(0, len(guids), 500):
             chunk = guids[start : start + 500]
@@ -561,7 +600,7 @@ class Store(SearchPlanner):
                 f"SELECT guid, {columns}, from_page FROM posts WHERE feed_id = ? AND guid IN ({marks})",
                 (feed_id, *chunk),
             ):
-                stored[row["guid"]] = tuple(row)[1:9]
+                stored[row["guid"]] = self._stored(row)
                 if row["from_page"]:
                     page_rows.add(row["id"])
         posts = self._dropped_out(feed_id, posts, stored)
@@ -580,13 +619,14 @@ class Store(SearchPlanner):
             ids = {guid: next_id + n for n, guid in enumerate(fresh)}
             db.executemany(
                 "INSERT INTO posts(id, feed_id, guid, url, title, author, published, updated,"
-                " summary, content_html, summary_only, backlog, canonical, from_page)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " summary, content_html, summary_only, backlog, canonical, from_page, undated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
-                        ids[p.guid], feed_id, p.guid, p.url, p.title, p.author, _ts(p.published),
-                        _ts(p.updated) or None, p.summary, p.content_html, int(p.summary_only),
+                        ids[p.guid], feed_id, p.guid, p.url, p.title, p.author, _ts(p.published) or seen,
+                        _ts(p.updated) or None, pack(p.summary), pack(p.content_html), int(p.summary_only),
                         int(backlog), canonical_url(p.url) if p.url else "", int(p.from_page),
+                        int(not _ts(p.published)),
                     )
                     for p in fresh.values()
                 ],
@@ -598,13 +638,15 @@ class Store(SearchPlanner):
             )
             for guid, p in fresh.items():
                 stored[guid] = (
-                    ids[guid], p.url, p.title, p.author, _ts(p.published), p.summary, p.content_html,
-                    int(p.summary_only),
+                    ids[guid], p.url, p.title, p.author, _ts(p.published) or seen, p.summary,
+                    p.content_html, int(p.summary_only), int(not _ts(p.published)),
                 )  # fmt: skip
         for post in later:
-            published = _ts(post.published)
             row = stored[post.guid]
-            post_id, url, title, author, old_published, summary, html, summary_only = row
+            post_id, url, title, author, old_published, summary, html, summary_only, was_undated = row
+            # Still undated: it keeps the date it was given (when first seen, or the feed's before).
+            published = _ts(post.published) or old_published
+            undated = was_undated if not _ts(post.published) else 0
             if post.from_page and post_id not in page_rows:
                 continue  # the feed's (or an API's) content of this post wins over its page
             if post_id in page_rows and not post.from_page and post.summary_only:
@@ -623,9 +665,9 @@ class Store(SearchPlanner):
                 post = replace(
                     post, summary=summary, content_html=html, text=html_to_text(html), summary_only=False
                 )
-            if (url, title, author, old_published, summary, html, summary_only) != (
+            if (url, title, author, old_published, summary, html, summary_only, was_undated) != (
                 post.url, post.title, post.author, published, post.summary, post.content_html,
-                int(post.summary_only),
+                int(post.summary_only), undated,
             ):  # fmt: skip
                 if (title, author, html) != (
                     post.title,
@@ -636,13 +678,14 @@ class Store(SearchPlanner):
                     self._fts_insert([(post_id, post.title, post.author, post.text)])
                 db.execute(
                     "UPDATE posts SET url = ?, title = ?, author = ?, published = ?, updated = ?,"
-                    " summary = ?, content_html = ?, summary_only = ?, canonical = ?,"
-                    " content_md = CASE WHEN content_html = ? THEN content_md ELSE NULL END"
+                    " summary = ?, content_html = ?, summary_only = ?, canonical = ?, undated = ?,"
+                    " content_md = CASE WHEN ? THEN content_md ELSE NULL END"
                     " WHERE id = ?",
                     (
                         post.url, post.title, post.author, published, _ts(post.updated) or None,
-                        post.summary, post.content_html, int(post.summary_only),
-                        canonical_url(post.url) if post.url else "", post.content_html, post_id,
+                        pack(post.summary), pack(post.content_html), int(post.summary_only),
+                        canonical_url(post.url) if post.url else "", undated,
+                        int(html == post.content_html), post_id,
                     ),
                 )  # fmt: skip
             tag_ids = self._tag_ids(post.tags, cache)
@@ -660,8 +703,34 @@ class Store(SearchPlanner):
                     [(post_id, t) for t in tag_ids],
                 )
             stored[post.guid] = (post_id, post.url, post.title, post.author, published, post.summary,
-                                 post.content_html, int(post.summary_only))  # fmt: skip
+                                 post.content_html, int(post.summary_only), undated)  # fmt: skip
+        if fresh:
+            self.codec.maybe_train()  # the cache's first dictionary, once it has enough posts
+            self._trim_due = True
         return len(fresh)
+
+    def _trim(self) -> None:
+        """Give the file's free pages back once they are more than :data:`TRIM_PAGES`, after a
+        transaction that stored posts: the search index's segment merges free pages when it
+        commits, and the first dictionary's repacking frees room (a cache made before schema 11
+        is converted by ``vacuum``). A failure is left for the next write to meet."""
+        self._trim_due = False
+        try:
+            free = int(self.db.execute("PRAGMA freelist_count").fetchone()[0])
+            if free <= TRIM_PAGES or self.db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+                return
+            busy = self.db.execute("PRAGMA busy_timeout").fetchone()[0]
+            self.db.execute("PRAGMA busy_timeout = 0")  # another process writing: trim another time
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                # Python's sqlite3 steps a PRAGMA once, and each step of this one frees one page.
+                for _ in range(free):
+                    self.db.execute("PRAGMA incremental_vacuum(1)")
+                self.db.execute("COMMIT")
+            finally:
+                self.db.execute(f"PRAGMA busy_timeout = {int(busy)}")
+        except sqlite3.Error:
+            self._rollback()
 
     def _dropped_out(
         self, feed_id: int, posts: list[ParsedPost], stored: dict[str, tuple[Any, ...]]
@@ -738,14 +807,16 @@ class Store(SearchPlanner):
                 post = replace(post, guid=row["guid"])
             elif row["guid"] != post.guid:
                 self.db.execute("UPDATE OR IGNORE posts SET guid = ? WHERE id = ?", (post.guid, row["id"]))
-            stored[post.guid] = tuple(row)[2:10]
+            stored[post.guid] = self._stored(row)
             merged.append(post)
         return merged
 
     def set_content_md(self, post_id: int, markdown: str) -> None:
         """Cache a post's Markdown (filled the first time the post is shown)."""
         with self._lock:
-            self.db.execute("UPDATE posts SET content_md = ? WHERE id = ?", (markdown, post_id))
+            self.db.execute(
+                "UPDATE posts SET content_md = ? WHERE id = ?", (self.codec.pack(markdown), post_id)
+            )
 
     def set_content_html(self, post_id: int, html: str, text: str, markdown: str) -> None:
         """Replace a post's body (e.g. with its full article) and re-index it."""
@@ -755,13 +826,13 @@ class Store(SearchPlanner):
         if not row:
             return
         with self.transaction():
-            self._fts_delete(post_id, row[0], row[1], row[2])
+            self._fts_delete(post_id, row[0], row[1], self.codec.unpack(row[2]))
             self._fts_insert([(post_id, row[0], row[1], text)])
             # The feed's summary stays in ``summary`` (a summary-only post held it as its content).
             self.db.execute(
                 "UPDATE posts SET summary = CASE WHEN summary_only THEN content_html ELSE summary END,"
                 " summary_only = 0, content_html = ?, content_md = ? WHERE id = ?",
-                (html, markdown, post_id),
+                (self.codec.pack(html), self.codec.pack(markdown), post_id),
             )
 
     def mark(
@@ -818,10 +889,12 @@ class Store(SearchPlanner):
         ).fetchone()
         if not row:
             return None
+        unpack = self.codec.unpack
         return Post(
             id=row["id"], feed_id=row["feed_id"], guid=row["guid"], url=row["url"], title=row["title"],
             author=row["author"], published=_dt(row["published"]), updated=_dt(row["updated"]),
-            summary=row["summary"], content_html=row["content_html"], content_md=row["content_md"] or "",
+            summary=unpack(row["summary"]), content_html=unpack(row["content_html"]),
+            content_md=unpack(row["content_md"]),
             read=bool(row["read"]), starred=bool(row["starred"]), summary_only=bool(row["summary_only"]),
             tags=tuple(self.post_tags(post_id)), feed_url=row["feed_url"],
             feed_title=row["feed_title"] or row["feed_url"],
@@ -897,8 +970,10 @@ class Store(SearchPlanner):
                 )  # fmt: skip
                 if full:
                     record = replace(
-                        record, guid=r["guid"], updated=_dt(r["updated"]), summary=r["summary"],
-                        content_html=r["content_html"], summary_only=bool(r["summary_only"]),
+                        record, guid=r["guid"], updated=_dt(r["updated"]),
+                        summary=self.codec.unpack(r["summary"]),
+                        content_html=self.codec.unpack(r["content_html"]),
+                        summary_only=bool(r["summary_only"]),
                         user_tags=tuple(mine.get(post_id, ())),
                     )  # fmt: skip
                 out.append(record)
