@@ -46,6 +46,7 @@ from blogtui.content.text import html_to_text  # noqa: E402
 from blogtui.library import Library  # noqa: E402
 from blogtui.models import ParsedPost  # noqa: E402
 from blogtui.query import has_cjk, index_rows  # noqa: E402
+from blogtui.storage.codec import Codec  # noqa: E402
 from blogtui.storage.store import Store  # noqa: E402
 
 TARGET_MS = 50.0
@@ -148,7 +149,9 @@ def sizes(db_path: Path) -> tuple[int, int, int]:
         # Before: the CJK posts' text in posts_fts as it is, each run one token.
         target.execute("BEGIN")
         rows = target.execute("SELECT id, title, author, content_html FROM posts").fetchall()
-        for post_id, title, author, html in rows:
+        unpack = Codec(target).unpack  # the HTML is stored packed
+        for post_id, title, author, packed in rows:
+            html = unpack(packed)
             if not has_cjk(f"{title} {author} {html}"):
                 continue
             text = html_to_text(html)
@@ -207,6 +210,8 @@ def compare(db_path: Path, vocab: Chinese, n: int, seed: str) -> None:
     rows = source.execute(
         "SELECT id, title, content_html FROM posts WHERE url LIKE 'https://cjk%' ORDER BY id LIMIT ?", (n,)
     ).fetchall()
+    unpack = Codec(source).unpack
+    rows = [(i, t, unpack(h)) for i, t, h in rows]
     source.close()
     import re
 

@@ -306,3 +306,36 @@ def test_codec_without_its_table_packs_without_a_dictionary() -> None:
     codec = Codec(db)
     packed = codec.pack("text " * 100)
     assert isinstance(packed, bytes) and codec.unpack(packed) == "text " * 100
+
+
+def test_the_title_order_is_a_window_read_from_its_index(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from blogtui.storage import search, title_window, window
+
+    monkeypatch.setattr(search, "WINDOW_MIN", 10)
+    monkeypatch.setattr(window, "PAGE", 7)
+    monkeypatch.setattr(title_window, "PAGE", 7)
+    rng = random.Random(7)
+    store.add_feed("https://x.example/feed")
+    posts = [_post(n, rng) for n in range(80)]
+    with store.transaction():
+        store.upsert_posts(1, posts)
+    store.mark(list(range(1, 80, 3)), read=True)
+    for text in ("", "is:unread", "is:read", "feed:x.example"):
+        compiled = compile_query(parse(text))
+        expected = store.post_ids(compiled, order="title")
+        got = store.post_window(compiled, order="title")
+        assert isinstance(got, title_window.TitleWindow) and len(got) == len(expected)
+        assert list(got) == expected
+        for index in (0, 6, 7, len(expected) - 1, len(expected) // 2, -1):  # pages from either end
+            fresh = store.post_window(compiled, order="title")
+            assert fresh[index] == expected[index]
+        fresh = store.post_window(compiled, order="title")
+        for index in (5, 0, len(expected) - 3):
+            assert fresh.position(expected[index]) == index  # type: ignore[attr-defined]
+        assert fresh.position(10_000) is None  # type: ignore[attr-defined]
+    unread = store.post_window(compile_query(parse("is:unread")), order="title")
+    assert 1 not in unread and 2 in unread
+    # A search sorted by title is listed as before.
+    assert isinstance(store.post_window(compile_query(parse("lamp")), order="title"), list)
