@@ -42,6 +42,8 @@ def join_url(base: str, href: Any) -> str:
     link = clean_line(href) if isinstance(href, str) else ""
     if not link:
         return ""
+    if link.startswith(("http://", "https://")) and not any(c in link for c in ";?#"):
+        return link  # absolute already: what urljoin gives back (its parse and unparse, 40 µs)
     try:
         return urljoin(base, link) if base else link
     except ValueError:
