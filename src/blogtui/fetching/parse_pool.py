@@ -13,10 +13,14 @@ Two rules (SQLite's and the process table's):
   watches blogtui's process itself once a second as a fallback (another kernel, or a parent
   that died before the ``prctl``). The server exits when blogtui's end of its pipe closes,
   which the kernel does for a process killed outright.
+- **The server is waited for when blogtui exits** (``atexit``): it exits as soon as its pipe
+  closes, and being reaped puts its CPU time and its workers' (which it reaps) in blogtui's own
+  account (``/usr/bin/time``, the shell's ``time``): a pool's parsing is not hidden from them.
 """
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import signal
@@ -56,12 +60,28 @@ def make_pool(workers: int) -> ProcessPoolExecutor | None:
         sys.warnoptions.append(_QUIET_TRACKER)
     if method == "forkserver":
         context.set_forkserver_preload(PRELOAD)
+        if not _reaping:
+            _reaping.append(True)
+            atexit.register(stop_server)
     try:
         return ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
         )
     except (OSError, ValueError):
         return None
+
+
+_reaping: list[bool] = []
+
+
+def stop_server() -> None:
+    """Close the fork server's pipe and wait for it (at exit; a later pool starts another)."""
+    try:
+        from multiprocessing import forkserver
+
+        forkserver._forkserver._stop()  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - exiting anyway: the server goes when its pipe closes
+        pass
 
 
 def die_with_parent(blogtui_pid: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -89,6 +90,11 @@ class Refresher:
         self._on_walk: Callable[[Job, Walk], None] | None = None
         #: The feeds subscribed when the run started (a new one like them is refused).
         self._before: set[int] = set()
+        #: Answers that are the same for every feed of a run, kept for the run: robots.txt
+        #: documents, and the URLs that are not there (404, 410: the usual sitemap paths of a
+        #: host whose feeds are walked one after another). See ``_Getter.shared``.
+        self._shared: dict[str, FetchResult | FetchError] = {}
+        self._shared_locks: dict[str, asyncio.Lock] = {}
 
     @property
     def store(self) -> Store:
@@ -238,6 +244,8 @@ class Refresher:
         finally:
             self._on_page = None
             self._on_walk = None
+            self._shared.clear()
+            self._shared_locks.clear()
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
                 self._pool = None
@@ -724,8 +732,10 @@ class _Getter:
         self.hosts = hosts
         self.own = own
         self.robots: dict[str, Any] = {}
-        self.robots_docs: dict[str, FetchResult | FetchError] = {}
-        self.locks: dict[str, asyncio.Lock] = {}
+        #: robots.txt documents and absent URLs, shared by every walk of the run (one request
+        #: for a host's /robots.txt or /sitemap.xml, however many of its feeds are walked).
+        self.robots_docs = refresher._shared
+        self.locks = refresher._shared_locks
         self.waited = 0.0
         self.agent = "blogtui"  # robots.txt groups name the crawler, not its version
         #: A local feed's pages may be local files too; a remote document's links never are.
@@ -766,6 +776,18 @@ class _Getter:
             else:
                 hold = self.refresher.config.page_delay
             max_bytes = min(MAX_PAGE_BYTES, self.refresher.config.max_feed_bytes)
+        if crawl:
+            return await self._polite(url, max_bytes, hold, crawl)
+        # One request at a time for a URL another walk of the run may ask for too (a host's
+        # /sitemap.xml): the second asks only if the first did not find it missing.
+        async with self.locks.setdefault(f"get:{url}", asyncio.Lock()):
+            gone = self.robots_docs.get(url)
+            if isinstance(gone, FetchError):
+                raise type(gone)(str(gone))  # not there for another feed of this run
+            return await self._polite(url, max_bytes, hold, crawl)
+
+    async def _polite(self, url: str, max_bytes: int | None, hold: float, crawl: bool) -> FetchResult:
+        """The GET itself, waiting out 429/503 ``Retry-After`` within the crawl's bounds."""
         for _ in range(3):
             try:
                 result = await self.refresher._get(
@@ -778,6 +800,8 @@ class _Getter:
                     trusted=self.local,
                 )
             except FetchError as exc:
+                if not crawl and _ABSENT_RE.match(str(exc)):
+                    self.robots_docs[url] = exc
                 wait = _asked_wait(str(exc))
                 if wait is None or self.waited + wait > MAX_CRAWL_WAITING:
                     raise
@@ -826,10 +850,13 @@ class _Getter:
         return rules
 
 
+#: A fetch error that means the URL is not there (kept for the run: another feed's walk asking
+#: for the same URL gets the same answer without a request).
+_ABSENT_RE = re.compile(r"HTTP (?:404|410)\b")
+
+
 def _asked_wait(message: str) -> float | None:
     """Seconds a 429/503 asked to wait ("retry after N"), when within the crawl's bound."""
-    import re
-
     match = re.search(r"retry after ([^)]+)\)", message)
     if not match or not ("HTTP 429" in message or "HTTP 503" in message):
         return None
@@ -847,18 +874,48 @@ def _asked_wait(message: str) -> float | None:
     return max(0.0, seconds) if seconds <= MAX_CRAWL_RETRY_AFTER else None
 
 
+#: ``BLOGTUI_PARSE_POOL``: ``auto`` (the default: when cores are idle), ``on`` or ``off``.
+POOL_ENV = "BLOGTUI_PARSE_POOL"
+
+
 def _parse_pool(feeds: int, archive: bool) -> ProcessPoolExecutor | None:
     """A pool of parser processes, one per core (at most 4), for big runs, from any thread.
+
+    Parsing in processes costs CPU (a fork server, documents and posts pickled both ways, about
+    0.4 s per 10,000 posts) and pays it back in wall time only while other cores are idle: on
+    a busy machine the workers wait for the same cores as blogtui, and the run is slower than
+    in threads (benchmarks/RESULTS.md). So a pool is made only when the machine leaves at least
+    one core idle besides blogtui's (:func:`idle_cores`); ``BLOGTUI_PARSE_POOL=on`` or ``off``
+    decides instead.
 
     The workers are not forked from this process, which holds the cache open, and die with it
     however it ends (``kill -9`` included): see ``parse_pool.py``.
     """
     if feeds < (POOL_MIN_FEEDS_ARCHIVE if archive else POOL_MIN_FEEDS):
         return None
-    cores = os.cpu_count() or 1
-    if cores < 2:
+    choice = os.environ.get(POOL_ENV, "auto").strip().lower()
+    if choice == "off":
         return None
+    cores = os.cpu_count() or 1
+    if cores < 2 or (choice != "on" and idle_cores(cores) < 2):
+        return None  # one core, or none idle besides the one blogtui runs on
     return parse_pool.make_pool(min(cores, 4))
+
+
+def idle_cores(cores: int) -> int:
+    """Cores not busy with other work, blogtui's own included: the cores less the larger of
+    the 1-minute load average and the processes running now (``/proc/loadavg``; a CPU hog
+    started a moment ago shows in the second before the first)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as stats:
+            fields = stats.read().split()
+        load, running = float(fields[0]), int(fields[3].split("/")[0]) - 1  # less this process
+    except (OSError, ValueError, IndexError):
+        try:
+            load, running = os.getloadavg()[0], 0
+        except OSError:
+            return cores
+    return max(0, int(cores - max(load, running) + 0.5))
 
 
 def _run_coroutine(make: Callable[[], Any]) -> Any:
