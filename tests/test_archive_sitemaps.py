@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 import sites
 from blogtui.config import Config
+from blogtui.fetching.archive.base import Site, Walk
+from blogtui.fetching.archive.sitemaps import SitemapSource
+from blogtui.fetching.http import make_client
 from blogtui.library import Library
+from blogtui.models import ParsedFeed, ParsedPost
 from blogtui.urls import canonical_url
 from feedserver import FeedServer, Response
+from platform_sites import LoopbackGetter, walk_all
 
 
 def lib(data_dir: Path, **config: object) -> Library:
@@ -130,7 +137,7 @@ def test_feeds_command_says_it_in_words(
     capsys.readouterr()
     assert main(["--data-dir", str(data_dir), "feeds"]) == 0
     text = capsys.readouterr().out
-    assert f"archive: 20 posts via sitemap, complete, since {blog.posts[-1].published:%Y-%m}" in text
+    assert f"archive: 20 of 20 posts via sitemap, complete, since {blog.posts[-1].published:%Y-%m}" in text
     assert main(["--data-dir", str(data_dir), "feeds", "--json"]) == 0
     [feed] = json.loads(capsys.readouterr().out)
     assert (feed["archive_method"], feed["archive_complete"], feed["archive_note"]) == ("sitemap", True, None)
@@ -220,3 +227,125 @@ def test_import_no_fetch_gets_its_archive_on_first_refresh(
     assert outcome.error is None and outcome.archive_complete
     assert_whole(library, data_dir, blog, 10)
     library.close()
+
+
+# -- how big the archive is, and pages changed since they were read (<lastmod>) ---------------------
+
+
+def test_the_sitemaps_post_urls_are_the_archives_expected_size(server: FeedServer, data_dir: Path) -> None:
+    """Hugo's sitemap lists 23 posts and 6 pages that are not (home, sections, about): the
+    archive is 23 posts, on the first walk and on a re-walk (the about page then skipped)."""
+    blog = sites.hugo(server, total=23, feed_limit=10)
+    library = lib(data_dir)
+    library.subscribe([blog.home])
+    [feed] = library.feeds()
+    assert (feed.posts, feed.archive_expected, feed.archive_complete) == (23, 23, True)
+    [again] = library.refresh(archive=True)
+    assert again.error is None
+    [feed] = library.feeds()
+    assert (feed.posts, feed.archive_expected, feed.archive_method) == (23, 23, "sitemap")
+    library.close()
+
+
+def test_an_incomplete_walk_says_how_much_is_missing(server: FeedServer, data_dir: Path) -> None:
+    blog = sites.hugo(server, total=30, feed_limit=5)
+    library = lib(data_dir, max_archive_posts=10)
+    library.subscribe([blog.home])
+    [feed] = library.feeds()
+    assert not feed.archive_complete and feed.archive_expected == 30 and feed.posts == 15
+    from blogtui.output import archive_words
+
+    assert archive_words(feed).startswith("archive: 15 of 30 posts via sitemap, incomplete (")
+    library.close()
+
+
+def _dated_sitemap(server: FeedServer, blog: sites.Blog, lastmods: dict[str, datetime]) -> None:
+    urls = "".join(
+        f"<url><loc>{server.url(blog.post_paths[p.slug])}</loc>"
+        f"<lastmod>{lastmods[p.slug].isoformat()}</lastmod></url>"
+        for p in blog.posts
+    )
+    server.add(
+        "/sitemap.xml",
+        Response(
+            f'<?xml version="1.0" encoding="UTF-8"?>'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
+        ),
+    )
+
+
+async def _walk(server: FeedServer, state: Walk) -> tuple[list[ParsedPost], Walk, list[str]]:
+    async with make_client(2, 10.0) as client:
+        get = LoopbackGetter(client)
+        site = Site(feed_url=server.url("/feed.xml"), site_url=server.url("/"), feed=ParsedFeed())
+        posts, state = await walk_all(SitemapSource(), site, get, state)
+        return posts, state, [urlsplit(u).path for u in get.asked]
+
+
+def _stored(posts: list[ParsedPost]) -> Walk:
+    """What the refresher would know once ``posts`` are stored: their URLs and page times."""
+    return Walk(
+        known_urls={canonical_url(p.url) for p in posts},
+        page_times={canonical_url(p.url): p.updated for p in posts if p.updated is not None},
+    )
+
+
+async def test_a_rewalk_reads_again_only_the_pages_whose_lastmod_is_newer(server: FeedServer) -> None:
+    blog = sites.hugo_like_pages(server, 12)
+    lastmods = {p.slug: p.published + timedelta(days=2, hours=3) for p in blog.posts}
+    _dated_sitemap(server, blog, lastmods)
+    first, state, _ = await _walk(server, Walk())
+    assert len(first) == 12 and state.complete and state.expected == 12
+    # A page's <lastmod> later than its own dates is the post's updated time: what is stored.
+    assert {canonical_url(p.url): p.updated for p in first} == {
+        canonical_url(blog.url(p)): lastmods[p.slug] for p in blog.posts
+    }
+    # Nothing changed: no post page is asked for.
+    again, state, asked = await _walk(server, _stored(first))
+    assert again == [] and state.complete and state.expected == 12
+    assert not [a for a in asked if a.startswith("/posts/")]
+    # One post edited: its page is read again, and only its.
+    edited = blog.posts[4]
+    lastmods[edited.slug] += timedelta(days=30)
+    _dated_sitemap(server, blog, lastmods)
+    page = server.routes[blog.post_paths[edited.slug]]
+    assert isinstance(page, Response)
+    body = page.body.replace(b"Second paragraph", b"Edited paragraph")
+    server.add(blog.post_paths[edited.slug], Response(body, content_type=page.content_type))
+    changed, state, asked = await _walk(server, _stored(first))
+    assert [a for a in asked if a.startswith("/posts/")] == [blog.post_paths[edited.slug]]
+    [post] = changed
+    assert "Edited paragraph" in post.content_html and post.updated == lastmods[edited.slug]
+    assert state.complete and any("1 stored pages changed" in n for n in state.notes)
+    # Stored with that time, it is not read a third time.
+    stored = _stored(first)
+    stored.page_times[canonical_url(post.url)] = post.updated  # type: ignore[assignment]
+    third, _, asked = await _walk(server, stored)
+    assert third == [] and not [a for a in asked if a.startswith("/posts/")]
+
+
+async def test_lastmod_is_not_used_when_it_says_nothing_of_the_pages(server: FeedServer) -> None:
+    """Every URL with one <lastmod> (when the sitemap was generated), a page stored without a
+    page time, and a changed page that is gone now: none is fetched again or lost."""
+    blog = sites.hugo_like_pages(server, 12)
+    built = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    _dated_sitemap(server, blog, {p.slug: built for p in blog.posts})
+    first, state, _ = await _walk(server, Walk())
+    assert len(first) == 12 and state.complete
+    assert any("same <lastmod>" in n for n in state.notes)
+    assert all(p.updated is None or p.updated < built for p in first)  # not the generation time
+    old = _stored(first)
+    old.page_times = {k: datetime(2020, 1, 1, tzinfo=timezone.utc) for k in old.known_urls}
+    again, _, asked = await _walk(server, old)
+    assert again == [] and not [a for a in asked if a.startswith("/posts/")]
+    # Distinct lastmods now, all newer; one page stored without a time; one page gone.
+    lastmods = {p.slug: built + timedelta(days=n) for n, p in enumerate(blog.posts)}
+    _dated_sitemap(server, blog, lastmods)
+    untimed, gone = blog.posts[0], blog.posts[1]
+    del old.page_times[canonical_url(blog.url(untimed))]
+    server.add(blog.post_paths[gone.slug], Response(b"gone", 404, content_type="text/plain"))
+    again, state, asked = await _walk(server, old)
+    fetched = {a for a in asked if a.startswith("/posts/")}
+    assert blog.post_paths[untimed.slug] not in fetched and len(fetched) == 11
+    assert len(again) == 10 and state.complete and state.expected == 12
+    assert any("1 changed pages could not be read again" in n for n in state.notes)

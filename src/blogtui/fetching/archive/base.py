@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from ...models import FetchResult, ParsedFeed, ParsedPost
@@ -73,6 +74,11 @@ class Walk:
     was_complete: bool = False
     #: Canonical URLs of pages found before not to be posts (a page crawl skips them too).
     skip_urls: set[str] = field(default_factory=set)
+    #: When the stored copy of each post read from its page last changed (``posts.updated``,
+    #: which a sitemap walk sets to the page's ``<lastmod>``; else its publication time), by
+    #: canonical URL: the sitemap source reads a stored page again when its ``<lastmod>`` is
+    #: newer. A post not here (none given: every stored page) is not read again.
+    page_times: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

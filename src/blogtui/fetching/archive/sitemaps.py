@@ -11,7 +11,12 @@ indexes that loop, and hosts (only the blog's own).
 Each URL that may be a post (:func:`pages.listing_reason`) and is not stored yet is fetched as
 a crawl (robots.txt ``Disallow`` applies) and read by :func:`pages.read_post`; posts are yielded
 in batches, pages found not to be posts are yielded as skipped so a re-walk does not fetch them
-again.
+again. A stored page is read again when its ``<lastmod>`` is newer than the stored copy
+(``Walk.page_times``), after the new ones; a post read from a page takes the page's ``<lastmod>``
+as its ``updated`` time (when later than the page's own), so the next walk knows it has it. A
+sitemap whose every URL carries one ``<lastmod>`` (the time it was generated) tells nothing of
+any page: it is not used. The URLs that may be posts, less the pages found not to be posts, are
+the archive's expected size (``Walk.expected``: "412 of 450 posts").
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 from ...errors import FetchError
@@ -52,6 +59,11 @@ WORKERS = 3
 BOT_WALL = 3
 #: This many failed page fetches in a row (timeouts, 5xx) ends the walk: the site is down.
 MAX_FAILURES_IN_A_ROW = 10
+#: A sitemap of at least this many URLs that all carry one ``<lastmod>`` says when it was made,
+#: not when each page changed: its lastmods are not used.
+SAME_LASTMOD_MIN = 10
+#: What a crawl says of a page robots.txt keeps it from (no judgement of whether it is a post).
+DISALLOWED = "disallowed by robots.txt"
 
 _POSTS_RE = re.compile(r"post", re.IGNORECASE)
 _NOT_POSTS_RE = re.compile(
@@ -91,30 +103,62 @@ class SitemapSource:
             else:
                 state.note = state.note or "no sitemap"
             return
+        known = state.known_urls
+        stamps = [m for _, m in urls if m is not None]
+        usable = not (
+            len(urls) >= SAME_LASTMOD_MIN
+            and len(stamps) == len(urls)
+            and len({_seconds(m) for m in stamps}) == 1
+        )
+        if not usable:
+            state.notes.append("sitemap: every page has the same <lastmod>: not used to find changed pages")
         todo: list[str] = []
-        known = state.known_urls | state.skip_urls
+        again: list[str] = []
+        lastmods: dict[str, datetime] = {}
         listed = 0
-        for url in urls:
-            reason = pages.listing_reason(url, home)
-            if reason:
+        maybe_posts = 0  # listed, less the pages found before not to be posts
+        for url, lastmod in urls:
+            if pages.listing_reason(url, home):
                 continue
             listed += 1
-            if canonical_url(url) in known:
+            key = canonical_url(url)
+            if key in state.skip_urls:
+                continue
+            maybe_posts += 1
+            if usable and lastmod is not None:
+                lastmods[url] = lastmod
+            if key in known or url in known:
+                stored = state.page_times.get(key)
+                if (
+                    usable
+                    and lastmod is not None
+                    and stored is not None
+                    and _seconds(lastmod) > _seconds(stored)
+                ):
+                    again.append(url)
                 continue
             todo.append(url)
         left_out = max(0, len(todo) - self.max_pages)
         todo = todo[: self.max_pages]
-        state.pages_known = (state.pages_known or 0) + len(todo)
-        crawl = _Crawl(get, state)
+        again = again[: max(0, self.max_pages - len(todo))]
+        state.pages_known = (state.pages_known or 0) + len(todo) + len(again)
+        crawl = _Crawl(get, state, lastmods)
         async for batch in crawl.run(todo):
             yield batch
+        changed = _Crawl(get, state, lastmods, again=True)
+        if again and not crawl.stopped:
+            state.notes.append(f"sitemap: {len(again)} stored pages changed since (<lastmod>): read again")
+            async for batch in changed.run(again):
+                yield batch
+        if changed.failed:
+            state.notes.append(f"sitemap: {len(changed.failed)} changed pages could not be read again")
         problems = list(finder.problems)
         if crawl.failed:
             counts = Counter(crawl.failed.values())
             shown = ", ".join(f"{cause} x{n}" for cause, n in counts.most_common(3))
             problems.append(f"{len(crawl.failed)} post pages could not be read ({shown})")
-        if crawl.stopped:
-            problems.append(crawl.stopped)
+        if crawl.stopped or changed.stopped:
+            problems.append(crawl.stopped or changed.stopped or "")
         if left_out:
             problems.append(f"{left_out} more post pages not fetched (max_archive_posts)")
         state.notes.extend(f"sitemap: {p}" for p in problems)
@@ -123,6 +167,8 @@ class SitemapSource:
             state.note = "; ".join(problems)
         else:
             state.complete = True
+        # How big the archive is: the sitemap's post URLs, less the pages found not to be posts.
+        state.expected = None if finder.cut else max(0, maybe_posts - crawl.not_posts) or None
         if not listed:
             state.complete = False
             state.note = "the sitemap lists no post pages"
@@ -139,11 +185,14 @@ class _Finder:
         self.fetched = 0
         self.problems: list[str] = []
         self.refused: Counter[str] = Counter()
+        #: More URLs than MAX_URLS: the list is a first part (its size says nothing of the archive).
+        self.cut = False
 
     def own(self, url: str) -> bool:
         return any(same_site(url, h) for h in self.hosts)
 
-    async def urls(self, home: str) -> list[str]:
+    async def urls(self, home: str) -> list[tuple[str, datetime | None]]:
+        """The pages the sitemaps list, each with its ``<lastmod>`` (None when it has none)."""
         roots = await self.declared(home)
         if not roots:
             roots = [urljoin(home, p) for p in WELL_KNOWN]
@@ -153,7 +202,7 @@ class _Finder:
             first_only = True
         else:
             first_only = False
-        out: dict[str, str] = {}
+        out: dict[str, tuple[str, datetime | None]] = {}
         seen: set[str] = set()
         for root in dict.fromkeys(roots):
             before = len(out)
@@ -188,7 +237,15 @@ class _Finder:
                 self.refused[urlsplit(url).netloc] += 1
         return own
 
-    async def read(self, url: str, depth: int, seen: set[str], out: dict[str, str], *, quiet: bool) -> None:
+    async def read(
+        self,
+        url: str,
+        depth: int,
+        seen: set[str],
+        out: dict[str, tuple[str, datetime | None]],
+        *,
+        quiet: bool,
+    ) -> None:
         key = canonical_url(url)
         if key in seen:
             self.problems.append(f"sitemap index loops back to {url}")
@@ -234,16 +291,17 @@ class _Finder:
             return
         subs, listed = parsed
         self.found = True
-        for page in listed:
+        for page, lastmod in listed:
             if len(out) >= MAX_URLS:
                 self.problems.append(f"the sitemaps list more than {MAX_URLS} URLs: the rest not read")
+                self.cut = True
                 return
             if urlsplit(page).scheme not in ("http", "https"):
                 continue
             if not self.own(page):
                 self.refused[urlsplit(page).netloc] += 1
                 continue
-            out.setdefault(canonical_url(page), page)
+            out.setdefault(canonical_url(page), (page, lastmod))
         for sub in _post_sitemaps(subs or []):
             if len(out) >= MAX_URLS:
                 return
@@ -258,13 +316,22 @@ class _Finder:
 class _Crawl:
     """Fetches post pages two at a time (the getter keeps to the host's limits) and reads them."""
 
-    def __init__(self, get: Getter, state: Walk) -> None:
+    def __init__(
+        self, get: Getter, state: Walk, lastmods: dict[str, datetime] | None = None, *, again: bool = False
+    ) -> None:
         self.get = get
         self.state = state
+        #: Each page's ``<lastmod>``: a post read from it is at least as new (its ``updated``).
+        self.lastmods = lastmods or {}
+        #: Pages stored before, read again because they changed: one that is no post (now) or
+        #: cannot be read keeps its stored post and is not remembered as skipped.
+        self.again = again
         self.failed: dict[str, str] = {}
         self.stopped: str | None = None
         self.forbidden = 0
         self.failures_in_a_row = 0
+        #: Pages read and found not to be posts.
+        self.not_posts = 0
 
     async def one(self, url: str) -> tuple[str, ParsedPost | str | None]:
         """A post, the reason the page is not one (a string), or None when the fetch failed."""
@@ -273,7 +340,7 @@ class _Crawl:
         except FetchError as exc:
             cause = str(exc)
             if "robots.txt" in cause:
-                return url, "disallowed by robots.txt"
+                return url, DISALLOWED
             self.failed[url] = cause
             if "HTTP 403" in cause:
                 self.forbidden += 1
@@ -289,6 +356,9 @@ class _Crawl:
             post = await asyncio.to_thread(pages.read_post, result.body, final, result.content_type)
         except pages.NotAPost as exc:
             return url, str(exc)
+        lastmod = self.lastmods.get(url)
+        if lastmod is not None and (post.updated is None or _seconds(post.updated) < _seconds(lastmod)):
+            post = replace(post, updated=lastmod)
         return url, post
 
     async def run(self, todo: list[str]) -> AsyncIterator[Batch]:
@@ -317,8 +387,9 @@ class _Crawl:
                 url, got = item
                 if isinstance(got, ParsedPost):
                     posts.append(got)
-                elif isinstance(got, str):
+                elif isinstance(got, str) and not self.again:
                     skipped.append((canonical_url(url), got))
+                    self.not_posts += got != DISALLOWED
                 if self.stopped is None and self.forbidden >= BOT_WALL:
                     self.stopped = "the site refuses post pages with HTTP 403 Forbidden (a bot wall)"
                 elif self.stopped is None and self.failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
@@ -362,8 +433,9 @@ def _document(result: FetchResult) -> tuple[str | None, bool]:
     return data.decode("utf-8", "replace"), cut
 
 
-def _parse(text: str) -> tuple[list[str] | None, list[str]] | None:
-    """A sitemap document as (sub-sitemap URLs for an index, else None; page URLs), by usp."""
+def _parse(text: str) -> tuple[list[str] | None, list[tuple[str, datetime | None]]] | None:
+    """A sitemap document as (sub-sitemap URLs for an index, else None; page URLs with their
+    ``<lastmod>``, UTC), by usp."""
     from usp.objects.sitemap import AbstractIndexSitemap, AbstractPagesSitemap, InvalidSitemap
     from usp.tree import sitemap_from_str
 
@@ -376,10 +448,22 @@ def _parse(text: str) -> tuple[list[str] | None, list[str]] | None:
     if isinstance(sitemap, AbstractIndexSitemap):
         return [s.url for s in sitemap.sub_sitemaps], []
     if isinstance(sitemap, AbstractPagesSitemap):
-        return None, [p.url for p in sitemap.pages]
+        return None, [(p.url, _utc(p.last_modified)) for p in sitemap.pages]
     if isinstance(sitemap, InvalidSitemap):
         return None
     return None
+
+
+def _utc(stamp: datetime | None) -> datetime | None:
+    """A ``<lastmod>`` as an aware UTC time (a date alone, or no zone, is read as UTC)."""
+    if stamp is None:
+        return None
+    return stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)
+
+
+def _seconds(stamp: datetime) -> int:
+    """A time to the second, as stored (a naive one is UTC)."""
+    return int((stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)).timestamp())
 
 
 def _post_sitemaps(urls: list[str]) -> list[str]:
