@@ -2,6 +2,7 @@
 re-encoded, stored), the bytes kept per image, and whether the text stays responsive meanwhile.
 
     python benchmarks/images_bench.py [--images 120] [--kind photo|diagram|screenshot|gif|mixed]
+    python benchmarks/images_bench.py --reader [--runs 7] [--size 120x40]
 
 A loopback server serves one feed of ``--images`` posts, each with one image of the kind (made
 with Pillow: a photo is a smooth picture with sensor noise, 2400x1600 JPEG q90; a diagram a
@@ -9,6 +10,13 @@ with Pillow: a photo is a smooth picture with sensor noise, 2400x1600 JPEG q90; 
 Pillow's prepare() alone per image by kind, then ``subscribe`` with the background fill: the
 wall time per image, the stored KB per image, and the latency of opening a post (``Library.post``
 and a list query) on the main thread while images are fetched, against idle.
+
+``--reader``: the pictures in the reader (half cells). One post of ten kept photos (2400x1600
+JPEGs, kept as 1024 px JPEGs) between paragraphs, opened in the app (headless, ``--size``): from
+``open_post`` to its first screen painted, with no picture drawn yet (the LRU emptied) and with the
+pictures drawn before (opened again); then, once all of it is laid out, each page down through
+it to the frame written (the compositor's update and the terminal output, as tui_bench's key
+repaint: the driver's write is left out). Medians of ``--runs`` runs.
 """
 
 from __future__ import annotations
@@ -108,11 +116,136 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {p50:.1f} ms, p95 {p95 * 1000:.1f} ms, max {top:.1f} ms (n={len(values)})"
 
 
+async def reader_figures(runs: int, size: tuple[int, int]) -> dict[str, float]:
+    """Opening a post of ten kept photos in the reader, and scrolling it (see the module's note)."""
+    import asyncio
+
+    from blogtui.ui.app import BlogApp
+    from blogtui.ui.widgets import images as pictures
+    from blogtui.ui.widgets.reader import ReaderView
+
+    words = " ".join(f"word{n}" for n in range(70))
+    body = "".join(
+        f"<p>{words}.</p><p>{words}.</p>"
+        f'<figure><img src="https://bench.example/img/{n}.jpg" alt="picture {n}">'
+        f"<figcaption>Picture {n}</figcaption></figure>"
+        for n in range(10)
+    )
+    items = "".join(
+        f"<item><title>Post {n}</title><link>https://bench.example/{n}</link><guid>g{n}</guid>"
+        f"<pubDate>Mon, 01 Jan 2024 10:0{n}:00 GMT</pubDate><description>"
+        + html.escape(body if n == 1 else f"<p>{words}</p>")
+        + "</description></item>"
+        for n in (1, 2)
+    )
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        feed = Path(tmp) / "feed.xml"
+        feed.write_text(
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>{items}</channel></rss>'
+        )
+        library = Library(Path(tmp) / "data", Config(images="off"))
+        for n in range(10):
+            library.keep_image(f"https://bench.example/img/{n}.jpg", make("photo", n)[0])
+        library.subscribe([str(feed)], archive=False)
+        post_id, other = library.post_ids()[1], library.post_ids()[0]  # newest first: post 1 second
+        app = BlogApp(library, opener=lambda url: None)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause(0.3)
+            await app.workers.wait_for_complete()
+            screen = app.screen
+            reader = screen.query_one(ReaderView)
+            first: list[float] = []
+            original = screen._show_document
+
+            def show_document(document: object, *args: object, **kwargs: object) -> None:
+                original(document, *args, **kwargs)  # type: ignore[arg-type]
+                first.append(time.perf_counter())
+
+            screen._show_document = show_document  # type: ignore[method-assign]
+            # cold: no picture drawn yet (the LRU emptied); warm: drawn before; links: the same post
+            # with its images as links (I), what the text alone costs.
+            for label, cold in (("cold", True), ("warm", False), ("links", False)):
+                reader.show_images = label != "links"
+                samples = []
+                for _ in range(runs):
+                    screen.open_post(other)
+                    await app.workers.wait_for_complete()
+                    await painted(app)
+                    if cold:
+                        pictures.picture_strips.cache_clear()
+                    first.clear()
+                    start = time.perf_counter()
+                    screen.open_post(post_id)
+                    while not first:
+                        await asyncio.sleep(0.0005)
+                    samples.append((await painted(app)) - start)
+                    await app.workers.wait_for_complete()
+                figures[f"first_screen_{label}_ms"] = statistics.median(samples) * 1000
+                figures[f"first_screen_{label}_ms_max"] = max(samples) * 1000
+            reader.show_images = True
+            screen.open_post(other)
+            await app.workers.wait_for_complete()
+            screen.open_post(post_id)
+            await app.workers.wait_for_complete()
+            await painted(app)
+            document = reader.document
+            assert document is not None and document.complete and document.pictures == 10, document
+            figures["post_lines"] = len(document.strips)
+            figures["picture_lines"] = len(document.picture_lines)
+            tops = [i for i in sorted(document.picture_lines) if i - 1 not in document.picture_lines]
+            figures["pictures_on_first_screen"] = sum(top < reader.size.height for top in tops)
+            figures["reader_lines"] = reader.size.height
+            compositor = screen._compositor
+            pages: list[float] = []
+            output = 0
+            for _ in range(runs):
+                reader.scroll_to(y=0, animate=False)
+                await painted(app)
+                while reader.scroll_y < reader.max_scroll_y:
+                    start = time.perf_counter()
+                    reader.action_page_down()
+                    compositor.update_widgets({reader})
+                    update = compositor.render_update(screen_stack=app._background_screens)
+                    if update is not None:
+                        output += len(update.render_segments(app.console))
+                    pages.append((time.perf_counter() - start) * 1000)
+                    await painted(app)
+            assert output > 0
+            figures["page_down_ms_median"] = statistics.median(pages)
+            figures["page_down_ms_p95"] = sorted(pages)[int(len(pages) * 0.95)]
+            figures["page_down_ms_max"] = max(pages)
+            figures["pages"] = len(pages)
+            figures["page_output_kb"] = output / len(pages) / 1024
+        library.close()
+    return figures
+
+
+async def painted(app: object) -> float:
+    """The time once the screen's next refresh (layout, then the frame) has run."""
+    import asyncio
+
+    done = asyncio.Event()
+    app.screen.call_after_refresh(done.set)  # type: ignore[attr-defined]
+    await done.wait()
+    return time.perf_counter()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=120)
     parser.add_argument("--kind", default="mixed", choices=("photo", "diagram", "screenshot", "gif", "mixed"))
+    parser.add_argument("--reader", action="store_true", help="the pictures in the reader instead")
+    parser.add_argument("--runs", type=int, default=7, help="with --reader: runs (medians)")
+    parser.add_argument("--size", default="120x40", help="with --reader: the terminal, COLUMNSxLINES")
     args = parser.parse_args()
+    if args.reader:
+        import asyncio
+
+        columns, lines = (int(n) for n in args.size.split("x"))
+        for key, value in asyncio.run(reader_figures(args.runs, (columns, lines))).items():
+            print(f"{key} {value:.1f}")
+        return
     kinds = ["photo", "diagram", "screenshot", "gif"] if args.kind == "mixed" else [args.kind]
 
     print("prepare() alone (sniff, bound, resize, re-encode), per image:")

@@ -11,8 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from blogtui.cli import demo_feed_path, keep_demo_pictures  # noqa: E402
 from blogtui.library import Library  # noqa: E402
-from ui_harness import make_app, seeded_library, settle  # noqa: E402
+from ui_harness import frozen_clock, make_app, seeded_library, settle  # noqa: E402
 
 SHOTS: list[tuple[str, tuple[int, int], Sequence[str], str | None]] = [
     ("main", (140, 40), (), None),
@@ -23,6 +24,8 @@ SHOTS: list[tuple[str, tuple[int, int], Sequence[str], str | None]] = [
     ("light", (140, 40), ("enter",), "textual-light"),
     ("wide-200x60", (200, 60), ("j", "j", "enter"), None),
 ]
+#: Shot from the demo as `blogtui demo` has it, its picture kept: "Raised beds", the ninth post.
+PICTURE_SHOT = ("picture", (80, 30), (*"jjjjjjjj", "enter", "z", *"jjjjj"), None)
 
 
 async def shoot(
@@ -50,7 +53,12 @@ async def export(out: Path) -> int:
         await shoot(empty, "welcome", (100, 30), (), None, out)
         library.close()
         empty.close()
-    return len(SHOTS) + 1
+        pictures = Library(Path(tmp) / "pictures", clock=frozen_clock)
+        keep_demo_pictures(pictures)  # before subscribing, as `blogtui demo` does
+        pictures.subscribe([str(demo_feed_path())])
+        await shoot(pictures, *PICTURE_SHOT, out)
+        pictures.close()
+    return len(SHOTS) + 2
 
 
 if __name__ == "__main__":

@@ -866,7 +866,9 @@ def _cmd_export(library: Any, args: argparse.Namespace) -> int:
 def _run_tui(library: Any) -> int:
     try:
         from .ui.app import run
+        from .ui.widgets.images import probe_terminal
 
+        probe_terminal()  # the cell size pictures are drawn for, read before the app owns the terminal
         code = int(run(library))
     except BaseException:
         library.close()
@@ -891,9 +893,19 @@ def demo_feed_path() -> Path:
     return Path(str(resources.files("blogtui.demo").joinpath("feed.xml")))
 
 
+def keep_demo_pictures(library: Any) -> None:
+    """Keep the demo's pictures in its image cache (bundled: they show offline, nothing fetches them)."""
+    from .demo import PICTURES
+
+    folder = resources.files("blogtui.demo")
+    for url, name in PICTURES.items():
+        library.keep_image(url, folder.joinpath(name).read_bytes())
+
+
 def _demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="blogtui-demo-") as tmp:
         library = _open_library(args, Path(tmp))
+        keep_demo_pictures(library)  # before subscribing: the image fetch then knows them
         outcomes = library.subscribe([str(demo_feed_path())])
         if any(o.error for o in outcomes):
             library.close()

@@ -49,7 +49,7 @@ KEY_ACTIONS = (
     # MainScreen (help, add_feed and quit: the welcome screen's too)
     "search", "help", "clear", "focus_tags", "toggle_read", "toggle_star", "mark_all_read",
     "cycle_sort", "find", "save_view", "next_post", "next_unread", "previous_post",
-    "open_in_browser", "copy_url", "zoom", "toggle_sidebar", "follow_link", "full_article",
+    "open_in_browser", "copy_url", "zoom", "toggle_sidebar", "toggle_images", "follow_link", "full_article",
     "tag_post", *(f"link_{n}" for n in range(1, 10)), "refresh", "add_feed", "quit",
     # PostList
     "list_down", "list_up", "list_first", "list_last", "list_page_down", "list_page_up", "list_open",
@@ -133,6 +133,10 @@ class Config:
     images: str = "lead"
     #: The image cache's size cap in bytes; past it, the least recently read images make room.
     image_cache_bytes: int = 1024**3
+    #: Whether the reader draws a post's kept images in it (``I`` toggles it; off: links).
+    show_images: bool = True
+    #: The widest the reader lays a post's lines out, in columns (a wider pane centres them); 0: no limit.
+    reading_width: int = 100
     #: Retention (applied by ``blogtui vacuum``): keep each feed's newest N posts (0: all).
     keep_per_feed: int = 0
     #: Retention: drop read posts published before this date (``"YYYY-MM-DD"``) or this many days
@@ -334,6 +338,8 @@ RULES: dict[str, _Rule] = {
     "browser": _Rule(str, check=_browser_problem),
     "images": _Rule(str, choices=("off", "lead", "all")),
     "image_cache_bytes": _Rule(int, 1024 * 1024, 2**40),
+    "show_images": _Rule(bool),
+    "reading_width": _Rule(int, 0, 10_000),
     "keep_per_feed": _Rule(int, 0, 10**9),
     "drop_read_before": _Rule(str),  # a date or a number of days: _drop_problem
     "feeds": _Rule(dict),

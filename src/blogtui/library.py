@@ -710,6 +710,22 @@ class Library:
         found = self._images().lookup([r.src for r in refs], touch=now)
         return [(ref, found.get(ref.src)) for ref in refs]
 
+    def keep_image(self, url: str, data: bytes) -> None:
+        """Keep ``data`` as the image at ``url``, as if fetched from there (sniffed, bounded and
+        re-encoded the same way): the demo's pictures, which must show offline.
+
+        Raises:
+            LibraryError: ``data`` is not an image blogtui keeps (the cause in a few words).
+        """
+        from .fetching.images import prepare
+
+        try:
+            image = prepare(data)
+        except FetchError as exc:
+            raise LibraryError(f"{url}: {exc}") from None
+        now = int(self.clock().timestamp())
+        self._images().add(url, image.data, image.mime, image.width, image.height, now)
+
     def image_stats(self) -> dict[str, object]:
         """What the image cache holds, as the ``images --json`` object."""
         stats = self._images().stats()

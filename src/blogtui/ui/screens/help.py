@@ -103,6 +103,7 @@ GROUPS: list[tuple[str, list[Row]]] = [
             ),
             _row("the next post not read yet (unread or backlog), opened", Ref(MainScreen, "next_unread")),
             _row("full-screen reading", Ref(MainScreen, "zoom")),
+            _row("show the post's kept images, or links to them", Ref(MainScreen, "toggle_images")),
             _row("find in the post (escape closes)", Ref(MainScreen, "find")),
             _row(
                 "in the find box: the next / previous match (enter: the next)",

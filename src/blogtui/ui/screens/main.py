@@ -150,6 +150,7 @@ class MainScreen(Screen[None]):
         Binding("y", "copy_url", "Copy link", show=False, id="copy_url"),
         Binding("z", "zoom", "Full screen", show=False, id="zoom"),
         Binding("b", "toggle_sidebar", "Sidebar", show=False, id="toggle_sidebar"),
+        Binding("I", "toggle_images", "Images", show=False, id="toggle_images"),
         Binding("f", "follow_link", "Follow link", show=False, id="follow_link"),
         Binding("F", "full_article", "Full article", show=False, id="full_article"),
         Binding("plus", "tag_post", "Tag", show=False, id="tag_post"),
@@ -205,7 +206,12 @@ class MainScreen(Screen[None]):
                 )
                 yield FeedCard(id="card")
                 yield PostList(self.app.library.rows, empty_text="No posts match", id="posts")
-                yield ReaderView(placeholder="Highlight a post to read it here.", id="reader")
+                yield ReaderView(
+                    placeholder="Highlight a post to read it here.",
+                    reading_width=self.app.config.reading_width,
+                    show_images=self.app.config.show_images,
+                    id="reader",
+                )
                 yield FindBox(
                     placeholder="find in the post: ↓/enter next, ↑ previous, escape closes", id="find"
                 )
@@ -260,8 +266,11 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._fold_sidebar(self.app.size.width)
+
+    def on_reader_view_width_changed(self, event: ReaderView.WidthChanged) -> None:
+        """The reader's width changed, whatever changed it (the window, the sidebar, full screen)."""
         document = self.reader.document
-        if document is not None and document.width != self._reader_width():
+        if document is not None and document.width != event.width:
             # Re-lay out the post the reader is to show: one asked for may not be on screen yet.
             wanted = self._reader_wants if self._reader_wants is not None else document.post_id
             self.load_post(wanted, keep_scroll=wanted == document.post_id)
@@ -271,7 +280,7 @@ class MainScreen(Screen[None]):
         self.sidebar.display = show
 
     def _reader_width(self) -> int:
-        return self.reader.scrollable_content_region.width or self.reader.size.width or 80
+        return self.reader.layout_width
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -574,12 +583,25 @@ class MainScreen(Screen[None]):
         mine = library.post_tags(post_id, user=True)
         # A half-read post opens where its reading stopped (once all of it is laid out).
         place = None if keep_scroll else library.reading_place(post_id)
-        first = render_post(post, width, dark=dark, first_only=True, highlight=highlight, user_tags=mine)
+        # Its kept images, drawn in it (read only here: a write could wait on a refresh's lock).
+        images = library.post_images(post_id, touch=False) if self.reader.show_images else []
+        if any(cached for _, cached in images) and not keep_scroll and not library.read_only:
+            self.app.call_from_thread(self.app.write, lambda lib: lib.post_images(post_id))  # evicted last
+        first = render_post(
+            post,
+            width,
+            dark=dark,
+            first_only=True,
+            highlight=highlight,
+            user_tags=mine,
+            images=images,
+            screen_lines=self.reader.size.height or 70,
+        )
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._show_document, first, keep_scroll, place if first.complete else None)
         if not first.complete:
-            full = render_post(post, width, dark=dark, highlight=highlight, user_tags=mine)
+            full = render_post(post, width, dark=dark, highlight=highlight, user_tags=mine, images=images)
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._show_document, full, True, place)
         # A feed whose full articles are asked for ([feeds."URL"] full_article): fetched on opening.
@@ -916,6 +938,14 @@ class MainScreen(Screen[None]):
     def action_toggle_sidebar(self) -> None:
         self._sidebar_forced = not self.sidebar.display
         self._fold_sidebar(self.app.size.width)
+
+    def action_toggle_images(self) -> None:
+        """Draw the post's kept images in it, or show them as links."""
+        reader = self.reader
+        reader.show_images = not reader.show_images
+        self._set_status(message="images shown" if reader.show_images else "images as links")
+        if reader.post_id is not None:
+            self.load_post(reader.post_id, keep_scroll=True)
 
     def action_zoom(self) -> None:
         self.toggle_class("-reading")

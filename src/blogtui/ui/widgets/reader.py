@@ -18,12 +18,14 @@ from rich.theme import Theme
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...content.text import fenced, reading_minutes
 from ...models import Post
 from ...query import Compiled, highlight_spans
+from .images import CachedImage, ImageRef, Picture, fit, picture_index, picture_strips, place_pictures, placed
 
 # [text](url) or [text](url "title"), not images-in-links; nested brackets are rare in converted HTML.
 _LINK_RE = re.compile(r"(?<!\\)\[((?:[^\[\]\\]|\\.)*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -31,6 +33,9 @@ _AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+|mailto:[^>\s]+)>")
 
 #: Characters of Markdown rendered before the first paint of a long post; the rest follows.
 FIRST_CHUNK = 6000
+#: Lines of a post's first screen when the pane's height is not given: pictures below it are
+#: drawn with the rest of the post.
+FIRST_LINES = 70
 
 
 def number_links(markdown: str) -> tuple[str, list[str]]:
@@ -196,6 +201,9 @@ class Document:
     refs: dict[int, int] = field(default_factory=dict)
     #: The lines with inline code (drawn in the theme's ``reader--code`` style).
     code_lines: frozenset[int] = frozenset()
+    #: The lines that are pictures (drawn as they are), and how many pictures the post shows.
+    picture_lines: frozenset[int] = frozenset()
+    pictures: int = 0
 
 
 def post_header(post: Post, user_tags: Sequence[str] = ()) -> RenderableType:
@@ -349,15 +357,23 @@ def render_post(
     first_only: bool = False,
     highlight: Compiled | None = None,
     user_tags: Sequence[str] = (),
+    images: Sequence[tuple[ImageRef, CachedImage | None]] = (),
+    screen_lines: int = FIRST_LINES,
 ) -> Document:
     """A post as lines for the reader pane (the first part only when ``first_only``).
 
     Args:
         highlight: a compiled query whose words and phrases are marked where they occur.
         user_tags: the user's own tags on the post, shown apart from the feed's.
+        images: the post's images and their kept files (``Library.post_images``): each kept one
+            is drawn where the post places it, its alt text under it; the others stay links.
+        screen_lines: the pane's height: with ``first_only``, the pictures starting below it are
+            left blank (the document is then not ``complete``: the whole post draws them).
     """
     width = max(20, width)
-    body, links = number_links(mark_footnotes(post.content_md or post.summary or "*(this post has no text)*"))
+    text = post.content_md or post.summary or "*(this post has no text)*"
+    text, pictures = place_pictures(text, images)
+    body, links = number_links(mark_footnotes(text))
     head, tail = split_markdown(body)
     header = post_header(post, user_tags)
     if first_only and tail:
@@ -376,17 +392,65 @@ def render_post(
     strips = render_lines(Group(*parts), width - 2, dark=dark)
     pad = Segment(" ")
     strips = [Strip([pad, *strip, pad], width) for strip in strips]
-    strips, notes, refs = _draw_notes(strips)
-    if links:
-        strips = [link_strip(strip, len(links)) for strip in strips]
-    if highlight is not None and highlight.text_terms:
-        strips = [highlight_strip(strip, highlight) for strip in strips]
-    code_lines = frozenset(
-        i
-        for i, strip in enumerate(strips)
-        if any(seg.style and seg.style.bgcolor == CODE_MARK for seg in strip)
+    strips, picture_lines, shown, later = _draw_pictures(
+        strips, pictures, width, dark, screen_lines if first_only else None
     )
-    return Document(post.id, width, strips, links, complete, notes, refs, code_lines)
+    complete = complete and not later
+    strips, notes, refs = _draw_notes(strips)
+    text_lines = [i for i in range(len(strips)) if i not in picture_lines]
+    if links:
+        for i in text_lines:
+            strips[i] = link_strip(strips[i], len(links))
+    if highlight is not None and highlight.text_terms:
+        for i in text_lines:
+            strips[i] = highlight_strip(strips[i], highlight)
+    code_lines = frozenset(
+        i for i in text_lines if any(seg.style and seg.style.bgcolor == CODE_MARK for seg in strips[i])
+    )
+    return Document(post.id, width, strips, links, complete, notes, refs, code_lines, picture_lines, shown)
+
+
+#: What a picture's transparent pixels are drawn over, in a dark and a light theme.
+_BACKGROUND = {True: (30, 30, 30), False: (250, 250, 250)}
+
+
+def _draw_pictures(
+    strips: list[Strip], pictures: Sequence[Picture], width: int, dark: bool, until: int | None = None
+) -> tuple[list[Strip], frozenset[int], int, bool]:
+    """The lines with each picture's mark replaced by the picture (at most the text's width, one
+    cell of margin each side, centred); a picture that cannot be read leaves its link alone.
+    Pictures that start at line ``until`` or below are left blank, their height kept (drawn when
+    the whole post is: the first screen does not wait for them).
+
+    Returns:
+        The lines, which of them are pictures, how many pictures are drawn, and whether some
+        were left blank.
+    """
+    if not pictures:
+        return strips, frozenset(), 0, False
+    out: list[Strip] = []
+    lines: set[int] = set()
+    shown = 0
+    later = False
+    for strip in strips:
+        index = picture_index(strip.text)
+        if index is None or index >= len(pictures):
+            out.append(strip)
+            continue
+        picture = pictures[index]
+        cells, rows = fit(picture.width, picture.height, width - 2)
+        if until is not None and len(out) >= until:
+            drawn: Sequence[Strip] = [Strip.blank(cells)] * rows
+            later = True
+        else:
+            try:
+                drawn = picture_strips(picture.path, cells, rows, _BACKGROUND[dark])
+            except OSError:
+                continue  # the file went (evicted meanwhile): its link, on the next line, stays
+            shown += 1
+        lines.update(range(len(out), len(out) + len(drawn)))
+        out.extend(placed(drawn, width))
+    return out, frozenset(lines), shown, later
 
 
 def themed_code(strip: Strip, code: Style) -> Strip:
@@ -434,12 +498,53 @@ class ReaderView(ScrollView, can_focus=True):
         Binding("G,end", "scroll_end", "Bottom", show=False, id="reader_bottom"),
     ]
 
-    def __init__(self, *, placeholder: str = "", id: str | None = None, classes: str | None = None) -> None:
+    class WidthChanged(Message):
+        """The reader's reading width changed (a resize, the sidebar shown or hidden, full
+        screen): the post shown was laid out for another width and must be laid out again."""
+
+        def __init__(self, reader: ReaderView, width: int) -> None:
+            super().__init__()
+            self.reader = reader
+            self.width = width
+
+        @property
+        def control(self) -> ReaderView:
+            return self.reader
+
+    def __init__(
+        self,
+        *,
+        placeholder: str = "",
+        reading_width: int = 0,
+        show_images: bool = True,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.document: Document | None = None
         self.placeholder = placeholder
+        #: The widest a post's lines are laid out (0: the pane's width); a wider pane centres them.
+        self.reading_width = reading_width
+        #: Whether a post's kept images are drawn in it (``I`` toggles it; else they are links).
+        self.show_images = show_images
         #: Where the reader was when it followed a footnote (where the note's mark returns to).
         self._note_return: float | None = None
+
+    @property
+    def layout_width(self) -> int:
+        """The width a post is laid out at: the pane's, at most ``reading_width``."""
+        pane = self.scrollable_content_region.width or self.size.width or 80
+        return min(pane, self.reading_width) if self.reading_width > 0 else pane
+
+    def _check_width(self) -> None:
+        """Ask for the post to be laid out again when the width it was laid out for is not the
+        width there is now (whatever changed it)."""
+        document = self.document
+        if document is None or not self.size.width:
+            return
+        width = max(20, self.layout_width)
+        if document.width != width:
+            self.post_message(self.WidthChanged(self, width))
 
     @property
     def links(self) -> Sequence[str]:
@@ -462,6 +567,7 @@ class ReaderView(ScrollView, can_focus=True):
         if not (keep_scroll and same):
             self.scroll_to(y=0, animate=False)
         self.refresh()
+        self._check_width()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
@@ -476,6 +582,10 @@ class ReaderView(ScrollView, can_focus=True):
             strip = document.strips[index]
             if index in document.code_lines:
                 strip = themed_code(strip, self.get_component_rich_style("reader--code"))
+            # A column narrower than the pane (reading_width) stands in its middle.
+            left = max(0, (width - document.width) // 2)
+            if left:
+                strip = Strip([Segment(" " * left), *strip], left + strip.cell_length)
             # Rich left colours unset: the widget's own colours (and so the theme's) fill them in.
             return strip.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
         return Strip.blank(width, self.rich_style)
@@ -519,3 +629,4 @@ class ReaderView(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self.refresh()
+        self._check_width()
