@@ -77,13 +77,13 @@ async def test_enter_on_a_heading_folds_the_section_and_it_stays_folded(
         sidebar = app.screen.query_one(Sidebar)
         sidebar.focus()
         heading = sidebar._entries.index(Entry("section", "feeds"))
-        assert "▾ Feeds" in _prompts(sidebar)[heading] and f"{FEEDS + 1}" in _prompts(sidebar)[heading]
+        assert "▼ Feeds" in _prompts(sidebar)[heading] and f"{FEEDS + 1}" in _prompts(sidebar)[heading]
         sidebar.highlighted = heading
         await press(pilot, "enter")
         await settle(pilot, app)
         assert not any(e and e.kind == "feed" for e in sidebar._entries)
         assert sidebar.highlighted_entry == Entry("section", "feeds")  # the cursor stays on it
-        assert "▸ Feeds" in _prompts(sidebar)[sidebar.highlighted]
+        assert "▶ Feeds" in _prompts(sidebar)[sidebar.highlighted]
         # With the feeds folded, the tags are a few lines down: k/j reach them.
         assert sidebar._entries.index(Entry("section", "tags")) == heading + 1
         assert json.loads(library.get_state("ui.folded") or "{}") == {"feeds": 1}
@@ -178,3 +178,7 @@ def test_short_reasons() -> None:
     gone = "HTTP 410 Gone: the feed was removed (it will not be fetched again)"
     assert short_reason(gone) == "HTTP 410 Gone"
     assert short_reason("connection refused\n  by host") == "connection refused by host"
+    assert short_reason("not a feed (syntax error at line 1)") == "not a feed"
+    long = "https://gardener.example/feed.xml: HTTP 503 Service Unavailable (down until Monday)"
+    assert short_reason(long) == "HTTP 503 Service Unavailable"
+    assert short_reason("redirected to ftp://x: refused") == "redirected to ftp://x"

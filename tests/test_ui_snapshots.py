@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from blogtui.cli import demo_feed_path
 from blogtui.library import Library
 from blogtui.ui.app import BlogApp
 from blogtui.ui.widgets.sidebar import Entry, Sidebar
-from ui_harness import make_app, press, seeded_library, settle
+from ui_harness import feed_xml, make_app, press, seeded_library, settle
 
 
 @pytest.fixture
@@ -105,3 +106,29 @@ def test_feed_card_and_timeline_80x24(snap_compare, demo: Library) -> None:  # t
 def test_feed_card_and_timeline_160x48(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
     app = make_app(demo)
     assert snap_compare(app, terminal_size=(160, 48), run_before=_feed_card(app, demo))
+
+
+def test_failed_feed_chosen_and_feeds_folded_120x36(snap_compare, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A feed whose last fetch failed, chosen: its error on its card; then the Feeds section
+    folded: its heading ▸ with the failed count, the chosen feed still under it with its reason."""
+    gone = tmp_path / "gone.xml"
+    gone.write_text(feed_xml(3, title="A Blog That Went Away"))
+    library = seeded_library(data_dir, demo_feed_path(), gone)
+    gone.unlink()
+    library.refresh([str(gone)])
+    url = next(f.url for f in library.feeds() if f.error)
+    app = make_app(library)
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        sidebar.focus()
+        sidebar.highlighted = sidebar._entries.index(Entry("feed", url))
+        await press(pilot, "enter")
+        await settle(pilot, app)
+        sidebar.highlighted = sidebar._entries.index(Entry("section", "feeds"))
+        await press(pilot, "enter")
+        await settle(pilot, app)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+    library.close()

@@ -31,9 +31,11 @@ def card_text(feed: Feed, settings: FeedSettings | None = None) -> Text:
     text.append(f"\n{feed_span(feed)}")
     text.append(f"\n{archive_words(feed)}")
     fetched = feed.fetched_at.strftime("%Y-%m-%d %H:%M") if feed.fetched_at else "never"
-    text.append(f"\nlast fetch {fetched}", style="dim")
-    if feed.error:
+    if feed.error:  # the time is the last fetch that went well; the one after it failed
+        text.append(f"\nlast good fetch {fetched}", style="dim")
         text.append(f"\nlast fetch failed: {feed.error}", style="bold red")
+    else:
+        text.append(f"\nlast fetch {fetched}", style="dim")
     if settings is not None and settings != FeedSettings():  # the defaults go without saying
         text.append(f"\n{settings_words(settings)} (ctrl+p: Feed …)", style="dim")
     return text

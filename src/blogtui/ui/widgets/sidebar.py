@@ -8,6 +8,7 @@ the feed's card say it in full)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -39,11 +40,19 @@ SECTIONS = ("feeds", "tags")
 FAILED_MARK = "!"
 
 
+_URL_PREFIX_RE = re.compile(r"^[a-z][a-z0-9+.-]*://\S*?: ", re.IGNORECASE)
+
+
 def short_reason(error: str) -> str:
-    """A fetch error in a few words, for the line under a failed feed: "HTTP 404 Not Found",
-    "timed out after 20 s", "not a feed"; the rest of the message is cut (the card has it whole)."""
-    head = error.split(": ", 1)[0] if error.startswith(("not a feed", "HTTP 410")) else error
-    return " ".join(head.split())
+    """A fetch error in a few words, for the line under a failed feed: its first clause, without
+    a URL in front ("HTTP 503 Service Unavailable", "timed out after 20 s", "not a feed"); what
+    follows a colon or in brackets is left to the tooltip and the card, which have it whole."""
+    text = " ".join(_URL_PREFIX_RE.sub("", error.strip()).split())
+    for stop in (": ", " ("):
+        head = text.split(stop, 1)[0]
+        if len(head) >= 4:
+            text = head
+    return text
 
 
 @dataclass(frozen=True)
@@ -183,10 +192,10 @@ class Sidebar(OptionList):
             return Text(label, style="dim bold")
 
         def section(value: str, label: str, count: int, failed: int = 0) -> None:
-            # A fold's heading: ▾ open, ▸ folded; how many lines it holds on the right.
+            # A fold's heading: ▼ open, ▶ folded; how many lines it holds on the right.
             folded = value in self.collapsed
             text = Text(no_wrap=True, overflow="ellipsis")
-            text.append(f"{'▸' if folded else '▾'} {label}", style="dim bold")
+            text.append(f"{'▶' if folded else '▼'} {label}", style="dim bold")
             extra = f" {FAILED_MARK}{failed} failed " if failed else ""
             number = f"{count:,}"
             text.append(" " * max(1, width - text.cell_len - len(extra) - len(number)))
