@@ -370,6 +370,30 @@ def test_probe_reads_the_cell_size_from_the_terminal_without_writing_to_it(
     assert probe_terminal() == DEFAULT_CELL  # not a terminal
 
 
+def test_drawing_a_picture_never_asks_the_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """textual-image's Sixel and TGP probe (its renderable package's import) must not run once the
+    app does: with a terminal on stdout, drawing writes nothing to it."""
+    import pty
+
+    path = tmp_path / "p.png"
+    path.write_bytes(picture())
+    leader, follower = pty.openpty()
+    try:
+        with os.fdopen(os.dup(follower), "w") as stream:
+            monkeypatch.setattr(sys, "__stdout__", stream)
+            images._halfcell.cache_clear()
+            images.picture_strips.cache_clear()
+            strips = images.picture_strips(path, 20, 6, (30, 30, 30))
+        assert len(strips) == 6 and all(s.cell_length == 20 for s in strips)
+        os.set_blocking(leader, False)
+        with pytest.raises(BlockingIOError):
+            os.read(leader, 100)
+    finally:
+        os.close(leader)
+        os.close(follower)
+        images._halfcell.cache_clear()
+
+
 def test_keep_image_refuses_what_is_not_an_image(library: Library) -> None:
     with pytest.raises(LibraryError, match=r"^https://pics.example/x.png: an HTML page, not an image$"):
         library.keep_image("https://pics.example/x.png", b"<html><body>404</body></html>")

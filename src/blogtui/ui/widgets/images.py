@@ -158,14 +158,30 @@ COLOURS = 256
 @functools.cache
 def _halfcell() -> type:
     """textual-image's half-cell renderable, its colour of a pixel kept per colour (it makes a new
-    Rich Color per pixel, most of the time of a picture, and a palette repeats them)."""
-    from textual_image.renderable import halfcell
+    Rich Color per pixel, most of the time of a picture, and a palette repeats them).
+
+    Loaded from its file, as a module of blogtui's: imported the usual way, textual-image's
+    ``renderable`` package first asks a terminal on stdout whether it speaks Sixel or the Kitty
+    graphics protocol (escape sequences written, answers read from stdin in raw mode, 0.1 s each),
+    which here would happen in a worker while Textual owns the terminal. Its own modules
+    (``_geometry``, ``_pixeldata``, ``_terminal``) import nothing that asks.
+    """
+    import importlib.util
+
+    import textual_image
 
     _quiet_terminal()
-    mapping = getattr(halfcell, "_map_pixel", None)
-    if mapping is not None and not hasattr(mapping, "cache_info"):
-        halfcell._map_pixel = functools.lru_cache(maxsize=8192)(mapping)
-    return halfcell.Image
+    path = Path(textual_image.__file__).parent / "renderable" / "halfcell.py"
+    spec = importlib.util.spec_from_file_location("blogtui.ui.widgets._halfcell", path)
+    if spec is None or spec.loader is None:
+        raise OSError(f"{path}: textual-image's half-cell renderable is not there")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    mapping = getattr(module, "_map_pixel", None)
+    if mapping is not None:
+        module._map_pixel = functools.lru_cache(maxsize=8192)(mapping)  # type: ignore[attr-defined]
+    image: type = module.Image
+    return image
 
 
 @functools.lru_cache(maxsize=KEPT)
