@@ -100,6 +100,8 @@ def build(out: Path, posts: int, seed: str, plain: bool, per_feed: int = 2000) -
     with store.transaction():
         tag_ids = {name: store._tag_id(name) for name in gen_corpus.TAGS}
     words = gen_corpus.CACHE_WORDS
+    with store.transaction():  # the dictionary, trained as upsert_posts trains it on a first feed
+        store.codec.maybe_train([html for html, _text in pool])
     pack = store.codec.pack  # HTML and summaries are stored compressed (storage/codec.py)
     feeds = (posts + per_feed - 1) // per_feed
     post_id = 0
@@ -146,7 +148,6 @@ def build(out: Path, posts: int, seed: str, plain: bool, per_feed: int = 2000) -
             store.update_feed(
                 feed_id, title=title, site_url=f"{BASE}/posts/{fid}/", fetched_at=datetime.now()
             )
-            store.codec.maybe_train()  # as upsert_posts does: the dictionary, once there are posts
         if index % 25 == 0:
             print(f"  {post_id:,} posts", file=sys.stderr, flush=True)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -14,9 +14,12 @@ One Codec per connection (zstd contexts are not thread-safe; a Store is used by 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import zstandard
+if TYPE_CHECKING:
+    import zstandard
 
 #: Compression level: 3 compresses a post in ~10 µs; 19 saves 14 % more for 40x the time.
 LEVEL = 3
@@ -30,6 +33,13 @@ SAMPLE = 2000
 MIN_BYTES = 48
 
 _STATE_KEY = "codec:next_train"
+
+
+def _zstd() -> ModuleType:
+    """zstandard, imported when first used (10 ms, mostly ``platform``: not at start-up)."""
+    import zstandard
+
+    return zstandard
 
 
 class Codec:
@@ -55,16 +65,16 @@ class Codec:
         self.current = max((int(r[0]) for r in rows), default=0)
 
     def _add(self, dict_id: int, data: bytes) -> None:
-        zdict = zstandard.ZstdCompressionDict(data)
-        self._compressors[dict_id] = zstandard.ZstdCompressor(
+        zdict = _zstd().ZstdCompressionDict(data)
+        self._compressors[dict_id] = _zstd().ZstdCompressor(
             level=LEVEL, dict_data=zdict, write_checksum=False, write_dict_id=False
         )
-        self._decompressors[dict_id] = zstandard.ZstdDecompressor(dict_data=zdict)
+        self._decompressors[dict_id] = _zstd().ZstdDecompressor(dict_data=zdict)
 
     def _plain(self) -> None:
         if 0 not in self._compressors:
-            self._compressors[0] = zstandard.ZstdCompressor(level=LEVEL, write_checksum=False)
-            self._decompressors[0] = zstandard.ZstdDecompressor()
+            self._compressors[0] = _zstd().ZstdCompressor(level=LEVEL, write_checksum=False)
+            self._decompressors[0] = _zstd().ZstdDecompressor()
 
     def refresh(self) -> None:
         """Pick up a dictionary trained by another connection (cheap: one indexed read)."""
@@ -113,23 +123,25 @@ class Codec:
                     )
         try:
             return self._decompressors[dict_id].decompress(data[1:]).decode("utf-8", "surrogatepass")
-        except (zstandard.ZstdError, UnicodeDecodeError) as exc:
+        except (_zstd().ZstdError, UnicodeDecodeError) as exc:
             raise sqlite3.DatabaseError(f"a stored text cannot be unpacked (damaged: {exc})") from None
 
     # -- training ------------------------------------------------------------------------------
 
-    def maybe_train(self) -> bool:
-        """Train the cache's first dictionary once it holds enough posts, and repack the posts
-        stored without one (inside a write transaction). Returns whether it trained."""
+    def maybe_train(self, coming: Sequence[str] = ()) -> bool:
+        """Train the cache's first dictionary once it holds enough posts, counting the HTML of
+        posts about to be stored (``coming``: trained on too, so they are packed with it from the
+        start, not repacked into half-empty pages), and repack the posts stored without one
+        (inside a write transaction). Returns whether it trained."""
         self.refresh()
         if self.current:
             return False
-        total = int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0])
+        total = int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0]) + len(coming)
         row = self.db.execute("SELECT value FROM state WHERE key = ?", (_STATE_KEY,)).fetchone()
         due = int(row[0]) if row else TRAIN_AT
         if total < max(due, TRAIN_AT):
             return False
-        if not self.train():
+        if not self.train(coming):
             # Too little text to train on (tiny posts): try again when the cache has doubled.
             self.db.execute(
                 "INSERT OR REPLACE INTO state(key, value) VALUES (?, ?)", (_STATE_KEY, str(total * 2))
@@ -139,22 +151,24 @@ class Codec:
         self.repack()
         return True
 
-    def train(self) -> bool:
-        """Train a dictionary on a sample of the stored posts' HTML and make it current."""
+    def train(self, coming: Sequence[str] = ()) -> bool:
+        """Train a dictionary on a sample of the stored posts' HTML (and of ``coming``, the HTML
+        of posts about to be stored) and make it current."""
         total = int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0])
-        step = max(1, total // SAMPLE)
+        step = max(1, (total + len(coming)) // SAMPLE)
         samples: list[bytes | bytearray | memoryview[int]] = [
             self.unpack(r[0]).encode("utf-8", "surrogatepass")
             for r in self.db.execute(
                 "SELECT content_html FROM posts WHERE id % ? = 0 LIMIT ?", (step, SAMPLE)
             )
         ]
+        samples += [html.encode("utf-8", "surrogatepass") for html in coming[::step][:SAMPLE]]
         samples = [s for s in samples if s]
         if len(samples) < 50 or sum(map(len, samples)) < 8 * DICT_BYTES:
             return False
         try:
-            zdict = zstandard.train_dictionary(DICT_BYTES, samples, level=LEVEL)
-        except zstandard.ZstdError:
+            zdict = _zstd().train_dictionary(DICT_BYTES, samples, level=LEVEL)
+        except _zstd().ZstdError:
             return False
         cur = self.db.execute("INSERT INTO codec_dicts(data) VALUES (?)", (zdict.as_bytes(),))
         dict_id = int(cur.lastrowid or 0)

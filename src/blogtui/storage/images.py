@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .codec import Codec
+
 #: The folder in the data dir.
 FOLDER = "images"
+#: A post that names an image (what ``LIKE '%<img%'`` found when the HTML was stored as text).
+_IMG_RE = re.compile("<img", re.IGNORECASE)
 _SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png"}
 
 
@@ -149,9 +154,18 @@ class ImageCache:
     ) -> Iterator[tuple[int, str, str]]:
         """``(post id, HTML, base URL)`` of the posts whose HTML has an ``<img``, newest first:
         all, those after ``after_id`` (a run's new posts), or those of ``post_ids``."""
+        # The HTML is stored packed (storage/codec.py): unpacked here, then looked into.
+        unpack = Codec(self.db).unpack
+
+        def with_images(rows: Iterable[tuple[int, object, str]]) -> Iterator[tuple[int, str, str]]:
+            for post_id, packed, base in rows:
+                html = unpack(packed)
+                if _IMG_RE.search(html):
+                    yield post_id, html, base
+
         sql = (
             "SELECT p.id, p.content_html, CASE WHEN p.url != '' THEN p.url ELSE f.url END"
-            " FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.content_html LIKE '%<img%'"
+            " FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE 1"
         )
         if post_ids is not None:
             for start in range(0, len(post_ids), 500):
@@ -159,7 +173,7 @@ class ImageCache:
                 marks = ",".join("?" * len(chunk))
                 rows = self.db.execute(f"{sql} AND p.id IN ({marks})", chunk).fetchall()
                 order = {pid: i for i, pid in enumerate(chunk)}
-                yield from sorted(((r[0], r[1], r[2]) for r in rows), key=lambda r: order[r[0]])
+                yield from sorted(with_images(rows), key=lambda r: order[r[0]])
             return
         params: tuple[int, ...] = ()
         if after_id is not None:
@@ -167,7 +181,7 @@ class ImageCache:
             params = (after_id,)
         cursor = self.db.execute(sql + " ORDER BY p.published DESC, p.id DESC", params)
         while batch := cursor.fetchmany(200):
-            yield from ((r[0], r[1], r[2]) for r in batch)
+            yield from with_images(batch)
 
     def last_post_id(self) -> int:
         """The highest post id (posts stored later have higher ones)."""

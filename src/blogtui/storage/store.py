@@ -615,6 +615,8 @@ class Store(SearchPlanner):
             else:
                 fresh[post.guid] = post
         if fresh:
+            # The cache's first dictionary, once it has enough posts (these counted and trained on).
+            self.codec.maybe_train([p.content_html for p in fresh.values()])
             next_id = int(db.execute("SELECT coalesce(max(id), 0) FROM posts").fetchone()[0]) + 1
             ids = {guid: next_id + n for n, guid in enumerate(fresh)}
             db.executemany(
@@ -705,7 +707,6 @@ class Store(SearchPlanner):
             stored[post.guid] = (post_id, post.url, post.title, post.author, published, post.summary,
                                  post.content_html, int(post.summary_only), undated)  # fmt: skip
         if fresh:
-            self.codec.maybe_train()  # the cache's first dictionary, once it has enough posts
             self._trim_due = True
         return len(fresh)
 
