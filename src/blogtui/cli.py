@@ -199,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url", metavar="URL")
     p.add_argument("name", metavar="NAME", help='the name ("" gives back the feed\'s own title)')
     command("vacuum", "apply the retention settings and rebuild the cache file compactly")
+    command("config", "check config.toml: every setting valid, no key given to two bindings")
     p = command("doctor", "check the cache for damage (SQLite's integrity_check); --repair saves what it can")
     p.add_argument(
         "--repair",
@@ -317,6 +318,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _demo(args)
     if command == "doctor":
         return _doctor(args)
+    if command == "config":
+        return _check_config()
     library = _open_library(args)
     try:
         handler = globals()[f"_cmd_{command}"]
@@ -778,6 +781,28 @@ def _cmd_view(library: Any, args: argparse.Namespace) -> int:
         return EXIT_OK
     library.save_view(name, " ".join(args.query))
     print(f"saved @{name}: {library.count(f'@{name}')} posts match", file=sys.stderr)
+    return EXIT_OK
+
+
+def _check_config() -> int:
+    """``blogtui config``: a setting that is not valid is the one-line error every command gives
+    (exit 2); a key ``[keys]`` gives a binding that another live binding has too is one warning
+    line each (exit 2: only one of them would work); else the file is ok."""
+    from .config import config_path
+
+    path = config_path()
+    config = _config()
+    clashes: list[str] = []
+    if config.keys:  # only then is the reader's code loaded, to read its bindings
+        from .ui.app import BlogApp
+        from .ui.screens.help import key_clashes
+
+        clashes = key_clashes(BlogApp, config.keys)
+    for line in clashes:
+        _error(f"{path}: {line}")
+    if clashes:
+        return EXIT_USAGE
+    print(f"{path}: ok" if path.exists() else f"{path}: no such file (every setting has its default)")
     return EXIT_OK
 
 

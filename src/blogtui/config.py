@@ -432,17 +432,22 @@ def _render(value: object) -> str:
 
 
 def save_setting(key: str, value: object, path: Path | None = None) -> None:
-    """Write one top-level setting into ``config.toml``, keeping the other lines.
+    """Write one top-level setting into ``config.toml``, keeping the other lines; ``keys`` (a
+    mapping of binding ids to keys) goes into the ``[keys]`` table, each id's line replaced.
 
     Raises:
         ConfigError: the key is not a setting or the value is not valid for it.
     """
     path = path or config_path()
     problem = setting_problem(key, value)
-    if not problem and isinstance(value, dict) and value:
-        problem = f'{key}: a feed\'s settings are saved one at a time (save_feed_setting), in [feeds."URL"]'
+    if not problem and key == "feeds" and value:
+        problem = 'feeds: a feed\'s settings are saved one at a time (save_feed_setting), in [feeds."URL"]'
     if problem:
         raise ConfigError(f"{path}: {problem}")
+    if key == "keys":
+        assert isinstance(value, dict)
+        _save_keys(value, path)
+        return
     rendered = _render(value)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -463,6 +468,41 @@ def save_setting(key: str, value: object, path: Path | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _save_keys(keys: dict[str, str], path: Path) -> None:
+    """Write remapped keys into the ``[keys]`` table (made at the end when there is none), each
+    ``action = "keys"`` replacing that action's line; the other lines are kept."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    lines = text.splitlines()
+    start = next((i for i, x in enumerate(lines) if x.split("#", 1)[0].strip() == "[keys]"), None)
+    if start is None:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        lines += ["", "[keys]"] if lines else ["[keys]"]
+        start = len(lines) - 1
+    for action, value in keys.items():
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+        line = f"{action} = {_render(value)}"
+        for i in range(start + 1, end):
+            if lines[i].split("=", 1)[0].strip() == action:
+                lines[i] = line
+                break
+        else:
+            while end > start + 1 and not lines[end - 1].strip():  # before the blank lines ahead
+                end -= 1
+            lines.insert(end, line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
 
 

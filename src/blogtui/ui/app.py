@@ -30,7 +30,7 @@ from ..errors import ConfigError, LibraryError, StoreError
 from ..library import Library
 from .messages import FetchProgress, LibraryChanged
 from .screens.dialogs import AddFeedDialog
-from .screens.help import HelpScreen
+from .screens.help import HelpScreen, key_clashes
 from .screens.main import ORDER_WORDS, MainScreen
 from .screens.welcome import WelcomeScreen
 
@@ -40,8 +40,18 @@ Opener = Callable[[str], object]
 CONSOLE_BROWSERS = frozenset({"w3m", "lynx", "links", "links2", "elinks", "browsh", "carbonyl"})
 
 DARK, LIGHT = "textual-dark", "textual-light"
-#: Seconds a held key waits for the app to go quiet before it is handed on anyway.
-KEY_PATIENCE = 0.25
+#: Seconds a held key waits, at most, for the key before it (or for the screen to go quiet).
+KEY_PATIENCE = 1.0
+#: The bindings (by id) that neither move the focus nor open a screen: the key after one of them
+#: need not wait for it (holding j moves as fast as before).
+KEYS_IN_PLACE = frozenset(
+    {
+        "list_down", "list_up", "list_first", "list_last", "list_page_down", "list_page_up",
+        "reader_down", "reader_up", "reader_page_down", "reader_page_up", "reader_top",
+        "reader_bottom", "sidebar_down", "sidebar_up", "sidebar_toggle_tag", "toggle_read",
+        "toggle_star", "year_earlier", "year_later", "find_next", "find_previous",
+    }
+)  # fmt: skip
 #: Seconds between two looks at whether held keys may go on.
 KEY_POLL = 0.005
 
@@ -83,13 +93,22 @@ class BlogApp(App[int]):
         self._held_keys: deque[events.Key] = deque()
         self._replaying: set[int] = set()
         self._key_in_flight: events.Key | None = None
+        self._key_target: Any = None
+        self._key_in_place = False
         self._key_sent_at = 0.0
         self._held_since = 0.0
         self._key_timer: Timer | None = None
+        #: What is wrong with the [keys] of config.toml (keys that collide), one line each.
+        self.key_warnings: list[str] = []
 
     def on_mount(self) -> None:
         if self.config.keys:  # [keys] of config.toml: binding ids to keys (load_config checked them)
             self.set_keymap(dict(self.config.keys))
+            # A key given to two bindings live at once works for one only: said at start (the main
+            # screen's status line shows the first too), as `blogtui config` says it.
+            self.key_warnings = key_clashes(type(self), self.config.keys)
+            for line in self.key_warnings:
+                self.notify(line, title="config.toml", severity="warning", timeout=12)
         self.push_screen(MainScreen() if self.library.has_feeds() else WelcomeScreen())
         # Any change of theme (the toggle, or the palette's theme picker) is remembered in config.
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -104,9 +123,10 @@ class BlogApp(App[int]):
         ``/sqlite`` typed at start-up reached the list (or a screen still composing) before ``/``
         had moved the focus to the query box, and ``s`` starred a post, ``q`` quit. A key is
         therefore held while the screen is not mounted yet, or while the key before it is still
-        on its way (not yet back at the app, nor stopped by a widget such as an Input); held keys
-        go on one at a time, each once the app is quiet again (the focus or screen the key before
-        asked for is in place), or after KEY_PATIENCE seconds at most.
+        on its way (not yet back at the app, nor stopped by a widget such as an Input) unless
+        that key's binding stays in place (KEYS_IN_PLACE: j, k, m, s ...); held keys go on one
+        at a time, each once the screen has handled what the key before sent it (the focus or
+        screen it asked for is in place), waiting KEY_PATIENCE seconds at most.
         """
         if not isinstance(event, events.Key):
             await super().on_event(event)
@@ -128,9 +148,12 @@ class BlogApp(App[int]):
             self._held_keys.append(event)
             self._poll_keys()
             return
+        target = self.focused or self.screen
+        active = self.active_bindings.get(event.key)
         await super().on_event(event)
         if event.is_forwarded:  # on its way to the focused widget (or the screen)
-            self._key_in_flight = event
+            self._key_in_flight, self._key_target = event, target
+            self._key_in_place = active is not None and active.binding.id in KEYS_IN_PLACE
             self._key_sent_at = monotonic()
 
     def _is_priority(self, event: events.Key) -> bool:
@@ -148,7 +171,13 @@ class BlogApp(App[int]):
         if not self._screen_ready():
             return False
         sent = self._key_in_flight
-        return sent is None or sent._stop_propagation or monotonic() - self._key_sent_at > KEY_PATIENCE
+        return (
+            sent is None
+            or self._key_in_place
+            or sent._stop_propagation  # taken by the widget (an Input's character)
+            or not self._key_target.is_attached  # lost with the widget it went to
+            or monotonic() - self._key_sent_at > KEY_PATIENCE
+        )
 
     def _quiet(self) -> bool:
         """Whether the app and its screen have handled every message sent to them."""
@@ -160,7 +189,7 @@ class BlogApp(App[int]):
         """Hand on the first held key, if it may go now."""
         if not self._held_keys or self._replaying or not self._keys_may_go():
             return
-        if not self._quiet() and monotonic() - self._held_since < KEY_PATIENCE:
+        if not (self._key_in_place or self._quiet()) and monotonic() - self._held_since < KEY_PATIENCE:
             return
         held = self._held_keys.popleft()
         key = events.Key(held.key, held.character)

@@ -317,8 +317,74 @@ def help_table(app_class: type[App], keymap: Mapping[str, str] | None = None) ->
     return HelpTable(groups, shown, shown_names, unresolved, unnamed)
 
 
+#: The classes whose bindings are live together: the screen's, the focused widget's (one of
+#: these, or none) and the app's (APP).
+CONTEXTS: tuple[tuple[type, ...], ...] = (
+    *((APP, MainScreen, widget) for widget in (PostList, ReaderView, Sidebar, YearBar, FindBox)),
+    (APP, WelcomeScreen),
+)
+#: What a clash line calls each class.
+_PLACES: dict[type, str] = {
+    MainScreen: "the main screen",
+    PostList: "the list",
+    ReaderView: "the reader",
+    Sidebar: "the sidebar",
+    YearBar: "the timeline",
+    FindBox: "the find box",
+    WelcomeScreen: "the welcome screen",
+}
+
+
+def key_clashes(app_class: type[App], keymap: Mapping[str, str]) -> list[str]:
+    """One line per key the keymap (``[keys]``) gives a binding that another binding live at the
+    same time has too (only one of them can work), naming both bindings; none when no remapped
+    key collides."""
+    lines: list[str] = []
+    seen: set[frozenset[str]] = set()
+    for context in CONTEXTS:
+        holders: dict[str, list[tuple[type, Binding]]] = {}
+        for cls in (app_class if c is APP else c for c in context):
+            for default in live_bindings(cls).values():
+                for binding in remapped(default, keymap):
+                    holders.setdefault(binding.key, []).append((cls, binding))
+        for found in holders.values():
+            ids = {b.id or b.action for _, b in found}
+            for cls, binding in found:
+                mine = binding.id or binding.action
+                if binding.id not in keymap:
+                    continue
+                for other_cls, other in found:
+                    theirs = other.id or other.action
+                    pair = frozenset((mine, theirs))
+                    if theirs == mine or pair in seen or len(ids) < 2:
+                        continue
+                    seen.add(pair)
+                    if other_cls is cls:
+                        where = f"both in {_place(cls, app_class)}"
+                    else:
+                        mine_in, theirs_in = _place(cls, app_class), _place(other_cls, app_class)
+                        where = f"{mine} in {mine_in}, {theirs} in {theirs_in}"
+                    lines.append(
+                        f"[keys]: {mine} = {_quoted(keymap[mine])}: {key_name(binding)} is {theirs}'s key "
+                        f"too ({where}); only one of them works: give one another key"
+                    )
+    return lines
+
+
+def _place(cls: type, app_class: type[App]) -> str:
+    return "the whole app" if cls is app_class else _PLACES.get(cls, cls.__name__)
+
+
+def _quoted(keys: str) -> str:
+    return '"' + keys.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _sources(app_class: type[App]) -> Iterable[type]:
     return (app_class if cls is APP else cls for cls in SOURCES)
+
+
+#: The help's own scrolling keys, as its title line says them.
+SCROLL_KEYS = "j / k, page up / down"
 
 
 def close_keys() -> str:
@@ -328,9 +394,17 @@ def close_keys() -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key blogtui knows."""
+    """Every key blogtui knows, in a box that scrolls (it fits 80x24: what is below scrolls up)."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close"),
+        Binding("j,down", "scroll(1)", "Down", show=False),
+        Binding("k,up", "scroll(-1)", "Up", show=False),
+        Binding("pagedown,space,ctrl+d", "page(1)", "Page down", show=False),
+        Binding("pageup,ctrl+u", "page(-1)", "Page up", show=False),
+        Binding("g,home", "edge(0)", "Top", show=False),
+        Binding("G,end", "edge(1)", "Bottom", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
@@ -342,10 +416,30 @@ class HelpScreen(ModalScreen[None]):
             for key, what in keys:
                 table.add_row(Text(key), Text(what))
             table.add_row("", "")
-        with VerticalScroll(classes="dialog help"):
-            yield Static(Text("blogtui — keys", style="bold"), classes="dialog-title")
+        title = Text("blogtui — keys", style="bold")
+        closing = key_name(own_bindings(HelpScreen)[0])
+        title.append(f"   {SCROLL_KEYS} scroll, {closing} closes", style="dim not bold")
+        with VerticalScroll(classes="dialog help", id="help-keys"):
+            yield Static(title, classes="dialog-title")
             yield Static(table)
             yield Static(Text(f"{close_keys()} closes this screen", style="dim"))
+
+    @property
+    def _box(self) -> VerticalScroll:
+        return self.query_one("#help-keys", VerticalScroll)
+
+    def action_scroll(self, lines: int) -> None:
+        self._box.scroll_relative(y=lines, animate=False, immediate=True)
+
+    def action_page(self, pages: int) -> None:
+        box = self._box
+        box.scroll_relative(
+            y=pages * max(1, box.scrollable_content_region.height - 1), animate=False, immediate=True
+        )
+
+    def action_edge(self, end: int) -> None:
+        box = self._box
+        box.scroll_to(y=box.max_scroll_y if end else 0, animate=False, immediate=True)
 
     def action_close(self) -> None:
         self.dismiss(None)

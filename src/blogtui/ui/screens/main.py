@@ -53,6 +53,8 @@ PLACES = 200
 STATES = {"unread": "Unread", "starred": "Starred", "backlog": "Backlog", "reading": "Continue reading"}
 #: Seconds the reader must rest before its place in the post is saved (scrolling writes nothing).
 PLACE_DELAY = 0.5
+#: Seconds a status message stays (stale news clears itself).
+STATUS_SECONDS = 6.0
 
 
 def _quote(value: str) -> str:
@@ -166,6 +168,8 @@ class MainScreen(Screen[None]):
     highlight_delay: float = HIGHLIGHT_DELAY
     query_delay: float = QUERY_DELAY
     place_delay: float = PLACE_DELAY
+    #: Seconds a status message (or error) stays before the status line clears it.
+    status_seconds: float = STATUS_SECONDS
 
     def __init__(self) -> None:
         super().__init__()
@@ -174,6 +178,8 @@ class MainScreen(Screen[None]):
         self._query_timer: Timer | None = None
         self._sidebar_forced: bool | None = None
         self._status_text = ""
+        self._status_lasting = False
+        self._status_timer: Timer | None = None
         self._ranked = False
         #: Each view's sort order (``Filter.key``: an order of SORT_ORDERS); none: newest first,
         #: or best match first for words.
@@ -257,8 +263,15 @@ class MainScreen(Screen[None]):
         # At once, not after the queued messages (focus() waits its turn): keys typed at start-up
         # are handed on once this screen is mounted, and the first must find the list focused.
         self.set_focus(self.posts)
+        if not self.app.config.show_sidebar:  # hidden at start, whatever the width; b shows it
+            self._sidebar_forced = False
         self._fold_sidebar(self.app.size.width)
-        self._set_status()
+        warnings = self.app.key_warnings
+        if warnings:  # keys of config.toml that collide: until other news replaces it
+            more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
+            self._set_status(message=warnings[0] + more, lasting=True)
+        else:
+            self._set_status()
         self.watch(self.reader, "scroll_y", self._reader_scrolled, init=False)
         self.load_card()
         # Counts and tags wait until the list is on screen: first paint comes first.
@@ -275,9 +288,14 @@ class MainScreen(Screen[None]):
             wanted = self._reader_wants if self._reader_wants is not None else document.post_id
             self.load_post(wanted, keep_scroll=wanted == document.post_id)
 
+    def _sidebar_wanted(self, width: int) -> bool:
+        """Whether the sidebar is to show outside full screen: as b (or t) last said, else as wide
+        as the terminal is (the show_sidebar setting false: hidden until b)."""
+        return self._sidebar_forced if self._sidebar_forced is not None else width >= NARROW
+
     def _fold_sidebar(self, width: int) -> None:
-        show = self._sidebar_forced if self._sidebar_forced is not None else width >= NARROW
-        self.sidebar.display = show
+        # Full screen hides it at every width: its display set here would beat the -reading rule.
+        self.sidebar.display = self._sidebar_wanted(width) and not self.has_class("-reading")
 
     def _reader_width(self) -> int:
         return self.reader.layout_width
@@ -376,29 +394,57 @@ class MainScreen(Screen[None]):
         )
         self._set_status()
 
-    def _set_status(self, error: str | None = None, message: str | None = None) -> None:
+    def _set_status(
+        self, error: str | None = None, message: str | None = None, *, lasting: bool = False
+    ) -> None:
+        """The status line: the view, its count, order and place, and the latest news.
+
+        Args:
+            error: shown instead of the rest until the next status, or status_seconds.
+            message: the news, shown first (a progress bar or a narrow terminal leaves the end
+                out of sight); it clears after status_seconds unless ``lasting`` (a running
+                refresh's progress, find's "3 of 11"), or when a new one replaces it.
+        """
         status = self.query_one("#status", Static)
         if error:
             status.update(Text(f" {error}", style="bold red"))
+            self._expire_status()
             return
         if message is not None:
             self._status_text = message
+            self._status_lasting = lasting
+            if message and not lasting:
+                self._expire_status()
         order = " · best match first" if self._ranked else ""
         if self.sort is not None:
             order = f" · {ORDER_WORDS[self.sort]}"
         base = self.filter.base
         feed = self.sidebar.feed_of(base.value) if base.kind == "feed" else None
         label = self.filter.describe(feed.title if feed is not None else None)
-        text = Text(f" {label} · {self.posts.count:,} posts{order}", style="dim")
+        text = Text(" ")
+        if self._status_text:
+            text.append(self._status_text, style="italic")
+            text.append("  ·  ", style="dim")
+        text.append(f"{label} · {self.posts.count:,} posts{order}", style="dim")
         if feed is not None:
             # A chosen feed: how its archive came home, as `blogtui feeds` says it.
             text.append(f" · {archive_words(feed)}", style="dim")
         place = self._place_words()
         if place:
             text.append(f" · {place}", style="")
-        if self._status_text:
-            text.append(f"  {self._status_text}", style="italic")
         status.update(text)
+
+    def _expire_status(self) -> None:
+        """Clear the news (or an error) in status_seconds, unless newer news comes first."""
+        if self._status_timer is not None:
+            self._status_timer.stop()
+        self._status_timer = self.set_timer(self.status_seconds, self._status_expired, name="status")
+
+    def _status_expired(self) -> None:
+        self._status_timer = None
+        if not self._status_lasting:
+            self._status_text = ""
+        self._set_status()
 
     def _place_words(self) -> str:
         """Where the post being read is in the list: "post 37 of 412 · March 2011"."""
@@ -677,12 +723,12 @@ class MainScreen(Screen[None]):
             self._match = (self._match + step) % len(self._matches)
         if not self._matches:
             self.reader.show(plain, keep_scroll=True)
-            self._set_status(message=f"“{needle}”: not in this post" if needle else "")
+            self._set_status(message=f"“{needle}”: not in this post" if needle else "", lasting=True)
             return
         self.reader.show(marked(plain, self._matches, len(needle), self._match), keep_scroll=True)
         line = self._matches[self._match][0]
         self.reader.scroll_to(y=max(0, line - 2), animate=False)
-        self._set_status(message=f"“{needle}”: {self._match + 1} of {len(self._matches)}")
+        self._set_status(message=f"“{needle}”: {self._match + 1} of {len(self._matches)}", lasting=True)
 
     def on_find_box_step(self, event: FindBox.Step) -> None:
         self._find(self.query_one(FindBox).value, event.by)
@@ -927,6 +973,8 @@ class MainScreen(Screen[None]):
             self.apply_filter()
 
     def action_focus_tags(self) -> None:
+        if self.has_class("-reading"):
+            self.action_zoom()  # out of full screen: the tags are in the sidebar
         if not self.sidebar.display:
             self._sidebar_forced = True
             self._fold_sidebar(self.app.size.width)
@@ -936,7 +984,11 @@ class MainScreen(Screen[None]):
         self.sidebar.focus()
 
     def action_toggle_sidebar(self) -> None:
-        self._sidebar_forced = not self.sidebar.display
+        if self.has_class("-reading"):  # b in full screen: out of it, with the sidebar
+            self._sidebar_forced = True
+            self.action_zoom()
+            return
+        self._sidebar_forced = not self._sidebar_wanted(self.app.size.width)
         self._fold_sidebar(self.app.size.width)
 
     def action_toggle_images(self) -> None:
@@ -949,6 +1001,7 @@ class MainScreen(Screen[None]):
 
     def action_zoom(self) -> None:
         self.toggle_class("-reading")
+        self._fold_sidebar(self.app.size.width)
         if self.has_class("-reading"):
             post_id = self.posts.highlighted_id
             if post_id is not None and self.reader.post_id != post_id:
@@ -1009,7 +1062,7 @@ class MainScreen(Screen[None]):
         text = f"{event.verb} {progress.done}/{progress.total} feeds · {progress.new_posts} new posts"
         if progress.pages > progress.done + 1:  # an archive is being walked: show it moving
             text += f" · {progress.pages} pages"
-        self._set_status(message=text)
+        self._set_status(message=text, lasting=progress.done < progress.total)  # until it is done
         bar = self.query_one("#fetch-progress", ProgressBar)
         bar.update(total=max(progress.total, 1), progress=progress.done)
         bar.set_class(progress.done < progress.total, "-running")

@@ -1,0 +1,282 @@
+"""The reader's shell as a newcomer meets it (issue 13, item 7): full screen at every width, the
+show_sidebar setting, a help that scrolls and fits 80x24, a status line whose news clears and
+that a refresh's progress bar leaves readable, and keys of config.toml that collide said so."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from blogtui.config import Config
+from blogtui.library import Library
+from blogtui.ui.app import BlogApp
+from blogtui.ui.screens.help import HelpScreen, key_clashes
+from blogtui.ui.screens.main import MainScreen
+from blogtui.ui.widgets.post_list import PostList
+from blogtui.ui.widgets.reader import ReaderView
+from blogtui.ui.widgets.sidebar import Sidebar
+from feedserver import FeedServer, Request, Response
+from ui_harness import FakeBrowser, feed_xml, frozen_clock, make_app, press, seeded_library, settle
+
+
+@pytest.fixture
+def demo(data_dir: Path) -> Library:
+    library = seeded_library(data_dir)
+    yield library
+    library.close()
+
+
+def _app(library: Library, **settings: object) -> BlogApp:
+    return BlogApp(library, Config(**settings), clock=frozen_clock, opener=FakeBrowser())  # type: ignore[arg-type]
+
+
+def _status(app: BlogApp) -> str:
+    return str(app.screen.query_one("#status", Static).render())
+
+
+def _seen(widget: Static) -> str:
+    """What a one-line widget shows: its text cut to its width."""
+    console = Console(width=widget.region.width, record=True, color_system=None, legacy_windows=False)
+    console.print(widget.render(), end="", overflow="crop", no_wrap=True)
+    return console.export_text().splitlines()[0] if widget.region.width else ""
+
+
+# -- full screen at every width ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [80, 160])
+async def test_z_is_full_screen_at_every_width(demo: Library, width: int) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(width, 40)) as pilot:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        assert sidebar.display == (width >= 100)  # folded away below 100 columns
+        await press(pilot, "z")
+        await settle(pilot, app)
+        reader = app.screen.query_one(ReaderView)
+        assert app.screen.has_class("-reading")
+        assert not sidebar.display and sidebar.region.width == 0
+        assert app.screen.query_one(PostList).region.height == 0
+        assert reader.region.width == width  # the whole width is the post's
+        assert app.focused is reader
+        await press(pilot, "z")
+        await settle(pilot, app)
+        assert sidebar.display == (width >= 100)  # back as it was
+        assert reader.region.width < width or width < 100
+
+
+async def test_b_in_full_screen_leaves_it_with_the_sidebar(demo: Library) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        await press(pilot, "z", "b")
+        await settle(pilot, app)
+        assert not app.screen.has_class("-reading")
+        assert app.screen.query_one(Sidebar).display
+
+
+async def test_t_in_full_screen_leaves_it_for_the_tags(demo: Library) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        await press(pilot, "z", "t")
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        assert not app.screen.has_class("-reading")
+        assert sidebar.display and app.focused is sidebar
+
+
+# -- show_sidebar ----------------------------------------------------------------------------
+
+
+async def test_show_sidebar_false_starts_with_the_sidebar_hidden_and_b_shows_it(demo: Library) -> None:
+    app = _app(demo, show_sidebar=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        assert not sidebar.display
+        await press(pilot, "b")
+        await settle(pilot, app)
+        assert sidebar.display
+        await press(pilot, "z", "z")  # full screen and back keep what b said
+        await settle(pilot, app)
+        assert sidebar.display
+
+
+async def test_show_sidebar_true_is_the_default_width_rule(demo: Library) -> None:
+    app = _app(demo, show_sidebar=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        assert app.screen.query_one(Sidebar).display
+
+
+# -- the help ----------------------------------------------------------------------------------
+
+
+async def test_help_fits_80x24_and_scrolls_with_j_k_and_page_keys(demo: Library) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await press(pilot, "question_mark")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HelpScreen)
+        box = app.screen.query_one("#help-keys", VerticalScroll)
+        screen = app.screen.region
+        assert screen.contains_region(box.region)  # the whole box on screen
+        inner = box.scrollable_content_region
+        for part in box.query(Static):  # no row wider than the box: nothing clipped at the right
+            assert part.virtual_region.width <= inner.width
+        assert box.max_scroll_y > 0  # more rows than fit: they scroll
+        await press(pilot, "j")
+        await settle(pilot, app)
+        assert box.scroll_y == 1
+        await press(pilot, "j", "j", "k")
+        await settle(pilot, app)
+        assert box.scroll_y == 2
+        await press(pilot, "pagedown")
+        await settle(pilot, app)
+        assert box.scroll_y >= inner.height
+        await press(pilot, "G")
+        await settle(pilot, app)
+        assert box.scroll_y == box.max_scroll_y
+        last = list(box.query(Static))[-1]  # "escape, q or ? closes this screen" in view
+        assert box.region.contains_region(last.region)
+        await press(pilot, "g")
+        await settle(pilot, app)
+        assert box.scroll_y == 0
+        await press(pilot, "escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+# -- the status line -------------------------------------------------------------------------
+
+
+async def test_a_status_message_clears_after_a_while(demo: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(MainScreen, "status_seconds", 0.2)
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await press(pilot, "G", "enter", "N")  # the last post open: nothing unread below
+        await settle(pilot, app)
+        assert "no unread post below" in _status(app)
+        await pilot.pause(0.5)
+        await settle(pilot, app)
+        assert "no unread post below" not in _status(app)
+        assert "All posts" in _status(app)
+
+
+async def test_an_error_in_the_status_line_clears_too(demo: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(MainScreen, "status_seconds", 0.3)
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        target = demo.post_ids("feedparser")[0]  # a summary-only post: F fetches its page
+        app.screen.query_one(PostList).move_to(target)
+        await press(pilot, "enter", "F")  # its site is out of reach (tests reach loopback only)
+        await settle(pilot, app)
+        error = _status(app)
+        assert "All posts" not in error  # the error alone
+        await pilot.pause(0.6)
+        await settle(pilot, app)
+        assert _status(app) != error and "All posts" in _status(app)
+
+
+async def test_find_keeps_its_count_while_the_find_box_is_open(
+    demo: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(MainScreen, "status_seconds", 0.2)
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await press(pilot, "enter", "ctrl+f", *"the")
+        await settle(pilot, app)
+        assert " of " in _status(app)
+        await pilot.pause(0.5)
+        await settle(pilot, app)
+        assert " of " in _status(app)  # lasting: find's "2 of 9" is not stale news
+
+
+async def test_refresh_progress_and_the_status_text_both_show_at_80_columns(
+    data_dir: Path, server: FeedServer
+) -> None:
+    gate = threading.Event()
+    fast = server.add("/fast.xml", feed_xml(5, title="Fast"))
+    slow_body = feed_xml(5, first=100, title="Slow").encode()
+    slow = server.add("/slow.xml", slow_body)
+    library = seeded_library(data_dir, fast, slow)
+
+    def held(request: Request) -> Response:
+        gate.wait(10)
+        return Response(slow_body)
+
+    server.add("/slow.xml", held)
+    app = make_app(library)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, app)
+            await press(pilot, "enter")  # a post open: the status line's longest form
+            await settle(pilot, app)
+            await press(pilot, "r")
+            status = app.screen.query_one("#status", Static)
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if "refreshed 1/2 feeds" in str(status.render()):
+                    break
+            await pilot.pause(0.1)  # laid out (settle would wait for the refresh held at the gate)
+            bar = app.screen.query_one("#fetch-progress")
+            assert bar.display and bar.region.width > 0
+            assert not status.region.overlaps(bar.region)
+            seen = _seen(status)
+            assert "refreshed 1/2 feeds" in seen, seen  # the news in sight beside the bar
+            assert "posts" in seen  # and the view's count too
+            gate.set()
+            await settle(pilot, app)
+            assert "refreshed 2/2 feeds" in _seen(status)
+            assert not bar.display
+    finally:
+        gate.set()
+        library.close()
+
+
+# -- keys of config.toml that collide ------------------------------------------------------
+
+
+def test_no_clash_by_default_nor_when_a_key_moves_to_a_free_one() -> None:
+    assert key_clashes(BlogApp, {}) == []
+    assert key_clashes(BlogApp, {"next_post": "J"}) == []
+    # n is next_post's no more: toggle_star may have it
+    assert key_clashes(BlogApp, {"next_post": "J", "toggle_star": "n"}) == []
+
+
+def test_a_remapped_key_that_another_binding_has_is_one_line_naming_both() -> None:
+    lines = key_clashes(BlogApp, {"next_post": "s"})
+    assert len(lines) == 1
+    assert "next_post" in lines[0] and "toggle_star" in lines[0]
+    assert lines[0].startswith('[keys]: next_post = "s": s is')
+    # a widget's binding against the screen's: j given to zoom is the list's, the reader's and
+    # the sidebar's j too (a line each)
+    lines = key_clashes(BlogApp, {"zoom": "j"})
+    assert len(lines) == 3 and all("zoom" in line for line in lines)
+    assert {"list_down", "reader_down", "sidebar_down"} == {
+        name for line in lines for name in ("list_down", "reader_down", "sidebar_down") if name in line
+    }
+    # two remapped to one key: said once
+    assert len(key_clashes(BlogApp, {"zoom": "Z", "save_view": "Z"})) == 1
+    # the welcome screen's bindings are the main screen's ids too: said once
+    assert len(key_clashes(BlogApp, {"help": "a"})) == 1
+
+
+async def test_a_clash_is_said_at_start_in_the_status_line(demo: Library) -> None:
+    app = _app(demo, keys={"next_post": "s"})
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        status = _status(app)
+        assert "next_post" in status and "toggle_star" in status
+        assert any("toggle_star" in n.message for n in app._notifications)
+        await asyncio.sleep(0)
