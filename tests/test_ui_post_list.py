@@ -155,3 +155,29 @@ def test_scripting_news_rows_are_not_a_column_of_untitled(data_dir: Path) -> Non
     assert all(len(r.opening) <= 80 for r in untitled)
     assert untitled[0].opening == "This is the human side of Health care is socialist."
     library.close()
+
+
+UNTITLED_ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom notes</title><id>urn:notes</id>
+<updated>2017-06-26T10:00:00Z</updated><link href="https://atom.example/"/>
+<entry><id>urn:a1</id><title></title><updated>2017-06-26T10:00:00Z</updated>
+<summary>The summary's own words come first.</summary>
+<content type="html">&lt;p&gt;The body starts differently, at length.&lt;/p&gt;</content></entry>
+<entry><id>urn:a2</id><updated>2017-06-25T10:00:00Z</updated>
+<content type="html">&lt;h2&gt;A heading&lt;/h2&gt;&lt;p&gt;and a &lt;a href="https://x.example/"&gt;link&lt;/a&gt;.&lt;/p&gt;</content></entry>
+</feed>
+"""
+
+
+def test_opening_words_come_from_the_summary_else_the_body(data_dir: Path, tmp_path: Path) -> None:
+    feed = tmp_path / "atom.xml"
+    feed.write_text(UNTITLED_ATOM)
+    library = seeded_library(data_dir, feed)
+    rows = library.rows(library.post_ids())
+    assert [(r.title, r.opening) for r in rows] == [
+        ("", "The summary's own words come first."),
+        ("", "A heading and a link."),
+    ]
+    # What is shown is never stored: the post keeps no title.
+    assert [library.post(r.id).title for r in rows] == ["", ""]  # type: ignore[union-attr]
+    library.close()

@@ -383,12 +383,7 @@ class Library:
     def rows(self, post_ids: Sequence[int]) -> list[PostRow]:
         """List rows for these ids, in order, with their backlog mark and an untitled post's
         opening words (``storage/window.py: row_marks``)."""
-        store = self.store
-
-        def texts(ids: Sequence[int]) -> Iterator[tuple[int, str, str]]:
-            return ((r.id, r.summary, r.content_html) for r in store.post_records(ids, full=True))
-
-        return window.row_marks(store.db, store.post_rows(post_ids), texts)
+        return window.row_marks(self.store.db, self.store.post_rows(post_ids))
 
     def posts_json(
         self,

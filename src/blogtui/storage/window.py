@@ -18,11 +18,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import overload
 
-from ..content.text import opening_words
+from ..content.text import OPENING_HTML, opening_words
 from ..models import PostRow
 
 #: Ids read per query.
@@ -218,35 +218,44 @@ def _index(ids: Sequence[int], post_id: int) -> int | None:
         return None
 
 
-#: What :func:`row_marks` is given to read untitled posts' text: ``(id, summary, html)`` for
-#: the ids asked for (the store's, which knows how the text is kept).
-TextReader = Callable[[Sequence[int]], Iterable[tuple[int, str, str]]]
-
-
-def row_marks(db: sqlite3.Connection, rows: Sequence[PostRow], texts: TextReader) -> list[PostRow]:
+def row_marks(db: sqlite3.Connection, rows: Sequence[PostRow]) -> list[PostRow]:
     """``rows`` with their ``backlog`` mark and, for an untitled post, its ``opening`` words.
 
     For the rows of a page: the marks are one read by id of the slim ``posts_by_id`` index (it
-    covers ``backlog``); only the untitled rows' text is read (``texts``), and the words are made
-    from its first ``content.text.OPENING_HTML`` characters, the summary's else the HTML's (never stored).
+    covers ``backlog``); only the untitled rows' text is read (through the store's
+    ``blogtui_text``: it is kept packed), their summary first and the HTML of those whose
+    summary has no words, and the words are made from its first ``content.text.OPENING_HTML``
+    characters (never stored).
     """
     if not rows:
         return []
-    ids = [row.id for row in rows]
     backlog: set[int] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _chunks([row.id for row in rows]):
         marks = ",".join("?" * len(chunk))
         sql = f"SELECT id FROM posts INDEXED BY posts_by_id WHERE id IN ({marks}) AND backlog = 1"
         backlog.update(r[0] for r in db.execute(sql, chunk))
-    untitled = [row.id for row in rows if not row.title]
-    words = {
-        post_id: opening_words(summary) or opening_words(html)
-        for post_id, summary, html in (texts(untitled) if untitled else ())
-    }
+    words: dict[int, str] = {}
+    wanting = [row.id for row in rows if not row.title]
+    for column in ("summary", "content_html"):
+        for chunk in _chunks(wanting):
+            marks = ",".join("?" * len(chunk))
+            head = f"substr(blogtui_text({column}), 1, {OPENING_HTML})"
+            sql = f"SELECT id, {head} FROM posts WHERE id IN ({marks})"
+            for post_id, text in db.execute(sql, chunk):
+                found = opening_words(text)
+                if found:
+                    words[post_id] = found
+        wanting = [post_id for post_id in wanting if post_id not in words]
+        if not wanting:
+            break
     return [
         replace(row, backlog=row.id in backlog, opening=words.get(row.id, ""))
         if row.id in backlog or row.id in words
         else row
         for row in rows
     ]
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
