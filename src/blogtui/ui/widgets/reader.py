@@ -529,6 +529,9 @@ class ReaderView(ScrollView, can_focus=True):
         self.show_images = show_images
         #: Where the reader was when it followed a footnote (where the note's mark returns to).
         self._note_return: float | None = None
+        #: The document's lines moved right to the middle of a wider pane, by (line, margin): kept,
+        #: so that the strips' own caches (crop, style) serve the next frames.
+        self._centred: dict[tuple[int, int], Strip] = {}
 
     @property
     def layout_width(self) -> int:
@@ -562,6 +565,7 @@ class ReaderView(ScrollView, can_focus=True):
             self.document is not None and document is not None and self.document.post_id == document.post_id
         )
         self.document = document
+        self._centred.clear()
         height = len(document.strips) if document else 1
         self.virtual_size = Size(self.scrollable_content_region.width, height)
         if not (keep_scroll and same):
@@ -580,12 +584,20 @@ class ReaderView(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         if index < len(document.strips):
             strip = document.strips[index]
-            if index in document.code_lines:
-                strip = themed_code(strip, self.get_component_rich_style("reader--code"))
             # A column narrower than the pane (reading_width) stands in its middle.
             left = max(0, (width - document.width) // 2)
-            if left:
-                strip = Strip([Segment(" " * left), *strip], left + strip.cell_length)
+            if index in document.code_lines:
+                strip = themed_code(strip, self.get_component_rich_style("reader--code"))
+                if left:
+                    strip = Strip([Segment(" " * left), *strip], left + strip.cell_length)
+            elif left:
+                centred = self._centred.get((index, left))
+                if centred is None:
+                    if len(self._centred) > 4096:
+                        self._centred.clear()
+                    centred = Strip([Segment(" " * left), *strip], left + strip.cell_length)
+                    self._centred[index, left] = centred
+                strip = centred
             # Rich left colours unset: the widget's own colours (and so the theme's) fill them in.
             return strip.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
         return Strip.blank(width, self.rich_style)
