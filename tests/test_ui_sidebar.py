@@ -182,3 +182,17 @@ def test_short_reasons() -> None:
     long = "https://gardener.example/feed.xml: HTTP 503 Service Unavailable (down until Monday)"
     assert short_reason(long) == "HTTP 503 Service Unavailable"
     assert short_reason("redirected to ftp://x: refused") == "redirected to ftp://x"
+
+
+async def test_t_at_80_columns_shows_the_sidebar_on_the_tags(data_dir: Path, tmp_path: Path) -> None:
+    library = _with_many_feeds(data_dir, tmp_path)
+    app = make_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "t")  # typed at once: maybe before the sidebar has its lines
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        assert sidebar.display and app.focused is sidebar
+        entry = sidebar.highlighted_entry
+        assert entry is not None and entry.kind == "tag"
+        assert sidebar.highlighted is not None and _on_screen(sidebar, sidebar.highlighted)
+    library.close()
