@@ -1,7 +1,12 @@
-"""TUI figures on a big cache: first paint, key repaint, filter change, long-post first screen, memory.
+"""TUI figures on a big cache: first paint, key repaint, filter change, long-post first screen,
+a blog's card, a post opened at its saved place, a sort change, memory.
 
 Run: python benchmarks/tui_bench.py --data-dir /tmp/bt50k [--first-paint SCRIPT] [--runs 5]
      (make the data dir with benchmarks/make_cache.py)
+
+The saved-place figure needs a post longer than a screen: the bench stores one 5,760-word post
+(guid ``tui-bench-long-post-5k``, dated 2000-01-01, in the first feed) in the cache the first time
+it runs; later runs find it there.
 
 Process start to painted list is measured from outside with a real terminal (tmux), as a person
 sees it, by the shared bench harness's tui_first_paint.py (not part of this repository; by
@@ -64,14 +69,210 @@ def long_markdown(words: int) -> str:
     return "\n".join(parts)
 
 
+LONG_GUID = "tui-bench-long-post-5k"
+#: The UI state the bench's clicks change (put back when it ends).
+UI_STATE = ("ui.filter", "ui.post", "ui.place", "ui.sort", "ui.folded")
+
+
+def long_post_id(library: Any) -> int:
+    """The id of the bench's 5,760-word post in the cache (stored once, see the module's help)."""
+    from datetime import datetime, timezone
+
+    from blogtui.content.text import html_to_text
+    from blogtui.models import ParsedPost
+
+    store = library.store
+    row = store.db.execute("SELECT id FROM posts WHERE guid = ?", (LONG_GUID,)).fetchone()
+    if row is None:
+        # 16 sections of 4 paragraphs of 90 words: 5,760 words (long_markdown(5000) is 5,320).
+        paragraph = (
+            "<p>" + "The archive of a blog is a record of how a person thought, one post at a time. " * 5
+        )
+        html = "".join(f"<h2>Section {n}</h2>{(paragraph + '</p>') * 4}" for n in range(1, 17))
+        post = ParsedPost(
+            guid=LONG_GUID, url="https://bench.invalid/long-post.html", title="A long post (tui_bench)",
+            published=datetime(2000, 1, 1, tzinfo=timezone.utc), content_html=html, text=html_to_text(html),
+        )  # fmt: skip
+        feed_id = store.db.execute("SELECT min(id) FROM feeds").fetchone()[0]
+        with store.transaction():
+            store.upsert_posts(feed_id, [post])
+        row = store.db.execute("SELECT id FROM posts WHERE guid = ?", (LONG_GUID,)).fetchone()
+    return int(row[0])
+
+
+async def until(test: Any, what: str, limit: float = 30.0, describe: Any = None) -> None:
+    """Wait (1 ms steps, the event loop running) until ``test()`` holds."""
+    deadline = time.perf_counter() + limit
+    while not test():
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}" + (f": {describe()}" if describe else ""))
+        await asyncio.sleep(0.001)
+
+
+async def settle(app: Any) -> None:
+    """Wait for the app's workers to end (an exclusive worker replaced meanwhile is no error)."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(100):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            await asyncio.sleep(0.01)
+
+
+async def painted(app: Any) -> float:
+    """The time once the screen's next refresh (layout, then the frame) has run."""
+    done = asyncio.Event()
+    app.screen.call_after_refresh(done.set)
+    await done.wait()
+    return time.perf_counter()
+
+
+async def card_and_sort(app: Any, library: Any, pilot: Any, figures: dict[str, float]) -> None:
+    """Issue 13's figures: a feed chosen in the sidebar to its card with the timeline painted (and
+    to its list), a sort change to the re-sorted list painted, and a half-read post opened to it
+    painted at its saved place, counted from its first screen handed to the reader."""
+    from blogtui.ui.widgets.feed_card import FeedCard
+    from blogtui.ui.widgets.reader import ReaderView
+    from blogtui.ui.widgets.sidebar import Entry, Sidebar
+
+    screen = app.screen
+    card = screen.query_one(FeedCard)
+    shown: list[float] = []
+    original = screen._show_ids
+
+    def show_ids(*args: Any, **kwargs: Any) -> None:
+        original(*args, **kwargs)
+        shown.append(time.perf_counter())
+
+    screen._show_ids = show_ids
+    # Five different feeds (no cache of a feed's facts helps), then back to All.
+    feeds = sorted(library.feeds(), key=lambda f: -f.posts)[:5]
+    cards, lists = [], []
+    for feed in feeds:
+        await settle(app)
+        before = len(shown)
+        start = time.perf_counter()
+        screen.post_message(Sidebar.Chosen(Entry("feed", feed.url)))
+        await until(lambda: card.feed is not None and card.feed.url == feed.url, "the card")  # noqa: B023
+        cards.append((await painted(app)) - start)
+        await until(lambda: len(shown) > before, "the feed's list")  # noqa: B023
+        lists.append((await painted(app)) - start)
+    figures["card_with_timeline_ms"] = statistics.median(cards) * 1000
+    figures["card_with_timeline_ms_max"] = max(cards) * 1000
+    figures["feed_chosen_list_ms"] = statistics.median(lists) * 1000
+    figures["card_feed_posts"] = feeds[0].posts
+    # A sort change (O: newest, oldest, by feed, by title, newest...) in the feed chosen last
+    # (2,000 posts), then in All.
+    for label, entry in (("sort_change_feed_ms", None), ("sort_change_all_ms", Entry("smart", "all"))):
+        await settle(app)
+        if entry is not None:
+            before = len(shown)
+            screen.post_message(Sidebar.Chosen(entry))
+            await until(lambda: len(shown) > before, "All")  # noqa: B023
+        await settle(app)
+        samples: dict[str, list[float]] = {}
+        for _ in range(8):
+            await settle(app)
+            before = len(shown)
+            start = time.perf_counter()
+            screen.action_cycle_sort()
+            order = screen.sort or "newest"
+            await until(lambda: len(shown) > before, "the sorted list")  # noqa: B023
+            samples.setdefault(order, []).append((await painted(app)) - start)
+        every = [t for ts in samples.values() for t in ts]
+        figures[label] = statistics.median(every) * 1000
+        figures[f"{label}_max"] = max(every) * 1000
+        for order, ts in samples.items():
+            figures[f"{label}_{order}"] = statistics.median(ts) * 1000
+        if screen.sort not in (None, "newest"):
+            while screen.sort not in (None, "newest"):
+                screen.action_cycle_sort()
+                await settle(app)
+    # A half-read post opened again: its first screen, then the whole laid out at its place.
+    post_id = long_post_id(library)
+    reader = screen.query_one(ReaderView)
+    handed: list[tuple[float, bool]] = []
+    original_doc = screen._show_document
+
+    def show_document(document: Any, *args: Any, **kwargs: Any) -> None:
+        original_doc(document, *args, **kwargs)
+        if document.post_id == post_id:
+            handed.append((time.perf_counter(), document.complete))
+
+    screen._show_document = show_document
+    after_first, from_open, first_done, whole = [], [], [], []
+    for place in (0.3, 0.5, 0.6, 0.7, 0.9):
+        await settle(app)
+        screen.open_post(1)  # another post first: the long one is loaded afresh
+        await settle(app)
+        await pilot.pause(0.05)
+        library.set_reading_place(post_id, place)
+        handed.clear()
+        start = time.perf_counter()
+        screen.open_post(post_id)
+
+        def there() -> bool:
+            document = reader.document
+            return (
+                document is not None and document.post_id == post_id and document.complete
+                and reader.max_scroll_y > 0
+                and reader.scroll_y == round(place * reader.max_scroll_y)  # noqa: B023
+            )  # fmt: skip
+
+        await until(
+            there,
+            "the saved place",
+            describe=lambda: (
+                f"post {reader.post_id}, complete {reader.document and reader.document.complete},"
+                f" y {reader.scroll_y} of {reader.max_scroll_y}, place {place}, handed {handed}"  # noqa: B023
+            ),
+        )
+        end = await painted(app)
+        first = handed[0][0]
+        first_done.append(not handed[0][1])
+        after_first.append(end - first)
+        whole.append(next(t for t, complete in handed if complete) - first)
+        from_open.append(end - start)
+    screen._show_document = original_doc
+    screen._show_ids = original
+    figures["saved_place_after_first_screen_ms"] = statistics.median(after_first) * 1000
+    figures["saved_place_after_first_screen_ms_max"] = max(after_first) * 1000
+    figures["saved_place_from_open_ms"] = statistics.median(from_open) * 1000
+    # Of that: the whole post rendered and handed to the reader (the rest: laid out, scrolled, painted).
+    figures["saved_place_whole_post_handed_ms"] = statistics.median(whole) * 1000
+    figures["saved_place_first_screen_was_partial"] = float(all(first_done))
+
+
 async def in_process(data_dir: Path, presses: int) -> dict[str, float]:
     from blogtui.library import Library
+
+    library = Library(data_dir)
+    long_id = long_post_id(library)
+    # What the bench changes is put back at the end, so the next run starts as this one did.
+    kept_state = {key: library.get_state(key) for key in UI_STATE}
+    kept_read = library.store.db.execute(
+        "SELECT id, read, backlog FROM posts WHERE id IN (1, ?)", (long_id,)
+    ).fetchall()
+    try:
+        return await measure(library, presses)
+    finally:
+        for key, value in kept_state.items():
+            library.set_state(key, value)
+        library.set_reading_place(long_id, None)
+        with library.store.transaction():
+            library.store.db.executemany("UPDATE posts SET read = ?, backlog = ? WHERE id = ?",
+                                         [(r[1], r[2], r[0]) for r in kept_read])  # fmt: skip
+        library.close()
+
+
+async def measure(library: Any, presses: int) -> dict[str, float]:
     from blogtui.models import Post
     from blogtui.ui.app import BlogApp
     from blogtui.ui.widgets.post_list import PostList
     from blogtui.ui.widgets.reader import render_post
 
-    library = Library(data_dir)
     app = BlogApp(library, opener=lambda url: None)
     figures: dict[str, float] = {}
     async with app.run_test(size=(160, 48)) as pilot:
@@ -146,6 +347,8 @@ async def in_process(data_dir: Path, presses: int) -> dict[str, float]:
                 with_tags.append((time.perf_counter() - start) * 1000)
             figures[label] = statistics.median(runs)
             figures[f"{label}_with_tags"] = statistics.median(with_tags)
+        await app.workers.wait_for_complete()
+        await card_and_sort(app, library, pilot, figures)
     # A 5,000-word post: its first screen (what the reader shows first) and the whole of it.
     markdown = long_markdown(5000)
     post = Post(id=1, feed_id=1, guid="g", title="A long post", content_md=markdown, feed_title="Bench")
@@ -157,7 +360,6 @@ async def in_process(data_dir: Path, presses: int) -> dict[str, float]:
     figures["long_post_whole_ms"] = (time.perf_counter() - start) * 1000
     figures["long_post_words"] = len(markdown.split())
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    library.close()
     return figures
 
 
