@@ -631,8 +631,6 @@ class MainScreen(Screen[None]):
         place = None if keep_scroll else library.reading_place(post_id)
         # Its kept images, drawn in it (read only here: a write could wait on a refresh's lock).
         images = library.post_images(post_id, touch=False) if self.reader.show_images else []
-        if any(cached for _, cached in images) and not keep_scroll and not library.read_only:
-            self.app.call_from_thread(self.app.write, lambda lib: lib.post_images(post_id))  # evicted last
         first = render_post(
             post,
             width,
@@ -646,6 +644,9 @@ class MainScreen(Screen[None]):
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._show_document, first, keep_scroll, place if first.complete else None)
+        if any(cached for _, cached in images) and not keep_scroll and not library.read_only:
+            # Marked read (evicted last) by the app's writer, once the first screen is up.
+            self.app.call_from_thread(self.app.write, lambda lib: lib.post_images(post_id))
         if not first.complete:
             full = render_post(post, width, dark=dark, highlight=highlight, user_tags=mine, images=images)
             if not worker.is_cancelled:
