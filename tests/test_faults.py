@@ -195,7 +195,7 @@ def _damage(db: Path, where: float = 0.6) -> None:
     body is mostly the search index, whose pages a listing may not read."""
     with sqlite3.connect(db) as con:
         pages = [r[0] for r in con.execute("SELECT pageno FROM dbstat WHERE name = 'posts' ORDER BY pageno")]
-    page = 4096
+        page = int(con.execute("PRAGMA page_size").fetchone()[0])
     with db.open("r+b") as handle:
         for number in pages[int(len(pages) * where) :][:3]:
             handle.seek((number - 1) * page)
