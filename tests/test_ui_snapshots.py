@@ -52,6 +52,12 @@ def test_help(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-d
     assert snap_compare(app, terminal_size=(120, 40), run_before=_before(app, "question_mark"))
 
 
+def test_help_80x24(snap_compare, demo: Library) -> None:  # type: ignore[no-untyped-def]
+    """The help at 80x24: every row whole (the rest scrolls, j / k); scrolled a page down."""
+    app = make_app(demo)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_before(app, "question_mark", "pagedown"))
+
+
 def test_welcome(snap_compare, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     library = Library(data_dir)
     app = make_app(library)

@@ -421,11 +421,11 @@ class MainScreen(Screen[None]):
         base = self.filter.base
         feed = self.sidebar.feed_of(base.value) if base.kind == "feed" else None
         label = self.filter.describe(feed.title if feed is not None else None)
-        text = Text(" ")
+        text = Text(" ", style="dim")
         if self._status_text:
             text.append(self._status_text, style="italic")
-            text.append("  ·  ", style="dim")
-        text.append(f"{label} · {self.posts.count:,} posts{order}", style="dim")
+            text.append("  ·  ")
+        text.append(f"{label} · {self.posts.count:,} posts{order}")
         if feed is not None:
             # A chosen feed: how its archive came home, as `blogtui feeds` says it.
             text.append(f" · {archive_words(feed)}", style="dim")
