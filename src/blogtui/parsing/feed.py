@@ -173,8 +173,12 @@ def _entry(entry: Any, base: str, site_url: str, doc_url: str, summaries_only: b
                 link = join_url(base, candidate["href"])
                 break
     title = title_text(entry.get("title"))
-    published = from_struct(entry.get("published_parsed")) or from_struct(entry.get("updated_parsed"))
-    updated = from_struct(entry.get("updated_parsed"))
+    if "updated_dt" in entry:  # the fast path's datetimes (feedparser's time structs round trip)
+        updated = entry["updated_dt"]
+        published = entry["published_dt"] or updated
+    else:
+        published = from_struct(entry.get("published_parsed")) or from_struct(entry.get("updated_parsed"))
+        updated = from_struct(entry.get("updated_parsed"))
     content_html = ""
     detail: Any = None
     contents = entry.get("content") or []
