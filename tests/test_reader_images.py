@@ -337,6 +337,25 @@ def test_place_pictures_marks_only_kept_images_alone_on_their_line(tmp_path: Pat
     assert lines[-2:] == ["\ue030\ue041\\", "[image](https://x.example/page/)"]
 
 
+def test_images_linking_to_one_page_are_placed_in_the_posts_order(tmp_path: Path) -> None:
+    """A gallery: each thumbnail links to the same page (the Markdown holds only that link)."""
+    a, c = Kept(tmp_path / "a.png"), Kept(tmp_path / "c.png")
+    page = "https://x.example/gallery/"
+    refs = [
+        (Ref("https://x.example/a.png", link=page), a),
+        (Ref("https://x.example/b.png", link=page), None),  # not kept: its link stays
+        (Ref("https://x.example/c.png", link=page), c),
+    ]
+    markdown = "\n\n".join(f"[image: {n}]({page})" for n in "abc")
+    out, pictures = place_pictures(markdown, refs)
+    assert [p.path.name for p in pictures] == ["a.png", "c.png"]
+    assert out.split("\n\n") == [
+        f"\ue030\ue040\\\n[image: a]({page})",
+        f"[image: b]({page})",
+        f"\ue030\ue041\\\n[image: c]({page})",
+    ]
+
+
 def test_fit_never_enlarges_keeps_the_shape_and_bounds_the_height() -> None:
     assert fit(200, 120, 98) == (20, 6)  # its own size at 10 x 20 pixel cells
     assert fit(1024, 768, 98) == (98, 37)  # shrunk to the width, 4:3 on 1:2 cells

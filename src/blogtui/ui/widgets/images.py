@@ -238,13 +238,16 @@ def place_pictures(
     Returns:
         The Markdown, and the pictures (the mark's index is the picture's place in this list).
     """
-    kept: dict[str, CachedImage] = {}
+    # An image link's URL is the image's own, or the link around it: several images may share
+    # that one (a gallery linking each to one page), so those are taken in the post's order.
+    own: dict[str, CachedImage] = {}
+    around: dict[str, list[CachedImage | None]] = {}
     for ref, cached in images:
         if cached is not None:
-            kept.setdefault(ref.src, cached)
-            if ref.link:
-                kept.setdefault(ref.link, cached)
-    if not kept or "[image" not in markdown:
+            own.setdefault(ref.src, cached)
+        if ref.link and ref.link != ref.src:
+            around.setdefault(ref.link, []).append(cached)
+    if not (own or any(any(queue) for queue in around.values())) or "[image" not in markdown:
         return markdown, []
     pictures: list[Picture] = []
     out: list[str] = []
@@ -254,7 +257,9 @@ def place_pictures(
             continue
         parts: list[str] = []
         for match in _IMAGE_LINK_RE.finditer(line):
-            cached = kept.get(match.group(1))
+            url = match.group(1)
+            queue = around.get(url)
+            cached = own.get(url) or (queue.pop(0) if queue else None)
             if cached is None or cached.width <= 0 or cached.height <= 0:
                 parts.append(match.group())
                 continue
