@@ -106,14 +106,14 @@ def probe_terminal() -> tuple[int, int]:
     cell = DEFAULT_CELL
     stream = sys.__stdout__
     if stream is not None and stream.isatty():
-        import fcntl
-        import termios
-
         try:
+            import fcntl
+            import termios
+
             rows, columns, width, height = struct.unpack(
                 "HHHH", fcntl.ioctl(stream.fileno(), termios.TIOCGWINSZ, b"\0" * 8)
             )
-        except OSError:
+        except (ImportError, OSError):  # not a POSIX terminal: the default cells
             rows = columns = width = height = 0
         if rows and columns and width >= columns and height >= rows:
             cell = (width // columns, height // rows)
