@@ -65,6 +65,17 @@ async def test_slash_query_typed_at_start_up_fills_the_query_box(demo: Library, 
         assert demo.post_ids("is:read") == []  # nor did anything open a post
 
 
+async def test_pilot_press_at_once_after_start_fills_the_query_box(demo: Library) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"sqlite")  # Textual's own typing, before any pause
+        await handed_on(pilot, app)
+        assert app.is_running
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen.query_box.value == "sqlite"
+        assert demo.post_ids("is:starred") == []
+
+
 async def test_a_quoted_phrase_typed_at_start_up_neither_refreshes_nor_adds(demo: Library) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
