@@ -121,7 +121,7 @@ CASES = {
     "blogtui.parsing.xml_fast": """
         from blogtui.parsing import xml_fast
         read = xml_fast.read(RSS.encode(), "https://blog.example/feed.xml")
-        assert read is not None and read["entries"][0]["published_parsed"][:3] == (2024, 3, 4), read
+        assert read is not None and read["entries"][0]["published_dt"].timetuple()[:3] == (2024, 3, 4), read
     """,
     "blogtui.fetching.http": """
         import asyncio
