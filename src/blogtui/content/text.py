@@ -64,17 +64,19 @@ def _script_html(match: re.Match[str]) -> str:
     return f"{'_' if match.group(1).lower() == 'sub' else '^'}({text.strip()})"
 
 
-def html_to_text(fragment: str | None) -> str:
+def html_to_text(fragment: str | None, *, scripts: bool = True) -> str:
     """Plain searchable text from HTML, cheaply (no parser): used for full-text indexing at ingest.
 
-    Superscripts and subscripts read as the reader shows them (:func:`script_text`).
+    Superscripts and subscripts read as the reader shows them (:func:`script_text`); with
+    ``scripts`` false, run into the text before them as before schema 11 ("N2": what a schema 10
+    cache's search index holds, which the migration must repeat to take it out).
     """
     if not fragment:
         return ""
     text = COMMENT_RE.sub(" ", fragment) if "<!--" in fragment else fragment
     text = UNCLOSED_RE.sub(" ", DROP_BLOCK_RE.sub(" ", text))
     text = IFRAME_BODY_RE.sub(" ", text)
-    if "<su" in text or "<SU" in text or "<Su" in text:
+    if scripts and ("<su" in text or "<SU" in text or "<Su" in text):
         text = _SCRIPT_RE.sub(_script_html, text)
     text = _BLOCK_TAG_RE.sub("\n", text)
     text = _CELL_TAG_RE.sub(" ", text)

@@ -114,7 +114,7 @@ def _v3(db: sqlite3.Connection) -> None:
     while batch := rows.fetchmany(2000):
         db.executemany(
             "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
-            [(i, t, a, html_to_text(h)) for i, t, a, h in batch],
+            [(i, t, a, html_to_text(h, scripts=False)) for i, t, a, h in batch],  # as of schema 10
         )
 
 
@@ -223,7 +223,7 @@ def _v7(db: sqlite3.Connection) -> None:
             # entity is a CJK character): most posts are passed over without converting them.
             if "&#" not in html and not has_cjk(f"{title}\n{author}\n{html}"):
                 continue
-            text = html_to_text(html)
+            text = html_to_text(html, scripts=False)  # the search text before schema 11
             words, runs = index_rows(title, author, text)
             if runs is None:
                 continue
@@ -270,6 +270,31 @@ def _v10(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX dropped_by_url ON dropped_posts(feed_id, canonical) WHERE canonical != ''")
 
 
+def _reindex_scripts(db: sqlite3.Connection) -> None:
+    # Schema 11's search text reads superscripts and subscripts as the reader shows them ("N²",
+    # "H₂O", "x^(n+1)"); schema 10 ran them into the word before ("N2"). The index is contentless:
+    # a later delete repeats the text from the HTML, so the posts holding them are indexed anew
+    # now, taken out with the text they went in with.
+    rows = db.execute(
+        "SELECT id, title, author, content_html FROM posts WHERE content_html LIKE '%<su%'"
+    ).fetchall()
+    for post_id, title, author, html in rows:
+        old = index_rows(title, author, html_to_text(html, scripts=False))
+        new = index_rows(title, author, html_to_text(html))
+        if old == new:
+            continue
+        for table, before, after in zip(("posts_fts", "posts_cjk"), old, new):
+            if before is not None:
+                db.execute(
+                    f"INSERT INTO {table}({table}, rowid, title, author, body) VALUES ('delete', ?, ?, ?, ?)",
+                    (post_id, *before),
+                )
+            if after is not None:
+                db.execute(
+                    f"INSERT INTO {table}(rowid, title, author, body) VALUES (?, ?, ?, ?)", (post_id, *after)
+                )
+
+
 def _v11(db: sqlite3.Connection) -> None:
     # A smaller cache (issue 15). Where the bytes went at 10,000 posts of the bench corpus (dbstat,
     # 55.5 MB): post rows 37.5 MB, of which the HTML 21.1 MB and the summaries 1.5 MB, the rest
@@ -278,6 +303,7 @@ def _v11(db: sqlite3.Connection) -> None:
     # on the cache's posts (storage/codec.py: 3.8x), packed in place (~2 s at 50,000 posts).
     from .codec import TRAIN_AT, Codec
 
+    _reindex_scripts(db)
     db.execute("CREATE TABLE codec_dicts(id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
     codec = Codec(db)
     if int(db.execute("SELECT count(*) FROM posts").fetchone()[0]) >= TRAIN_AT:
