@@ -326,3 +326,25 @@ def test_backlog_posts_say_so_in_posts_and_json(capsys: pytest.CaptureFixture[st
     marks = {int(line.split()[0]): line.split()[1] for line in out.splitlines()}
     assert {marks[p["id"]] for p in backlog} == {"B"}
     assert {marks[p["id"]] for p in posts if not p["backlog"]} == {"N"}
+
+
+def test_posts_shows_an_untitled_post_by_its_opening_words(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path
+) -> None:
+    feed = tmp_path / "untitled.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Notes</title><link>https://n.example/</link>'
+        "<item><guid>a</guid><description>&lt;p&gt;Walked to the river this morning and watched the"
+        " herons.&lt;/p&gt;</description><pubDate>Mon, 04 Mar 2024 09:00:00 GMT</pubDate></item>"
+        "<item><guid>b</guid><title>A titled one</title><description>Text.</description>"
+        "<pubDate>Sun, 03 Mar 2024 09:00:00 GMT</pubDate></item></channel></rss>",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "--data-dir", str(data_dir), "add", str(feed))
+    assert code == 0, err
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "posts")
+    lines = out.splitlines()
+    assert "Walked to the river this morning and watched the herons." in lines[0], out
+    assert "(untitled)" not in out and "A titled one" in lines[1]
+    _, out, _ = run(capsys, "--data-dir", str(data_dir), "posts", "--json")
+    assert [p["title"] for p in json.loads(out)] == ["", "A titled one"]  # the contract: the title as stored

@@ -563,10 +563,14 @@ def _cmd_posts(library: Any, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(posts)
         return EXIT_OK
+    # An untitled post reads as its opening words, as in the reader's list (--json keeps "").
+    untitled = [int(post["id"]) for post in posts if not post["title"]]
+    openings = {row.id: row.opening for row in library.rows(untitled)} if untitled else {}
     for post in posts:
         marker = "*" if post["starred"] else ("B" if post["backlog"] else "N" if not post["read"] else " ")
         day = (post["published"] or "")[:10] or "          "
-        print(f"{post['id']:>7} {marker} {day}  {post['title'] or '(untitled)'}  — {post['feed_title']}")
+        title = post["title"] or openings.get(int(post["id"])) or "(untitled)"
+        print(f"{post['id']:>7} {marker} {day}  {title}  — {post['feed_title']}")
     return EXIT_OK
 
 
