@@ -40,8 +40,12 @@ Opener = Callable[[str], object]
 CONSOLE_BROWSERS = frozenset({"w3m", "lynx", "links", "links2", "elinks", "browsh", "carbonyl"})
 
 DARK, LIGHT = "textual-dark", "textual-light"
-#: Seconds a held key waits, at most, for the key before it (or for the screen to go quiet).
+#: Seconds a held key waits, at most, for the screen to go quiet after the key before it.
 KEY_PATIENCE = 1.0
+#: Seconds after which a key sent on and never heard of again (neither back at the app nor
+#: stopped, its widget still there) no longer holds the next: a last resort, never a race (a
+#: busy machine takes a second or more for a key's way at start-up).
+KEY_LOST = 10.0
 #: The bindings (by id) that neither move the focus nor open a screen: the key after one of them
 #: need not wait for it (holding j moves as fast as before).
 KEYS_IN_PLACE = frozenset(
@@ -126,7 +130,7 @@ class BlogApp(App[int]):
         on its way (not yet back at the app, nor stopped by a widget such as an Input) unless
         that key's binding stays in place (KEYS_IN_PLACE: j, k, m, s ...); held keys go on one
         at a time, each once the screen has handled what the key before sent it (the focus or
-        screen it asked for is in place), waiting KEY_PATIENCE seconds at most.
+        screen it asked for is in place), waiting KEY_PATIENCE seconds at most for that.
         """
         if not isinstance(event, events.Key):
             await super().on_event(event)
@@ -176,7 +180,7 @@ class BlogApp(App[int]):
             or self._key_in_place
             or sent._stop_propagation  # taken by the widget (an Input's character)
             or not self._key_target.is_attached  # lost with the widget it went to
-            or monotonic() - self._key_sent_at > KEY_PATIENCE
+            or monotonic() - self._key_sent_at > KEY_LOST
         )
 
     def _quiet(self) -> bool:
