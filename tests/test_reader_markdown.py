@@ -3,6 +3,7 @@ checked on the rendered lines (render_post), without an app."""
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from pathlib import Path
 
@@ -145,3 +146,81 @@ async def test_inline_code_follows_the_theme() -> None:
             drawn[theme] = style.bgcolor.get_truecolor()
     light, dark = drawn["textual-light"], drawn["textual-dark"]
     assert sum(light) > 600 and sum(dark) < 200  # a light box on light, a dark one on dark
+
+
+async def test_the_footnote_key_follows_each_note_in_turn_and_returns() -> None:
+    """``^`` (the main screen's ``footnote``) without a mouse: the next reference from the top
+    of the screen, then back; the next press goes on to the following note; past the last,
+    False (the screen says there is none below)."""
+    from textual.app import App, ComposeResult
+
+    from blogtui.ui.widgets.reader import ReaderView
+
+    document = _render(FOOTNOTES, 60)
+
+    class Reader(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ReaderView()
+
+    app = Reader()
+    async with app.run_test(size=(62, 12)) as pilot:
+        reader = app.query_one(ReaderView)
+        reader.show(document)
+        await pilot.pause()
+        reader.scroll_to(y=1, animate=False)
+        await pilot.pause()
+        for note in (1, 2):
+            assert reader.follow_footnote()
+            await pilot.pause()
+            top = reader.scroll_offset.y
+            assert top <= document.notes[note] < top + reader.size.height, note  # the note shows
+            assert reader.follow_footnote()  # back
+            await pilot.pause()
+            assert reader.scroll_offset.y == 1
+        assert not reader.follow_footnote()  # none left below the screen's top
+        assert reader.follow_footnote()  # and the next press starts again from note 1
+        await pilot.pause()
+        assert reader.scroll_offset.y <= document.notes[1]
+        other = Post(id=2, feed_id=1, guid="h", title="U", content_md="No notes here, only text.")
+        reader.show(render_post(other, 60))  # another post: nothing to return to
+        await pilot.pause()
+        assert not reader.follow_footnote()
+
+
+async def test_caret_follows_a_footnote_in_the_app_and_returns(tmp_path: Path, data_dir: Path) -> None:
+    from blogtui.ui.widgets.reader import ReaderView
+    from ui_harness import make_app, press, seeded_library, settle
+
+    body = (
+        '<p>A claim.<sup id="fnref:1"><a href="#fn:1" class="footnote-ref">1</a></sup></p>'
+        + "<p>Filler that pushes the notes below the first screen.</p>" * 40
+        + '<div class="footnotes"><ol><li id="fn:1"><p>The note itself.'
+        ' <a href="#fnref:1" class="footnote-backref">&#8617;</a></p></li></ol></div>'
+    )
+    feed = tmp_path / "notes.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Notes</title><link>https://n.example/</link>'
+        f"<item><guid>n1</guid><title>Noted</title><description>{html.escape(body)}</description>"
+        "<pubDate>Mon, 04 Mar 2024 09:00:00 GMT</pubDate></item></channel></rss>",
+        encoding="utf-8",
+    )
+    library = seeded_library(data_dir, feed)
+    app = make_app(library)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot, app)
+            await press(pilot, "enter")
+            await settle(pilot, app)
+            reader = app.screen.query_one(ReaderView)
+            document = reader.document
+            assert document is not None and set(document.notes) == {1}
+            assert reader.scroll_offset.y == 0
+            await press(pilot, "circumflex_accent")
+            await settle(pilot, app)
+            top = reader.scroll_offset.y
+            assert top > 0 and top <= document.notes[1] < top + reader.size.height
+            await press(pilot, "circumflex_accent")
+            await settle(pilot, app)
+            assert reader.scroll_offset.y == 0  # back to the text
+    finally:
+        library.close()

@@ -49,7 +49,8 @@ KEY_ACTIONS = (
     # MainScreen (help, add_feed and quit: the welcome screen's too)
     "search", "help", "clear", "focus_tags", "toggle_read", "toggle_star", "mark_all_read",
     "cycle_sort", "find", "save_view", "next_post", "next_unread", "previous_post",
-    "open_in_browser", "copy_url", "zoom", "toggle_sidebar", "toggle_images", "follow_link", "full_article",
+    "open_in_browser", "copy_url", "zoom", "toggle_sidebar", "toggle_images", "follow_link", "footnote",
+    "full_article",
     "tag_post", *(f"link_{n}" for n in range(1, 10)), "refresh", "add_feed", "quit",
     # PostList
     "list_down", "list_up", "list_first", "list_last", "list_page_down", "list_page_up", "list_open",

@@ -112,6 +112,7 @@ GROUPS: list[tuple[str, list[Row]]] = [
             ),
             _row("open link 1 … 9 of the post", _links()),
             _row("follow a link by number", Ref(MainScreen, "follow_link")),
+            _row("follow the next footnote (again: back to the text)", Ref(MainScreen, "footnote")),
             _row(
                 "open the post in the browser (http, https, mailto only)", Ref(MainScreen, "open_in_browser")
             ),

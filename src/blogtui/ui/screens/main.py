@@ -154,6 +154,7 @@ class MainScreen(Screen[None]):
         Binding("b", "toggle_sidebar", "Sidebar", show=False, id="toggle_sidebar"),
         Binding("I", "toggle_images", "Images", show=False, id="toggle_images"),
         Binding("f", "follow_link", "Follow link", show=False, id="follow_link"),
+        Binding("circumflex_accent", "footnote", "Footnote", show=False, id="footnote"),
         Binding("F", "full_article", "Full article", show=False, id="full_article"),
         Binding("plus", "tag_post", "Tag", show=False, id="tag_post"),
         *[Binding(str(n), f"open_link({n})", f"Link {n}", show=False, id=f"link_{n}") for n in range(1, 10)],
@@ -892,6 +893,11 @@ class MainScreen(Screen[None]):
                 self.app.open_url(links[number - 1])
 
         self.app.push_screen(FollowLinkDialog(links), chosen)
+
+    def action_footnote(self) -> None:
+        """Follow the next footnote from the top of the reader's screen down; again: back."""
+        if not self.reader.follow_footnote():
+            self.notify("No footnote below in this post.", severity="warning")
 
     def action_full_article(self) -> None:
         post_id = self.reader.post_id or self.posts.highlighted_id

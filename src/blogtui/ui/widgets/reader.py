@@ -529,6 +529,8 @@ class ReaderView(ScrollView, can_focus=True):
         self.show_images = show_images
         #: Where the reader was when it followed a footnote (where the note's mark returns to).
         self._note_return: float | None = None
+        #: The reference (line, number) the footnote key followed last: the next press goes on.
+        self._note_from: tuple[int, int] | None = None
         #: The document's lines moved right to the middle of a wider pane, by (line, margin): kept,
         #: so that the strips' own caches (crop, style) serve the next frames.
         self._centred: dict[tuple[int, int], Strip] = {}
@@ -566,6 +568,8 @@ class ReaderView(ScrollView, can_focus=True):
         )
         self.document = document
         self._centred.clear()
+        if not same:
+            self._note_return = self._note_from = None
         height = len(document.strips) if document else 1
         self.virtual_size = Size(self.scrollable_content_region.width, height)
         if not (keep_scroll and same):
@@ -620,6 +624,30 @@ class ReaderView(ScrollView, can_focus=True):
             self._note_return = None
         elif number in document.refs:
             self.scroll_to(y=max(0, document.refs[number] - 2), animate=False)
+
+    def follow_footnote(self) -> bool:
+        """The footnote key: back from the note it followed, else follow the next footnote
+        reference from the top of the screen down (after the one followed last). False: the post
+        has no reference left below."""
+        document = self.document
+        if document is None:
+            return False
+        if self._note_return is not None:
+            self.action_footnote_back(0)
+            return True
+        top = int(self.scroll_offset.y)
+        after = self._note_from
+        ahead = sorted(
+            (line, number)
+            for number, line in document.refs.items()
+            if number in document.notes and line >= top and (after is None or (line, number) > after)
+        )
+        if not ahead:
+            self._note_from = None  # the next press starts again from the screen's top
+            return False
+        self._note_from = ahead[0]
+        self.action_footnote(ahead[0][1])
+        return True
 
     def action_scroll_down(self) -> None:
         self.scroll_relative(y=1, animate=False)
