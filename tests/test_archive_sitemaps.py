@@ -349,3 +349,49 @@ async def test_lastmod_is_not_used_when_it_says_nothing_of_the_pages(server: Fee
     assert blog.post_paths[untimed.slug] not in fetched and len(fetched) == 11
     assert len(again) == 10 and state.complete and state.expected == 12
     assert any("1 changed pages could not be read again" in n for n in state.notes)
+
+
+def test_refresh_reads_again_only_pages_changed_since_and_only_once(
+    server: FeedServer, data_dir: Path
+) -> None:
+    """End to end: the refresher gives the walk each stored page's time; a page whose <lastmod>
+    moved on is read again once (its text the same: the time is still kept), an edited one
+    brings its new text home, and an unchanged sitemap asks for no post page."""
+    blog = sites.hugo(server, total=15, feed_limit=5)
+    lastmods = {p.slug: p.published + timedelta(days=3) for p in blog.posts}
+    _dated_sitemap(server, blog, lastmods)
+    library = lib(data_dir)
+    library.subscribe([blog.home])
+    assert library.count("") == 15
+    touched, edited = blog.posts[-1], blog.posts[-2]  # two of the archive's (not in the feed)
+
+    def hits(post: sites.Post) -> int:
+        return len(server.hits(blog.post_paths[post.slug]))
+
+    before = {p.slug: hits(p) for p in (touched, edited)}
+    [outcome] = library.refresh(archive=True)
+    assert outcome.error is None and {p.slug: hits(p) for p in (touched, edited)} == before
+    lastmods[touched.slug] += timedelta(days=40)
+    _dated_sitemap(server, blog, lastmods)
+    library.refresh(archive=True)
+    assert hits(touched) == before[touched.slug] + 1 and hits(edited) == before[edited.slug]
+    library.refresh(archive=True)
+    assert hits(touched) == before[touched.slug] + 1  # its new time was kept: not read a third time
+    page = server.routes[blog.post_paths[edited.slug]]
+    assert isinstance(page, Response)
+    server.add(
+        blog.post_paths[edited.slug],
+        Response(
+            page.body.replace(b"</article>", b"<p>An added paragraph.</p></article>"),
+            content_type=page.content_type,
+        ),
+    )
+    lastmods[edited.slug] += timedelta(days=50)
+    _dated_sitemap(server, blog, lastmods)
+    library.refresh(archive=True)
+    assert hits(edited) == before[edited.slug] + 1
+    [post_id] = library.post_ids('"added paragraph"')
+    post = library.post(post_id)
+    assert post is not None and post.updated == lastmods[edited.slug]
+    assert library.count("") == 15
+    library.close()

@@ -552,6 +552,7 @@ class Refresher:
                 known_guids=self._known_guids(feed_id),
                 skip_urls=store.skipped_urls(feed_id),
                 was_complete=job.was_complete,
+                page_times=store.page_times(feed_id),
             )
             found = 0
             try:

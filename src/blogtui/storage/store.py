@@ -323,6 +323,17 @@ class Store(SearchPlanner):
             r[0] for r in self.db.execute("SELECT url FROM archive_skipped WHERE feed_id = ?", (feed_id,))
         }
 
+    def page_times(self, feed_id: int) -> dict[str, datetime]:
+        """When the stored copy of each post read from its page last changed (its ``updated``,
+        else its publication time), by canonical URL: a sitemap walk reads a page again when
+        its ``<lastmod>`` is newer (``Walk.page_times``)."""
+        rows = self.db.execute(
+            "SELECT canonical, coalesce(updated, published) FROM posts"
+            " WHERE feed_id = ? AND from_page = 1 AND canonical != ''",
+            (feed_id,),
+        )
+        return {str(url): datetime.fromtimestamp(int(ts), timezone.utc) for url, ts in rows if ts}
+
     def add_skipped(self, feed_id: int, pages: Iterable[tuple[str, str]]) -> None:
         """Remember pages found not to be posts, ``(canonical URL, reason)`` (inside a transaction)."""
         self.db.executemany(
@@ -656,6 +667,13 @@ class Store(SearchPlanner):
             undated = was_undated if not _ts(post.published) else 0
             if post.from_page and post_id not in page_rows:
                 continue  # the feed's (or an API's) content of this post wins over its page
+            if post.from_page and _ts(post.updated):
+                # A page read again for its newer <lastmod>: that time is kept even when the text
+                # is the same, or every later walk would read the page once more.
+                db.execute(
+                    "UPDATE posts SET updated = ?1 WHERE id = ?2 AND coalesce(updated, 0) < ?1",
+                    (_ts(post.updated), post_id),
+                )
             if post_id in page_rows and not post.from_page and post.summary_only:
                 # The feed carries only a summary of a post whose page was read: keep the article.
                 post = replace(
