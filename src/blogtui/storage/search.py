@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from ..models import Tag
 from ..query import CJK_CLAUSE, MATCH_CLAUSE, Compiled
+from .feed_window import FeedWindow
 from .title_window import TitleWindow
 from .window import Chain, IdWindow
 
@@ -151,10 +152,11 @@ class SearchPlanner:
         store_of: Callable[[], sqlite3.Connection] | None = None,
     ) -> Sequence[int]:
         """The ids of :meth:`post_ids` in the same order, as the reader's list reads them: a list
-        when they are few (or in an order no index gives: by feed; by title when searched), else a window read
-        a page at a time (:class:`~blogtui.storage.window.IdWindow`), so that the first screen of
-        a million posts costs a count and one page, not every id. By title, an unsearched list is
-        a :class:`~blogtui.storage.title_window.TitleWindow` (by offset in ``posts_by_title``).
+        when they are few (or searched, by feed or by title), else a window read a page at a
+        time (:class:`~blogtui.storage.window.IdWindow`), so that the first screen of a million
+        posts costs a count and one page, not every id. Unsearched, by title the list is a
+        :class:`~blogtui.storage.title_window.TitleWindow` (by offset in ``posts_by_title``) and
+        by feed a :class:`~blogtui.storage.feed_window.FeedWindow` (each feed's posts in turn).
 
         Ranked, a search matching more than ``RANK_LIMIT`` posts is its title matches (ranked by
         bm25 when few enough) followed by a window of the rest, newest first, as ``post_ids``
@@ -163,11 +165,11 @@ class SearchPlanner:
         db = store_of or (lambda: self.db)
         total = int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0])
         ranking = self._ranking(compiled) if ranked else None
-        if order == "title" and total > WINDOW_MIN and not (compiled.match or compiled.cjk):
-            # Read a page at a time from the order's own index (a search's matches are listed).
-            return TitleWindow(
-                db, compiled.where, compiled.params, size=total if compiled.where == "1" else None
-            )
+        if order in ("title", "feed") and total > WINDOW_MIN and not (compiled.match or compiled.cjk):
+            # Read a page at a time: by title from the order's own index, by feed from each feed's
+            # posts in turn (a search's matches are listed).
+            window = TitleWindow if order == "title" else FeedWindow
+            return window(db, compiled.where, compiled.params, size=total if compiled.where == "1" else None)
         if total <= WINDOW_MIN or (order not in ("newest", "oldest") and ranking is None):
             return self.post_ids(compiled, ranked=ranked, order=order)
         by_date = "posts INDEXED BY posts_by_date_state"
