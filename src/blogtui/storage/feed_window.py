@@ -5,7 +5,8 @@ another table, so no index of ``posts`` gives it and listing it sorted every pos
 of ids at a million). :class:`FeedWindow` walks the feeds in title order instead and reads each
 feed's posts from ``posts_by_feed`` (``feed_id, published DESC``): a feed's posts are counted only
 when a page or a position needs them, from the start or, for pages nearer it, from the end. Same
-sequence interface as :class:`~blogtui.storage.title_window.TitleWindow`, whose paging it shares.
+sequence interface as :class:`~blogtui.storage.window.IdWindow`, whose paging it shares
+(:class:`~blogtui.storage.window.PagedWindow`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 
-from .title_window import TitleWindow
-from .window import KEPT_PAGES, PAGE
+from .window import PAGE, PagedWindow
 
 #: Feeds that may be counted one by one before counting every feed at once is considered.
 MANY = 8
@@ -25,7 +25,7 @@ SLOW_COUNT = 0.0005
 FEEDS = "SELECT id FROM feeds ORDER BY lower(title), id"
 
 
-class FeedWindow(TitleWindow):
+class FeedWindow(PagedWindow):
     """The ids of ``SELECT posts.id FROM posts WHERE where``, by feed (then newest first)."""
 
     def __init__(
@@ -106,45 +106,31 @@ class FeedWindow(TitleWindow):
                 end = start
         return len(feeds), size
 
-    def _read(self, number: int) -> list[int]:
-        with self._lock:
-            page = self._pages.get(number)
-            if page is not None:
-                self._pages.move_to_end(number)
-                return page
-            begin, end = number * PAGE, min(len(self), (number + 1) * PAGE)
-            page = []
-            index, start = self._locate(begin) if begin < end else (0, 0)
-            feeds = self._feed_order()
-            sql = (
-                f"SELECT posts.id FROM posts WHERE posts.feed_id = ? AND ({self._where})"
-                " ORDER BY posts.published DESC, posts.id DESC LIMIT ? OFFSET ?"
-            )
-            while begin + len(page) < end and index < len(feeds):
-                offset = begin + len(page) - start
-                want = end - begin - len(page)
-                rows = self._db().execute(sql, (feeds[index], *self._params, want, offset)).fetchall()
-                page.extend(r[0] for r in rows)
-                start += self._count(index)
-                index += 1
-            if page:  # an empty page (the cache changed) is read again next time
-                self._pages[number] = page
-                while len(self._pages) > KEPT_PAGES:
-                    self._pages.popitem(last=False)
-            return page
+    def _fetch(self, number: int) -> list[int]:
+        begin, end = number * PAGE, min(len(self), (number + 1) * PAGE)
+        page: list[int] = []
+        index, start = self._locate(begin) if begin < end else (0, 0)
+        feeds = self._feed_order()
+        sql = (
+            f"SELECT posts.id FROM posts WHERE posts.feed_id = ? AND ({self._where})"
+            " ORDER BY posts.published DESC, posts.id DESC LIMIT ? OFFSET ?"
+        )
+        while begin + len(page) < end and index < len(feeds):
+            offset = begin + len(page) - start
+            want = end - begin - len(page)
+            rows = self._db().execute(sql, (feeds[index], *self._params, want, offset)).fetchall()
+            page.extend(r[0] for r in rows)
+            start += self._count(index)
+            index += 1
+        return page
 
     def position(self, post_id: int) -> int | None:
         """Where a post is in the list, or None when it is not in it (a page read, else its feed
         found, the posts before it in its feed counted, and the feeds before it)."""
-        with self._lock:
-            for number, page in self._pages.items():
-                if post_id in page:
-                    return number * PAGE + page.index(post_id)
-        db = self._db()
-        row = db.execute(
-            f"SELECT posts.feed_id, posts.published FROM posts WHERE posts.id = ? AND ({self._where})",
-            (post_id, *self._params),
-        ).fetchone()
+        kept = self._kept_position(post_id)
+        if kept is not None:
+            return kept
+        row = self._key(post_id, "posts.feed_id, posts.published")
         if row is None:
             return None
         feed, published = int(row[0]), row[1]
@@ -156,5 +142,7 @@ class FeedWindow(TitleWindow):
             f"SELECT count(*) FROM posts WHERE posts.feed_id = ? AND ({self._where})"
             " AND (posts.published > ? OR (posts.published = ? AND posts.id > ?))"
         )
-        before = int(db.execute(sql, (feed, *self._params, published, published, post_id)).fetchone()[0])
+        before = int(
+            self._db().execute(sql, (feed, *self._params, published, published, post_id)).fetchone()[0]
+        )
         return self._start_of(index) + before

@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import overload
+from typing import Any, overload
 
 from ..content.text import OPENING_HTML, opening_words
 from ..models import PostRow
@@ -31,31 +31,25 @@ PAGE = 256
 KEPT_PAGES = 64
 
 
-class IdWindow(Sequence[int]):
-    """The ids of ``SELECT posts.id FROM source WHERE where``, newest first (or oldest first)."""
+class PagedWindow(Sequence[int]):
+    """The ids of ``SELECT posts.id FROM posts WHERE where`` in some order, read a page of
+    :data:`PAGE` at a time (:meth:`_fetch`, by each kind of window), at most :data:`KEPT_PAGES`
+    pages kept; its length is one count (or ``size``, when known)."""
 
     def __init__(
         self,
         store_of: Callable[[], sqlite3.Connection],
-        source: str,
         where: str,
         params: Sequence[object],
         *,
-        descending: bool = True,
         size: int | None = None,
     ) -> None:
         self._db = store_of
-        self._source = source
         self._where = where
         self._params = tuple(params)
-        self._descending = descending
         self._size = size
-        self._pages: OrderedDict[int, list[tuple[int, int]]] = OrderedDict()
+        self._pages: OrderedDict[int, list[int]] = OrderedDict()
         self._lock = threading.RLock()
-
-    def _order(self, descending: bool) -> str:
-        way = "DESC" if descending else "ASC"
-        return f"posts.published {way}, posts.id {way}"
 
     def __len__(self) -> int:
         if self._size is None:
@@ -65,45 +59,31 @@ class IdWindow(Sequence[int]):
             self._size = int(self._db().execute(sql, self._params).fetchone()[0])
         return self._size
 
-    def _read(self, number: int) -> list[tuple[int, int]]:
-        """Page ``number``: ``(id, published)`` of its posts, in list order."""
+    def _fetch(self, number: int) -> list[int]:
+        """Page ``number``'s ids, in list order, read from the cache."""
+        raise NotImplementedError
+
+    def _read(self, number: int) -> list[int]:
+        """Page ``number``'s ids: kept, or fetched and kept."""
         with self._lock:
             page = self._pages.get(number)
             if page is not None:
                 self._pages.move_to_end(number)
                 return page
-            size = len(self)
-            start, end = number * PAGE, min(size, (number + 1) * PAGE)
-            below = max((n for n in self._pages if n < number), default=None)
-            skip = start if below is None else (number - below - 1) * PAGE
-            select = f"SELECT posts.id, posts.published FROM {self._source} WHERE ({self._where})"
-            if size - end < skip:  # nearer the end: read the list backwards from it
-                sql = f"{select} ORDER BY {self._order(not self._descending)} LIMIT ? OFFSET ?"
-                rows = self._db().execute(sql, (*self._params, end - start, size - end)).fetchall()
-                page = [(r[0], r[1]) for r in reversed(rows)]
-            elif below is None:
-                sql = f"{select} ORDER BY {self._order(self._descending)} LIMIT ? OFFSET ?"
-                rows = self._db().execute(sql, (*self._params, end - start, skip)).fetchall()
-                page = [(r[0], r[1]) for r in rows]
-            else:
-                last_id, last_published = self._pages[below][-1]
-                seek = "<" if self._descending else ">"
-                sql = (
-                    f"{select} AND (posts.published, posts.id) {seek} (?, ?)"
-                    f" ORDER BY {self._order(self._descending)} LIMIT ? OFFSET ?"
-                )
-                params = (*self._params, last_published, last_id, end - start, skip)
-                page = [(r[0], r[1]) for r in self._db().execute(sql, params)]
+            page = self._fetch(number)
             if page:  # an empty page (the cache changed) is read again next time
                 self._pages[number] = page
                 while len(self._pages) > KEPT_PAGES:
-                    self._pages.popitem(last=False)
+                    self._forget(self._pages.popitem(last=False)[0])
             return page
+
+    def _forget(self, number: int) -> None:
+        """Page ``number`` is no longer kept (a window keeping more of a page drops it here)."""
 
     def _at(self, index: int) -> int:
         page = self._read(index // PAGE)
         offset = index % PAGE
-        return page[offset][0] if offset < len(page) else 0
+        return page[offset] if offset < len(page) else 0
 
     @overload
     def __getitem__(self, index: int) -> int: ...
@@ -123,8 +103,7 @@ class IdWindow(Sequence[int]):
 
     def __iter__(self) -> Iterator[int]:
         for number in range((len(self) + PAGE - 1) // PAGE):
-            for post_id, _published in self._read(number):
-                yield post_id
+            yield from self._read(number)
 
     def __contains__(self, post_id: object) -> bool:
         return isinstance(post_id, int) and self.position(post_id) is not None
@@ -136,18 +115,83 @@ class IdWindow(Sequence[int]):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def position(self, post_id: int) -> int | None:
-        """Where a post is in the list, or None when it is not in it (a page read, else two queries)."""
+    def _kept_position(self, post_id: int) -> int | None:
+        """Where a post is in a page kept, if it is in one."""
         with self._lock:
             for number, page in self._pages.items():
-                for offset, (pid, _published) in enumerate(page):
-                    if pid == post_id:
-                        return number * PAGE + offset
-        db = self._db()
-        row = db.execute(
-            f"SELECT posts.published FROM posts WHERE posts.id = ? AND ({self._where})",
-            (post_id, *self._params),
-        ).fetchone()
+                if post_id in page:
+                    return number * PAGE + page.index(post_id)
+        return None
+
+    def _key(self, post_id: int, columns: str) -> tuple[Any, ...] | None:
+        """A post's ``columns`` (its sort key), or None when it is not in the list."""
+        sql = f"SELECT {columns} FROM posts WHERE posts.id = ? AND ({self._where})"
+        row = self._db().execute(sql, (post_id, *self._params)).fetchone()
+        return None if row is None else tuple(row)
+
+    def position(self, post_id: int) -> int | None:
+        """Where a post is in the list, or None when it is not in it."""
+        raise NotImplementedError
+
+
+class IdWindow(PagedWindow):
+    """The ids of ``SELECT posts.id FROM source WHERE where``, newest first (or oldest first)."""
+
+    def __init__(
+        self,
+        store_of: Callable[[], sqlite3.Connection],
+        source: str,
+        where: str,
+        params: Sequence[object],
+        *,
+        descending: bool = True,
+        size: int | None = None,
+    ) -> None:
+        super().__init__(store_of, where, params, size=size)
+        self._source = source
+        self._descending = descending
+        #: The last ``(id, published)`` of each page kept: the next page seeks from it.
+        self._last: dict[int, tuple[int, int]] = {}
+
+    def _order(self, descending: bool) -> str:
+        way = "DESC" if descending else "ASC"
+        return f"posts.published {way}, posts.id {way}"
+
+    def _forget(self, number: int) -> None:
+        self._last.pop(number, None)
+
+    def _fetch(self, number: int) -> list[int]:
+        size = len(self)
+        start, end = number * PAGE, min(size, (number + 1) * PAGE)
+        below = max((n for n in self._pages if n < number), default=None)
+        skip = start if below is None else (number - below - 1) * PAGE
+        select = f"SELECT posts.id, posts.published FROM {self._source} WHERE ({self._where})"
+        if size - end < skip:  # nearer the end: read the list backwards from it
+            sql = f"{select} ORDER BY {self._order(not self._descending)} LIMIT ? OFFSET ?"
+            rows = self._db().execute(sql, (*self._params, end - start, size - end)).fetchall()
+            rows.reverse()
+        elif below is None:
+            sql = f"{select} ORDER BY {self._order(self._descending)} LIMIT ? OFFSET ?"
+            rows = self._db().execute(sql, (*self._params, end - start, skip)).fetchall()
+        else:
+            last_id, last_published = self._last[below]
+            seek = "<" if self._descending else ">"
+            sql = (
+                f"{select} AND (posts.published, posts.id) {seek} (?, ?)"
+                f" ORDER BY {self._order(self._descending)} LIMIT ? OFFSET ?"
+            )
+            params = (*self._params, last_published, last_id, end - start, skip)
+            rows = self._db().execute(sql, params).fetchall()
+        if rows:
+            self._last[number] = (rows[-1][0], rows[-1][1])
+        return [r[0] for r in rows]
+
+    def position(self, post_id: int) -> int | None:
+        """Where a post is in the list, or None when it is not in it (a page read, else two queries)."""
+        kept = self._kept_position(post_id)
+        if kept is not None:
+            return kept
+        row = self._key(post_id, "posts.published")
         if row is None:
             return None
         before = ">" if self._descending else "<"
@@ -155,7 +199,7 @@ class IdWindow(Sequence[int]):
             f"SELECT count(*) FROM {self._source} WHERE ({self._where})"
             f" AND (posts.published, posts.id) {before} (?, ?)"
         )
-        return int(db.execute(sql, (*self._params, row[0], post_id)).fetchone()[0])
+        return int(self._db().execute(sql, (*self._params, row[0], post_id)).fetchone()[0])
 
 
 class Chain(Sequence[int]):
