@@ -450,10 +450,7 @@ def save_setting(key: str, value: object, path: Path | None = None) -> None:
         _save_keys(value, path)
         return
     rendered = _render(value)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        lines = []
+    lines = _toml_lines(path)
     # Top-level keys come before the first [table]: replace the key where it stands, else add it
     # at the end of the top level (after a table header it would belong to that table).
     top = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
@@ -466,15 +463,15 @@ def save_setting(key: str, value: object, path: Path | None = None) -> None:
         while top > 0 and not lines[top - 1].strip():  # before the blank lines ahead of a table
             top -= 1
         out.insert(top, f"{key} = {rendered}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    _write_lines(path, out)
 
 
-def _save_keys(keys: dict[str, str], path: Path) -> None:
-    """Write remapped keys into the ``[keys]`` table (made at the end when there is none), each
-    ``action = "keys"`` replacing that action's line; the other lines are kept."""
+def _toml_lines(path: Path) -> list[str]:
+    """The lines of the config file at ``path`` (none if there is no file yet).
+
+    Raises:
+        ConfigError: the file is not valid TOML (nothing is written over it then).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -483,7 +480,21 @@ def _save_keys(keys: dict[str, str], path: Path) -> None:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    lines = text.splitlines()
+    return text.splitlines()
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
+    """Write the config file whole, through a temporary file (a crash never leaves half of it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _save_keys(keys: dict[str, str], path: Path) -> None:
+    """Write remapped keys into the ``[keys]`` table (made at the end when there is none), each
+    ``action = "keys"`` replacing that action's line; the other lines are kept."""
+    lines = _toml_lines(path)
     start = next((i for i, x in enumerate(lines) if x.split("#", 1)[0].strip() == "[keys]"), None)
     if start is None:
         while lines and not lines[-1].strip():
@@ -501,10 +512,7 @@ def _save_keys(keys: dict[str, str], path: Path) -> None:
             while end > start + 1 and not lines[end - 1].strip():  # before the blank lines ahead
                 end -= 1
             lines.insert(end, line)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    _write_lines(path, lines)
 
 
 def save_feed_setting(url: str, key: str, value: bool, path: Path | None = None) -> None:
@@ -516,15 +524,7 @@ def save_feed_setting(url: str, key: str, value: bool, path: Path | None = None)
     path = path or config_path()
     if key not in FEED_SETTINGS or not isinstance(value, bool):
         raise ConfigError(f"{path}: [feeds.{_render(url)}]: {key} = {_render(value)}: not a feed setting")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = ""
-    try:
-        tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    lines = text.splitlines()
+    lines = _toml_lines(path)
     header = f"[feeds.{_render(url)}]"
     line = f"{key} = {_render(value)}"
     start = next((i for i, x in enumerate(lines) if _is_header(x, url)), None)
@@ -540,10 +540,7 @@ def save_feed_setting(url: str, key: str, value: bool, path: Path | None = None)
                 break
         else:
             lines.insert(start + 1, line)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    _write_lines(path, lines)
 
 
 def _is_header(line: str, url: str) -> bool:
