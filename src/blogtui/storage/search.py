@@ -13,7 +13,7 @@ from ..models import Tag
 from ..query import CJK_CLAUSE, MATCH_CLAUSE, Compiled
 from .feed_window import FeedWindow
 from .title_window import TitleWindow
-from .window import Chain, IdWindow
+from .window import Chain, IdWindow, count_source
 
 #: bm25 weights of posts_fts's (and posts_cjk's) columns (title, author, body): a word in the
 #: title counts most.
@@ -228,11 +228,9 @@ class SearchPlanner:
     def count(self, compiled: Compiled) -> int:
         """How many posts match.
 
-        A query with a set to test each post against (tags, words) is counted in the slim
-        ``posts_by_id`` (1 million posts: 30 ms for a tag's 62,000, 130 ms from the wide rows);
-        state and date filters by the planner's choice of index."""
-        source = "posts INDEXED BY posts_by_id" if "(SELECT" in compiled.where else "posts"
-        sql = f"SELECT count(*) FROM {source} WHERE {compiled.where}"
+        Where, :func:`~blogtui.storage.window.count_source` says: a set to test each post
+        against (tags, words) in the slim ``posts_by_id``, other filters by the planner's index."""
+        sql = f"SELECT count(*) FROM {count_source(compiled.where)} WHERE {compiled.where}"
         return int(self.db.execute(sql, compiled.params).fetchone()[0])
 
     def tags(

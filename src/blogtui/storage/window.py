@@ -31,6 +31,20 @@ PAGE = 256
 KEPT_PAGES = 64
 
 
+#: How the query language's ``feed:`` names its feeds: a subquery over the few feeds, not a set
+#: each post is tested against.
+_FEED_SET = "(SELECT id FROM feeds "
+
+
+def count_source(where: str) -> str:
+    """Where to count ``posts WHERE where``: in the slim id index when each post is tested against
+    a set (tags, words: 1 million posts, 30 ms for a tag's 62,000, 130 ms from the wide rows),
+    else where the planner likes (a state index; a feed's posts by their feed: ``feed:`` at 1M,
+    1 ms against 66 ms through the id index)."""
+    sets = where.count("(SELECT") - where.count(_FEED_SET)
+    return "posts INDEXED BY posts_by_id" if sets > 0 else "posts"
+
+
 class PagedWindow(Sequence[int]):
     """The ids of ``SELECT posts.id FROM posts WHERE where`` in some order, read a page of
     :data:`PAGE` at a time (:meth:`_fetch`, by each kind of window), at most :data:`KEPT_PAGES`
@@ -53,9 +67,7 @@ class PagedWindow(Sequence[int]):
 
     def __len__(self) -> int:
         if self._size is None:
-            # Counted in the slim id index when each post is tested against a set (tags, words).
-            source = "posts INDEXED BY posts_by_id" if "(SELECT" in self._where else "posts"
-            sql = f"SELECT count(*) FROM {source} WHERE {self._where}"
+            sql = f"SELECT count(*) FROM {count_source(self._where)} WHERE {self._where}"
             self._size = int(self._db().execute(sql, self._params).fetchone()[0])
         return self._size
 
