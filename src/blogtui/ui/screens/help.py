@@ -177,6 +177,15 @@ GROUPS: list[tuple[str, list[Row]]] = [
     ),
 ]
 
+#: What the list's and the sidebar's marks mean (not keys: shown in the key column all the same).
+MARKS: tuple[tuple[str, str], ...] = (
+    ("●", "unread"),
+    ("○", "backlog: brought home from the archive, not opened yet"),
+    ("★", "starred"),
+    ("!", "in the sidebar: the feed's last fetch failed (the reason on the line below)"),
+    ("▼ / ▶", "a sidebar section, shown or folded (enter on its heading)"),
+)
+
 #: The classes whose own ``BINDINGS`` the help must show, every one (APP: the running app's class).
 SOURCES: tuple[type, ...] = (
     APP,
@@ -299,6 +308,7 @@ def help_table(app_class: type[App], keymap: Mapping[str, str] | None = None) ->
             if any(positions):
                 lines.append((_keys_text(positions), row.text))
         groups.append((title, lines))
+    groups.append(("Marks", list(MARKS)))
     unnamed = [
         (cls, b)
         for cls in _sources(app_class)
