@@ -52,16 +52,15 @@ def _script_html(match: re.Match[str]) -> str:
     inner = match.group(2)
     if "<a" in inner or "<A" in inner:
         return " " + inner + " "  # a footnote's mark: a word of its own, not part of the one before
+    sub = match.group(1).lower() == "sub"
     text = _TAG_RE.sub("", inner)
-    if "&" not in text:
-        return script_text(text, sub=match.group(1).lower() == "sub")
-    # Character references are decoded once, later, with the rest of the text: decoded here only
-    # to see whether the characters have forms (then the forms hold no reference).
-    decoded = html.unescape(text).strip()
-    if decoded in RAISED or all(ord(c) in (SUBSCRIPT if match.group(1).lower() == "sub" else SUPERSCRIPT)
-                                for c in decoded):  # fmt: skip
-        return script_text(decoded, sub=match.group(1).lower() == "sub")
-    return f"{'_' if match.group(1).lower() == 'sub' else '^'}({text.strip()})"
+    if "&" in text:
+        # Character references are decoded once, later, with the rest of the text: decoded here
+        # only to see whether the characters have forms (then the forms hold no reference).
+        decoded = html.unescape(text).strip()
+        if decoded in RAISED or all(ord(c) in (SUBSCRIPT if sub else SUPERSCRIPT) for c in decoded):
+            return script_text(decoded, sub=sub)
+    return script_text(text, sub=sub)  # with a reference left in it: ^(...) as written
 
 
 def html_to_text(fragment: str | None, *, scripts: bool = True) -> str:

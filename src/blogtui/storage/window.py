@@ -45,7 +45,26 @@ def count_source(where: str) -> str:
     return "posts INDEXED BY posts_by_id" if sets > 0 else "posts"
 
 
-class PagedWindow(Sequence[int]):
+class IdSequence(Sequence[int]):
+    """A list's ids read lazily: a post is in it when it has a position, and two lists are equal
+    when they hold the same ids in the same order (as a list of them would be)."""
+
+    def position(self, post_id: int) -> int | None:
+        """Where a post is in the list, or None when it is not in it."""
+        raise NotImplementedError
+
+    def __contains__(self, post_id: object) -> bool:
+        return isinstance(post_id, int) and self.position(post_id) is not None
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class PagedWindow(IdSequence):
     """The ids of ``SELECT posts.id FROM posts WHERE where`` in some order, read a page of
     :data:`PAGE` at a time (:meth:`_fetch`, by each kind of window), at most :data:`KEPT_PAGES`
     pages kept; its length is one count (or ``size``, when known)."""
@@ -117,16 +136,6 @@ class PagedWindow(Sequence[int]):
         for number in range((len(self) + PAGE - 1) // PAGE):
             yield from self._read(number)
 
-    def __contains__(self, post_id: object) -> bool:
-        return isinstance(post_id, int) and self.position(post_id) is not None
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
     def _kept_position(self, post_id: int) -> int | None:
         """Where a post is in a page kept, if it is in one."""
         with self._lock:
@@ -140,10 +149,6 @@ class PagedWindow(Sequence[int]):
         sql = f"SELECT {columns} FROM posts WHERE posts.id = ? AND ({self._where})"
         row = self._db().execute(sql, (post_id, *self._params)).fetchone()
         return None if row is None else tuple(row)
-
-    def position(self, post_id: int) -> int | None:
-        """Where a post is in the list, or None when it is not in it."""
-        raise NotImplementedError
 
 
 class IdWindow(PagedWindow):
@@ -214,7 +219,7 @@ class IdWindow(PagedWindow):
         return int(self._db().execute(sql, (*self._params, row[0], post_id)).fetchone()[0])
 
 
-class Chain(Sequence[int]):
+class Chain(IdSequence):
     """Sequences of ids one after the other (lists or :class:`IdWindow`)."""
 
     def __init__(self, parts: Sequence[Sequence[int]]) -> None:
@@ -245,16 +250,6 @@ class Chain(Sequence[int]):
     def __iter__(self) -> Iterator[int]:
         for part in self._parts:
             yield from part
-
-    def __contains__(self, post_id: object) -> bool:
-        return isinstance(post_id, int) and self.position(post_id) is not None
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
 
     def position(self, post_id: int) -> int | None:
         """Where a post is in the list, or None when it is not in it."""

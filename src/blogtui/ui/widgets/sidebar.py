@@ -89,21 +89,19 @@ class Sidebar(OptionList):
             self.name = name
             super().__init__()
 
-    class RemoveFeed(Message):
+    class FeedAsked(Message):
+        """The user asked for something to be done to the highlighted feed (``url``, ``title``)."""
+
+        def __init__(self, url: str, title: str) -> None:
+            self.url = url
+            self.title = title
+            super().__init__()
+
+    class RemoveFeed(FeedAsked):
         """The user asked to remove the highlighted feed."""
 
-        def __init__(self, url: str, title: str) -> None:
-            self.url = url
-            self.title = title
-            super().__init__()
-
-    class RenameFeed(Message):
+    class RenameFeed(FeedAsked):
         """The user asked to rename the highlighted feed."""
-
-        def __init__(self, url: str, title: str) -> None:
-            self.url = url
-            self.title = title
-            super().__init__()
 
     class Folded(Message):
         """A section was folded or unfolded: ``collapsed`` holds the sections folded now."""
