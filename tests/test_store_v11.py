@@ -339,3 +339,20 @@ def test_the_title_order_is_a_window_read_from_its_index(
     assert 1 not in unread and 2 in unread
     # A search sorted by title is listed as before.
     assert isinstance(store.post_window(compile_query(parse("lamp")), order="title"), list)
+
+
+def test_a_write_that_stores_posts_gives_the_free_pages_back(store: Store) -> None:
+    """New caches are auto_vacuum = INCREMENTAL: once a write that stored posts leaves more than
+    TRIM_PAGES free, they are given back at its commit (every page, in one script)."""
+    from blogtui.storage.store import TRIM_PAGES
+
+    rng = random.Random(3)
+    feed = store.add_feed("https://x.example/feed")
+    with store.transaction():
+        store.upsert_posts(feed, [_post(n, rng) for n in range(600)])
+    assert store.remove_feed("https://x.example/feed")
+    assert store.db.execute("PRAGMA freelist_count").fetchone()[0] > TRIM_PAGES
+    with store.transaction():
+        store.upsert_posts(store.add_feed("https://y.example/feed"), [_post(1, rng, feed="y")])
+    assert store.db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert not store.db.in_transaction

@@ -750,11 +750,9 @@ class Store(SearchPlanner):
             busy = self.db.execute("PRAGMA busy_timeout").fetchone()[0]
             self.db.execute("PRAGMA busy_timeout = 0")  # another process writing: trim another time
             try:
-                self.db.execute("BEGIN IMMEDIATE")
-                # Python's sqlite3 steps a PRAGMA once, and each step of this one frees one page.
-                for _ in range(free):
-                    self.db.execute("PRAGMA incremental_vacuum(1)")
-                self.db.execute("COMMIT")
+                # execute() steps a PRAGMA once, and each step of this one frees one page (a
+                # statement a page: 8,000 for 10,000 posts); a script is stepped to its end.
+                self.db.executescript(f"BEGIN IMMEDIATE; PRAGMA incremental_vacuum({free}); COMMIT;")
             finally:
                 self.db.execute(f"PRAGMA busy_timeout = {int(busy)}")
         except sqlite3.Error:
