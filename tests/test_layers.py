@@ -51,6 +51,8 @@ def test_reader_start_does_not_load_the_fetcher(tmp_path) -> None:  # type: igno
         "from blogtui.library import Library\n"
         f"library = Library({str(tmp_path)!r})\n"
         "library.has_feeds()\n"
+        "library.store.add_feed('https://blog.example/feed')\n"
+        "library.feed('https://blog.example/feed', words=True)  # the card's facts\n"
         "heavy = ('httpx', 'feedparser', 'trafilatura', 'PIL', 'blogtui.fetching', 'blogtui.interop')\n"
         "print(','.join(sorted(m for m in sys.modules if m.startswith(heavy))))\n"
     )

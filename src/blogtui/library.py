@@ -184,11 +184,11 @@ class Library:
     def feed(self, url: str, *, words: bool = False) -> Feed | None:
         """The feed stored under ``url`` (a path or file URL is normalised first), with its
         ``words`` counted when asked."""
-        from .fetching import http as fetching
-
         store = self.store
         found = store.feed(url)
         if found is None:
+            from .fetching import http as fetching  # only to normalise: not on the reader's path
+
             try:
                 found = store.feed(fetching.normalise_location(url))
             except FetchError:
