@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,18 @@ from blogtui.ui.screens.welcome import WelcomeScreen
 from blogtui.ui.widgets.post_list import PostList
 from blogtui.ui.widgets.reader import ReaderView
 from blogtui.ui.widgets.sidebar import Entry, Sidebar
-from feedserver import FeedServer, Request, Response
-from ui_harness import DATA, FakeBrowser, feed_xml, frozen_clock, make_app, press, seeded_library, settle
+from feedserver import FeedServer
+from ui_harness import (
+    DATA,
+    FakeBrowser,
+    feed_xml,
+    frozen_clock,
+    library_with_a_held_feed,
+    make_app,
+    press,
+    seeded_library,
+    settle,
+)
 
 SIZE = (120, 36)
 
@@ -579,17 +588,7 @@ async def test_escape_steps_back_full_screen_reader_query_tags(demo: Library) ->
 
 
 async def test_refresh_shows_progress_while_keys_keep_working(data_dir: Path, server: FeedServer) -> None:
-    gate = threading.Event()
-    fast = server.add("/fast.xml", feed_xml(5, title="Fast"))
-    slow_body = feed_xml(5, first=100, title="Slow").encode()
-    slow = server.add("/slow.xml", slow_body)
-    library = seeded_library(data_dir, fast, slow)
-
-    def held(request: Request) -> Response:
-        gate.wait(10)
-        return Response(slow_body)
-
-    server.add("/slow.xml", held)
+    library, gate = library_with_a_held_feed(data_dir, server)
     app = make_app(library)
     try:
         async with app.run_test(size=SIZE) as pilot:

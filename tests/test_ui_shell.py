@@ -5,7 +5,6 @@ that a refresh's progress bar leaves readable, and keys of config.toml that coll
 from __future__ import annotations
 
 import asyncio
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,8 +20,16 @@ from blogtui.ui.screens.main import MainScreen
 from blogtui.ui.widgets.post_list import PostList
 from blogtui.ui.widgets.reader import ReaderView
 from blogtui.ui.widgets.sidebar import Sidebar
-from feedserver import FeedServer, Request, Response
-from ui_harness import FakeBrowser, feed_xml, frozen_clock, make_app, press, seeded_library, settle
+from feedserver import FeedServer
+from ui_harness import (
+    FakeBrowser,
+    frozen_clock,
+    library_with_a_held_feed,
+    make_app,
+    press,
+    seeded_library,
+    settle,
+)
 
 
 @pytest.fixture
@@ -218,17 +225,7 @@ async def test_find_keeps_its_count_while_the_find_box_is_open(
 async def test_refresh_progress_and_the_status_text_both_show_at_80_columns(
     data_dir: Path, server: FeedServer
 ) -> None:
-    gate = threading.Event()
-    fast = server.add("/fast.xml", feed_xml(5, title="Fast"))
-    slow_body = feed_xml(5, first=100, title="Slow").encode()
-    slow = server.add("/slow.xml", slow_body)
-    library = seeded_library(data_dir, fast, slow)
-
-    def held(request: Request) -> Response:
-        gate.wait(10)
-        return Response(slow_body)
-
-    server.add("/slow.xml", held)
+    library, gate = library_with_a_held_feed(data_dir, server)
     app = make_app(library)
     try:
         async with app.run_test(size=(80, 24)) as pilot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import unicodedata
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -18,6 +19,7 @@ from blogtui.cli import demo_feed_path
 from blogtui.library import Library
 from blogtui.ui.app import BlogApp
 from blogtui.ui.screens.main import DEBOUNCE
+from feedserver import FeedServer, Request, Response
 
 DATA = Path(__file__).parent / "data"
 FROZEN = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
@@ -61,6 +63,23 @@ def feed_xml(count: int, *, first: int = 1, title: str = "Long Blog") -> str:
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
         f"<title>{title}</title><link>https://long.example/</link>{''.join(items)}</channel></rss>"
     )
+
+
+def library_with_a_held_feed(data_dir: Path, server: FeedServer) -> tuple[Library, threading.Event]:
+    """A library of two feeds, "Fast" and "Slow", whose next refresh waits on Slow's answer until
+    the returned gate is set (set it when done, or the server's thread waits 10 s)."""
+    gate = threading.Event()
+    fast = server.add("/fast.xml", feed_xml(5, title="Fast"))
+    slow_body = feed_xml(5, first=100, title="Slow").encode()
+    slow = server.add("/slow.xml", slow_body)
+    library = seeded_library(data_dir, fast, slow)
+
+    def held(request: Request) -> Response:
+        gate.wait(10)
+        return Response(slow_body)
+
+    server.add("/slow.xml", held)
+    return library, gate
 
 
 def make_app(library: Library, browser: FakeBrowser | None = None) -> BlogApp:
