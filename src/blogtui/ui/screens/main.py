@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -649,6 +650,13 @@ class MainScreen(Screen[None]):
             # Marked read (evicted last) by the app's writer, once the first screen is up.
             self.app.call_from_thread(self.app.write, lambda lib: lib.post_images(post_id))
         if not first.complete:
+            # The rest waits for the first screen to be painted: drawn meanwhile, its pictures
+            # would hold the interpreter (the GIL) while the first screen is laid out and written.
+            painted = threading.Event()
+            self.app.call_from_thread(self.call_after_refresh, painted.set)
+            painted.wait(0.5)
+            if worker.is_cancelled:
+                return
             full = render_post(post, width, dark=dark, highlight=highlight, user_tags=mine, images=images)
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._show_document, full, True, place)
