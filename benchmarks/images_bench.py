@@ -11,7 +11,8 @@ Pillow's prepare() alone per image by kind, then ``subscribe`` with the backgrou
 wall time per image, the stored KB per image, and the latency of opening a post (``Library.post``
 and a list query) on the main thread while images are fetched, against idle.
 
-``--reader``: the pictures in the reader (half cells). One post of ten kept photos (2400x1600
+``--reader``: the pictures in the reader (half cells; ``--protocol kitty``: Kitty placeholders,
+the images encoded for the terminal but not written, headless). One post of ten kept photos (2400x1600
 JPEGs, kept as 1024 px JPEGs) between paragraphs, opened in the app (headless, ``--size``): from
 ``open_post`` to its first screen painted, with no picture drawn yet (the LRU emptied) and with the
 pictures drawn before (opened again); then, once all of it is laid out, each page down through
@@ -117,7 +118,7 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {p50:.1f} ms, p95 {p95 * 1000:.1f} ms, max {top:.1f} ms (n={len(values)})"
 
 
-async def reader_figures(runs: int, size: tuple[int, int]) -> dict[str, float]:
+async def reader_figures(runs: int, size: tuple[int, int], protocol: str = "halfcell") -> dict[str, float]:
     """Opening a post of ten kept photos in the reader, and scrolling it (see the module's note)."""
     import asyncio
 
@@ -140,6 +141,7 @@ async def reader_figures(runs: int, size: tuple[int, int]) -> dict[str, float]:
         for n in (1, 2)
     )
     figures: dict[str, float] = {}
+    pictures.use_protocol(protocol)
     with tempfile.TemporaryDirectory() as tmp:
         feed = Path(tmp) / "feed.xml"
         feed.write_text(
@@ -174,7 +176,7 @@ async def reader_figures(runs: int, size: tuple[int, int]) -> dict[str, float]:
                     await idle(app)
                     await painted(app)
                     if cold:
-                        pictures.picture_strips.cache_clear()
+                        pictures.forget_drawn()
                     first.clear()
                     start, used = time.perf_counter(), time.process_time()
                     screen.open_post(post_id)
@@ -255,12 +257,18 @@ def main() -> None:
     parser.add_argument("--reader", action="store_true", help="the pictures in the reader instead")
     parser.add_argument("--runs", type=int, default=7, help="with --reader: runs (medians)")
     parser.add_argument("--size", default="120x40", help="with --reader: the terminal, COLUMNSxLINES")
+    parser.add_argument(
+        "--protocol",
+        default="halfcell",
+        choices=("halfcell", "kitty"),
+        help="with --reader: how pictures are drawn",
+    )
     args = parser.parse_args()
     if args.reader:
         import asyncio
 
         columns, lines = (int(n) for n in args.size.split("x"))
-        for key, value in asyncio.run(reader_figures(args.runs, (columns, lines))).items():
+        for key, value in asyncio.run(reader_figures(args.runs, (columns, lines), args.protocol)).items():
             print(f"{key} {value:.1f}")
         return
     kinds = ["photo", "diagram", "screenshot", "gif"] if args.kind == "mixed" else [args.kind]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
+from rich.console import Console
 from textual.app import App, ComposeResult
 
 from blogtui.cli import demo_feed_path, keep_demo_pictures
@@ -364,9 +365,9 @@ def test_fit_never_enlarges_keeps_the_shape_and_bounds_the_height() -> None:
     assert fit(0, 10, 98) == (0, 0)
 
 
-def test_probe_reads_the_cell_size_from_the_terminal_without_writing_to_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_probe_reads_the_cell_size_from_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cell size from TIOCGWINSZ; with the protocol forced (and stdin not a terminal, as here
+    under pytest, whatever the setting) nothing is written to the terminal."""
     import fcntl
     import pty
     import struct
@@ -377,7 +378,8 @@ def test_probe_reads_the_cell_size_from_the_terminal_without_writing_to_it(
         fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 1080, 720))
         with os.fdopen(os.dup(follower), "w") as stream:
             monkeypatch.setattr(sys, "__stdout__", stream)
-            assert probe_terminal() == (9, 18)
+            monkeypatch.setattr(sys, "__stdin__", io.StringIO())
+            assert probe_terminal("auto") == "halfcell"
         assert images.cell_size() == (9, 18)
         os.set_blocking(leader, False)
         with pytest.raises(BlockingIOError):
@@ -386,12 +388,17 @@ def test_probe_reads_the_cell_size_from_the_terminal_without_writing_to_it(
         os.close(leader)
         os.close(follower)
     monkeypatch.setattr(sys, "__stdout__", io.StringIO())
-    assert probe_terminal() == DEFAULT_CELL  # not a terminal
+    assert probe_terminal() == "halfcell"  # not a terminal
+    assert images.cell_size() == DEFAULT_CELL
 
 
-def test_drawing_a_picture_never_asks_the_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("protocol", ["halfcell", "kitty"])
+def test_drawing_a_picture_never_asks_the_terminal(
+    protocol: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """textual-image's Sixel and TGP probe (its renderable package's import) must not run once the
-    app does: with a terminal on stdout, drawing writes nothing to it."""
+    app does, nor may a picture be written to stdout beside Textual's output: with a terminal on
+    stdout, drawing writes nothing to it (Kitty's upload waits for the driver)."""
     import pty
 
     path = tmp_path / "p.png"
@@ -400,8 +407,8 @@ def test_drawing_a_picture_never_asks_the_terminal(monkeypatch: pytest.MonkeyPat
     try:
         with os.fdopen(os.dup(follower), "w") as stream:
             monkeypatch.setattr(sys, "__stdout__", stream)
-            images._halfcell.cache_clear()
-            images.picture_strips.cache_clear()
+            images._tgp.cache_clear()
+            images.use_protocol(protocol)
             strips = images.picture_strips(path, 20, 6, (30, 30, 30))
         assert len(strips) == 6 and all(s.cell_length == 20 for s in strips)
         os.set_blocking(leader, False)
@@ -410,7 +417,54 @@ def test_drawing_a_picture_never_asks_the_terminal(monkeypatch: pytest.MonkeyPat
     finally:
         os.close(leader)
         os.close(follower)
-        images._halfcell.cache_clear()
+        images.use_protocol("halfcell")
+
+
+async def test_the_reader_shows_a_kitty_picture_as_placeholders_and_sends_it_once(library: Library) -> None:
+    """Kitty mode in the app: the picture's lines are placeholders of one image id, whose upload
+    went through the driver before the frame that shows them, once; scrolling sends nothing."""
+    images.use_protocol("kitty", cell=DEFAULT_CELL)
+    try:
+        app = make_app(library)
+        async with app.run_test(size=(120, 40)) as pilot:
+            written: list[str] = []
+            driver = app._driver
+            assert driver is not None
+            write = driver.write
+            driver.write = lambda data: (written.append(data), write(data))[1]  # type: ignore[method-assign]
+            await settle(pilot, app)
+            await press(pilot, "enter")
+            await settle(pilot, app)
+            document = shown(app)
+            assert document.pictures == 1
+            rows = sorted(document.picture_lines)
+            assert len(rows) == 6  # 200 x 120 pixels at 10 x 20 pixel cells, as in half cells
+            ids = set()
+            for i in rows:
+                strip = document.strips[i]
+                marks = [seg for seg in strip if "\U0010eeee" in seg.text]
+                assert len(marks) == 1 and marks[0].text.count("\U0010eeee") == 20
+                assert marks[0].style is not None and marks[0].style.color is not None
+                assert marks[0].style.color.triplet is not None
+                ids.add(int.from_bytes(bytes(marks[0].style.color.triplet), "big"))
+            [image_id] = ids
+            uploads = [w for w in written if "\x1b_Ga=T" in w]
+            assert len(uploads) == 1 and f",i={image_id},c=20,r=6," in uploads[0]
+            assert "image: A sun [1]" in lines(document)  # the alt text under it, as in half cells
+            before = len(written)
+            await press(pilot, "j", "j", "k")
+            await settle(pilot, app)
+            assert not any("\x1b_G" in w for w in written[before:])
+            # A frame as Textual writes it carries the placeholders, in the id's 24-bit colour.
+            r, g, b = (image_id >> 16) & 255, (image_id >> 8) & 255, image_id & 255
+            await press(pilot, "g")
+            await settle(pilot, app)
+            # (The test console has 16 colours; Kitty's terminals have 24-bit, COLORTERM says so.)
+            console = Console(color_system="truecolor", force_terminal=True, file=io.StringIO())
+            frame = app.screen._compositor.render_full_update().render_segments(console)
+            assert f"38;2;{r};{g};{b}" in frame and frame.count("\U0010eeee") == 20 * 6
+    finally:
+        images.use_protocol("halfcell", cell=DEFAULT_CELL)
 
 
 def test_keep_image_refuses_what_is_not_an_image(library: Library) -> None:

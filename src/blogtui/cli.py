@@ -897,7 +897,9 @@ def _run_tui(library: Any) -> int:
         from .ui.app import run
         from .ui.widgets.images import probe_terminal
 
-        probe_terminal()  # the cell size pictures are drawn for, read before the app owns the terminal
+        # The cell size pictures are drawn for, and the way (Kitty graphics or half cells): the
+        # terminal is asked before the app owns it.
+        probe_terminal(library.config.image_protocol)
         code = int(run(library))
     except BaseException:
         library.close()

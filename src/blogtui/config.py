@@ -136,6 +136,9 @@ class Config:
     image_cache_bytes: int = 1024**3
     #: Whether the reader draws a post's kept images in it (``I`` toggles it; off: links).
     show_images: bool = True
+    #: How the reader draws pictures: ``auto`` (the terminal is asked: Kitty's graphics protocol,
+    #: else half cells), ``kitty`` or ``halfcell``.
+    image_protocol: str = "auto"
     #: The widest the reader lays a post's lines out, in columns (a wider pane centres them); 0: no limit.
     reading_width: int = 100
     #: Retention (applied by ``blogtui vacuum``): keep each feed's newest N posts (0: all).
@@ -321,6 +324,18 @@ def _trust_problem(value: str) -> str | None:
     return None
 
 
+def _protocol_problem(value: str) -> str | None:
+    """What is wrong with an ``image_protocol`` (None: nothing)."""
+    if value in ("auto", "kitty", "halfcell"):
+        return None
+    if value == "sixel":
+        return (
+            "Sixel is not drawn (pixels painted outside the reader's compositor, torn by each"
+            " scroll and overlay): one of auto, kitty, halfcell"
+        )
+    return "must be one of auto, kitty, halfcell"
+
+
 #: One rule per field of Config.
 RULES: dict[str, _Rule] = {
     "max_archive_pages": _Rule(int, 1, 100_000),
@@ -340,6 +355,7 @@ RULES: dict[str, _Rule] = {
     "images": _Rule(str, choices=("off", "lead", "all")),
     "image_cache_bytes": _Rule(int, 1024 * 1024, 2**40),
     "show_images": _Rule(bool),
+    "image_protocol": _Rule(str, check=_protocol_problem),
     "reading_width": _Rule(int, 0, 10_000),
     "keep_per_feed": _Rule(int, 0, 10**9),
     "drop_read_before": _Rule(str),  # a date or a number of days: _drop_problem

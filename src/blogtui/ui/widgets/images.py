@@ -1,30 +1,40 @@
 """Pictures in the reader: a post's kept images drawn in its lines, where the post places them.
 
-Drawn with textual-image's half-cell renderable: each cell is ``▀``, its colour the upper pixel
-and its background the lower one, which every terminal shows, tmux included. The reader is a
-ScrollView of lines (``Strip``), so a picture is lines like the text's: drawn once per size and
-kept (``picture_strips``, an LRU), so scrolling never decodes an image again.
+The reader is a ScrollView of lines (``Strip``), so a picture is lines like the text's, drawn once
+per size and kept (an LRU), so scrolling never decodes an image again. Two ways, chosen before the
+app starts (``probe_terminal``, from the CLI; ``ui/graphics.py`` asks the terminal):
 
-The terminal's cell size is read once, before the app starts (``probe_terminal``, from the
-CLI), and handed to textual-image, which would otherwise ask the terminal on stdin, which
-Textual owns once it runs. A picture's shape on screen follows from it; unprobed (tests, the
-screenshots) a cell is 10 x 20 pixels, so the drawing never depends on the terminal.
+* **Kitty's graphics protocol**: the picture is sent to the terminal once (a PNG at the pixel size
+  of its cells, with a virtual placement ``U=1``), and its lines are Unicode placeholders
+  (U+10EEEE, its row and column in diacritics from textual-image's table, the image's id in the
+  foreground colour). To Textual they are text: they scroll, crop and repaint like any line, and
+  the terminal draws the picture's part in each cell. The sequences are written by the main thread
+  through Textual's driver (``send_uploads``, from ``ReaderView.show``), in order with its frames;
+  a picture dropped from the LRU is deleted from the terminal.
+* **Half cells**: each cell is ``▀``, its colour the upper pixel and its background the lower one,
+  which every terminal shows, tmux included.
 
-Kitty's graphics protocol and Sixel are not used: both are escape sequences written to the
-terminal beside Textual's own output (textual-image writes them to stdout itself, from the
-thread that renders), which the compositor neither knows of nor clears when the reader scrolls.
+Sixel is not drawn: see ``ui/graphics.py``.
+
+The terminal's cell size is read once before the app starts (``TIOCGWINSZ``); unprobed (tests,
+the screenshots) a cell is 10 x 20 pixels, so the drawing never depends on the terminal.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import io
+import random
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from rich.console import Console
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
@@ -35,7 +45,7 @@ from ...content.text import fenced
 DEFAULT_CELL = (10, 20)
 #: A picture is at most this many lines tall (a very tall comic is shown shrunk to it).
 MAX_ROWS = 120
-#: Pictures kept drawn (each at one size).
+#: Pictures kept drawn (each at one size); in Kitty mode, also the pictures the terminal keeps.
 KEPT = 128
 
 #: In the Markdown given to Rich, a picture's place: this mark, then its index in digits at
@@ -81,27 +91,28 @@ class Picture:
 
 
 class _Terminal:
-    """What the probe found: a cell's size in pixels."""
+    """What the probe found: a cell's size in pixels, and how pictures are drawn."""
 
     cell: tuple[int, int] = DEFAULT_CELL
-    probed = False
+    protocol = "halfcell"
+    #: Kitty's sequences wrapped for tmux's passthrough (image_protocol = kitty inside tmux).
+    tmux = False
+    reason = "not probed"
 
 
-def probe_terminal() -> tuple[int, int]:
-    """Read the pixel size of the terminal's cells (``TIOCGWINSZ``) before the app starts, and
-    give it to textual-image, which would otherwise ask the terminal itself once the app runs
-    (an escape sequence answered on stdin, which Textual owns by then). Nothing is written to
-    the terminal and nothing read from stdin, so keys typed at start-up are never eaten.
-
-    textual-image's own probe of Sixel and the Kitty graphics protocol (at the import of
-    ``textual_image.renderable``) is not made: the reader draws half cells (see the module's
-    note), and that probe waits 0.1 s for an answer most terminals never give.
+def probe_terminal(setting: str = "auto") -> str:
+    """Before the app starts (it owns the terminal then): read the pixel size of the terminal's
+    cells (``TIOCGWINSZ``) and choose how pictures are drawn (``setting``: ``auto`` asks the
+    terminal, see ``ui/graphics.py``; ``kitty`` or ``halfcell`` force one).
 
     Returns:
-        The cell's size in pixels (``DEFAULT_CELL`` when the terminal does not say).
+        The way chosen, ``kitty`` or ``halfcell``.
     """
+    import os
     import struct
     import sys
+
+    from .. import graphics
 
     cell = DEFAULT_CELL
     stream = sys.__stdout__
@@ -117,23 +128,39 @@ def probe_terminal() -> tuple[int, int]:
             rows = columns = width = height = 0
         if rows and columns and width >= columns and height >= rows:
             cell = (width // columns, height // rows)
-    _Terminal.cell = cell
-    _Terminal.probed = True
-    return cell
+    choice = graphics.probe(setting)
+    use_protocol(choice.protocol, cell=cell, tmux=bool(os.environ.get("TMUX")), reason=choice.reason)
+    if choice.protocol == "kitty" and os.environ.get("COLORTERM", "").lower() not in ("truecolor", "24bit"):
+        # A placeholder's colour is its image's id: it must reach the terminal as 24-bit (a Kitty
+        # graphics terminal has them), not rounded to 256 colours (ssh often drops COLORTERM).
+        os.environ["COLORTERM"] = "truecolor"
+    return choice.protocol
+
+
+def use_protocol(
+    protocol: str, *, cell: tuple[int, int] | None = None, tmux: bool = False, reason: str = ""
+) -> None:
+    """Draw pictures the ``protocol`` way (``kitty`` or ``halfcell``) from now on, with cells of
+    ``cell`` pixels (the probe's; tests and benchmarks set it too). Pictures drawn before are
+    forgotten (and in Kitty mode deleted from the terminal at the next ``send_uploads``)."""
+    if protocol not in ("kitty", "halfcell"):
+        raise ValueError(f"{protocol}: not a way to draw pictures (kitty or halfcell)")
+    _Terminal.protocol = protocol
+    _Terminal.tmux = tmux
+    _Terminal.reason = reason or protocol
+    if cell is not None:
+        _Terminal.cell = cell
+    forget_drawn()
+
+
+def protocol() -> str:
+    """How pictures are drawn: ``kitty`` or ``halfcell``."""
+    return _Terminal.protocol
 
 
 def cell_size() -> tuple[int, int]:
     """The pixel size of a terminal cell (the probe's, else ``DEFAULT_CELL``)."""
     return _Terminal.cell
-
-
-def _quiet_terminal() -> None:
-    """Give textual-image our cell size, so that it never asks the terminal once the app runs
-    (it keeps its answer on ``get_cell_size`` itself, asked once per process)."""
-    from textual_image._terminal import CellSize, get_cell_size
-
-    if not hasattr(get_cell_size, "_result"):
-        setattr(get_cell_size, "_result", CellSize(*_Terminal.cell))  # noqa: B010 - its own cache
 
 
 def fit(width: int, height: int, cells: int) -> tuple[int, int]:
@@ -150,74 +177,248 @@ def fit(width: int, height: int, cells: int) -> tuple[int, int]:
     return wide, rows
 
 
-#: Colours a picture is drawn in at most (an adaptive palette: fewer distinct cells to build and to
-#: write to the terminal; at a picture's few thousand pixels it is not seen).
+#: Colours a picture is drawn in at most in half cells (an adaptive palette: fewer distinct cells
+#: to build and to write to the terminal; at a picture's few thousand pixels it is not seen).
 COLOURS = 256
+#: The upper half block: its colour the upper pixel, its background the lower one.
+_HALF = "\u2580"
 
 
-@functools.cache
-def _halfcell() -> type:
-    """textual-image's half-cell renderable, its colour of a pixel kept per colour (it makes a new
-    Rich Color per pixel, most of the time of a picture, and a palette repeats them).
+def _open(path: Path, size: tuple[int, int]) -> Any:
+    """The picture at ``path`` as RGBA, decoded at no more than needed for ``size`` (a JPEG
+    decodes at 1/2, 1/4, 1/8 of its size when that is enough).
 
-    Loaded from its file, as a module of blogtui's: imported the usual way, textual-image's
-    ``renderable`` package first asks a terminal on stdout whether it speaks Sixel or the Kitty
-    graphics protocol (escape sequences written, answers read from stdin in raw mode, 0.1 s each),
-    which here would happen in a worker while Textual owns the terminal. Its own modules
-    (``_geometry``, ``_pixeldata``, ``_terminal``) import nothing that asks.
+    Raises:
+        OSError: the file cannot be read or decoded.
     """
-    import importlib.util
+    from PIL import Image, UnidentifiedImageError
 
-    import textual_image
-
-    _quiet_terminal()
-    path = Path(textual_image.__file__).parent / "renderable" / "halfcell.py"
-    spec = importlib.util.spec_from_file_location("blogtui.ui.widgets._halfcell", path)
-    if spec is None or spec.loader is None:
-        raise OSError(f"{path}: textual-image's half-cell renderable is not there")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    mapping = getattr(module, "_map_pixel", None)
-    if mapping is not None:
-        module._map_pixel = functools.lru_cache(maxsize=8192)(mapping)  # type: ignore[attr-defined]
-    image: type = module.Image
-    return image
+    try:
+        with Image.open(path) as opened:
+            opened.draft("RGB", size)
+            return opened.convert("RGBA")
+    except (UnidentifiedImageError, ValueError, SyntaxError, EOFError) as exc:
+        raise OSError(f"{path}: {exc}") from None
 
 
-@functools.lru_cache(maxsize=KEPT)
 def picture_strips(path: Path, cells: int, rows: int, background: tuple[int, int, int]) -> tuple[Strip, ...]:
-    """A picture drawn as ``rows`` lines of ``cells`` half cells (transparency over
-    ``background``); drawn once per size, then kept. Safe to call from a worker thread.
+    """A picture drawn as ``rows`` lines of ``cells`` cells, the way chosen (``use_protocol``):
+    Kitty placeholders, or half cells (transparency over ``background``). Drawn once per size,
+    then kept. Safe to call from a worker thread.
 
     Raises:
         OSError: the file cannot be read or decoded (the caller shows the image's link instead).
     """
-    from PIL import Image, UnidentifiedImageError
+    if _Terminal.protocol == "kitty":
+        return _kitty.strips(path, cells, rows)
+    return halfcell_strips(path, cells, rows, background)
 
-    halfcell = _halfcell()
-    size = (cells, rows * 2)  # two pixels a cell, one above the other
-    try:
-        with Image.open(path) as opened:
-            opened.draft("RGB", size)  # a JPEG decodes at 1/2, 1/4, 1/8 of its size when that is enough
-            image = opened.convert("RGBA")
-    except (UnidentifiedImageError, ValueError, SyntaxError, EOFError) as exc:
-        raise OSError(f"{path}: {exc}") from None
+
+@functools.lru_cache(maxsize=KEPT)
+def halfcell_strips(path: Path, cells: int, rows: int, background: tuple[int, int, int]) -> tuple[Strip, ...]:
+    """A picture drawn as ``rows`` lines of ``cells`` half cells (``▀``: two pixels a cell, the
+    upper the colour, the lower the background), transparency over ``background``; kept.
+
+    textual-image's half-cell renderable draws the same cells, but builds a Rich Style and a
+    Color for every pixel (15-20 ms a picture, most of a first screen's): here the picture is
+    reduced to a palette first and each pair of palette entries is one Style, each run of a pair
+    one segment.
+    """
+    from PIL import Image
+
+    size = (cells, rows * 2)
+    image = _open(path, size)
     flat = Image.new("RGBA", image.size, (*background, 255))
     flat.alpha_composite(image)
     small = flat.convert("RGB").resize(size, Image.Resampling.LANCZOS)
-    small = small.quantize(COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).convert("RGB")
-    console = Console(width=cells, color_system="truecolor", force_terminal=True, legacy_windows=False)
-    options = console.options.update(width=cells, height=rows)
-    # Its segments, a line at a time; cells of one colour pair share a Style (Rich keeps a
-    # style's terminal codes on it) and runs of them are one segment.
-    styles: dict[Style | None, Style | None] = {}
-    lines: list[list[Segment]] = [[]]
-    for segment in halfcell(small, width=cells, height=rows).__rich_console__(console, options):
-        if segment.text == "\n":
-            lines.append([])
-        else:
-            lines[-1].append(Segment(segment.text, styles.setdefault(segment.style, segment.style)))
-    return tuple(Strip(Segment.simplify(line), cells) for line in lines[:rows])
+    small = small.quantize(COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    flat_palette = small.getpalette() or []
+    colours = [Color.from_rgb(*flat_palette[i : i + 3]) for i in range(0, len(flat_palette) - 2, 3)]
+    pixels = small.tobytes()  # one palette index a pixel, row after row
+    styles: dict[int, Style] = {}
+    lines: list[Strip] = []
+    for row in range(rows):
+        upper = pixels[2 * row * cells : (2 * row + 1) * cells]
+        lower = pixels[(2 * row + 1) * cells : (2 * row + 2) * cells]
+        segments: list[Segment] = []
+        run_key, run = -1, 0
+        for pair in zip(upper, lower, strict=True):
+            key = pair[0] << 8 | pair[1]
+            if key != run_key:
+                if run:
+                    segments.append(Segment(_HALF * run, styles[run_key]))
+                if key not in styles:
+                    styles[key] = Style(color=colours[pair[0]], bgcolor=colours[pair[1]])
+                run_key, run = key, 0
+            run += 1
+        if run:
+            segments.append(Segment(_HALF * run, styles[run_key]))
+        lines.append(Strip(segments, cells))
+    return tuple(lines)
+
+
+@functools.cache
+def _tgp() -> Any:
+    """textual-image's Kitty graphics module (its placeholder character and the diacritics that
+    number rows and columns), loaded from its file as a module of blogtui's: imported the usual
+    way, textual-image's ``renderable`` package first asks the terminal whether it speaks Sixel or
+    Kitty graphics (escape sequences written, answers read from stdin), which here would happen in
+    a worker while Textual owns the terminal. The module itself writes nothing until an image of
+    its own is rendered, which blogtui never does (it writes to stdout from the rendering thread,
+    beside Textual's output; blogtui's sequences go through Textual's driver)."""
+    import importlib.util
+
+    import textual_image
+
+    path = Path(textual_image.__file__).parent / "renderable" / "tgp.py"
+    spec = importlib.util.spec_from_file_location("blogtui.ui.widgets._tgp", path)
+    if spec is None or spec.loader is None:
+        raise OSError(f"{path}: textual-image's Kitty graphics module is not there")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: Kitty's graphics commands: APC ``G``, its keys, the payload, ST.
+_APC, _ST = "\x1b_G", "\x1b\\"
+#: A chunk of a picture's base64 (the protocol's most a command carries).
+_CHUNK = 4096
+
+
+def kitty_command(keys: str, payload: str = "") -> str:
+    """One Kitty graphics command (wrapped for tmux's passthrough when inside tmux)."""
+    command = f"{_APC}{keys}{';' + payload if payload else ''}{_ST}"
+    if _Terminal.tmux:
+        return "\x1bPtmux;" + command.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+    return command
+
+
+def kitty_upload(image_id: int, png: bytes, cells: int, rows: int) -> str:
+    """The commands that send a PNG to the terminal as image ``image_id`` and place it virtually
+    over ``cells`` x ``rows`` cells (``U=1``: shown wherever its placeholders are), asking for no
+    answer (``q=2``: an answer would reach Textual's stdin as keys)."""
+    data = base64.standard_b64encode(png).decode("ascii")
+    chunks = [data[i : i + _CHUNK] for i in range(0, len(data), _CHUNK)] or [""]
+    first = f"a=T,U=1,f=100,t=d,i={image_id},c={cells},r={rows},q=2"
+    return "".join(
+        kitty_command(f"{first if n == 0 else 'q=2'},m={int(n < len(chunks) - 1)}", chunk)
+        for n, chunk in enumerate(chunks)
+    )
+
+
+def kitty_placeholders(image_id: int, cells: int, rows: int) -> tuple[Strip, ...]:
+    """A picture's lines as Kitty's Unicode placeholders: each cell U+10EEEE, then its row's and
+    its column's diacritic (so any part of a line, cropped or repainted alone, stands for its
+    own part of the picture), then the id's highest byte; the id's lower 24 bits in the
+    foreground colour (24-bit)."""
+    tgp = _tgp()
+    table: Sequence[int] = tgp._NUMBER_TO_DIACRITIC
+    if cells > len(table) or rows > len(table):
+        raise ValueError(f"a picture of {cells}x{rows} cells: Kitty placeholders number at most {len(table)}")
+    mark = chr(tgp._PLACEHOLDER)
+    high = chr(table[(image_id >> 24) & 255])
+    style = Style(color=Color.from_rgb((image_id >> 16) & 255, (image_id >> 8) & 255, image_id & 255))
+    columns = [chr(table[c]) + high for c in range(cells)]
+    return tuple(
+        Strip([Segment("".join(mark + chr(table[r]) + column for column in columns), style)], cells)
+        for r in range(rows)
+    )
+
+
+@dataclass(slots=True)
+class _Sent:
+    """A picture drawn for Kitty: its id, and its upload until it is written."""
+
+    image_id: int
+    strips: tuple[Strip, ...]
+    upload: str | None
+
+
+class _KittyPictures:
+    """Pictures drawn as Kitty placeholders (an LRU of ``KEPT``), and what the terminal must be
+    sent for them: each picture's upload once, the deletion of those the LRU dropped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[Path, int, int, tuple[int, int]], _Sent] = OrderedDict()
+        self._deletions: list[int] = []
+        # Ids start anywhere (another program's images in the same terminal keep theirs), never 0.
+        self._next = random.randrange(1, 2**24)
+
+    def strips(self, path: Path, cells: int, rows: int) -> tuple[Strip, ...]:
+        key = (path, cells, rows, _Terminal.cell)
+        with self._lock:
+            sent = self._kept.get(key)
+            if sent is not None:
+                self._kept.move_to_end(key)
+                return sent.strips
+        png = self._png(path, cells, rows)  # outside the lock: tens of ms
+        with self._lock:
+            image_id = self._next
+            self._next = self._next % (2**24 - 1) + 1  # the id in 24-bit colour, the highest byte 0
+            sent = _Sent(
+                image_id, kitty_placeholders(image_id, cells, rows), kitty_upload(image_id, png, cells, rows)
+            )
+            self._kept[key] = sent
+            while len(self._kept) > KEPT:
+                _, gone = self._kept.popitem(last=False)
+                if gone.upload is None:  # the terminal has it
+                    self._deletions.append(gone.image_id)
+            return sent.strips
+
+    @staticmethod
+    def _png(path: Path, cells: int, rows: int) -> bytes:
+        """The picture as a PNG of at most the pixels of its cells (never enlarged: the terminal
+        scales it into them)."""
+        from PIL import Image
+
+        cell_w, cell_h = _Terminal.cell
+        box = (cells * cell_w, rows * cell_h)
+        image = _open(path, box)
+        if image.width > box[0] or image.height > box[1]:
+            image.thumbnail(box, Image.Resampling.LANCZOS)
+        if image.getextrema()[3][0] == 255:  # opaque: no alpha to send
+            image = image.convert("RGB")
+        out = io.BytesIO()
+        image.save(out, "PNG", compress_level=1)
+        return out.getvalue()
+
+    def take(self) -> str:
+        """The commands not written yet (uploads, then deletions), as written from now on."""
+        with self._lock:
+            out = [sent.upload for sent in self._kept.values() if sent.upload is not None]
+            for sent in self._kept.values():
+                sent.upload = None
+            out += [kitty_command(f"a=d,d=I,i={image_id},q=2") for image_id in self._deletions]
+            self._deletions.clear()
+        return "".join(out)
+
+    def forget(self) -> None:
+        """Drop every picture (those sent are deleted from the terminal at the next ``take``)."""
+        with self._lock:
+            self._deletions += [sent.image_id for sent in self._kept.values() if sent.upload is None]
+            self._kept.clear()
+
+
+_kitty = _KittyPictures()
+
+
+def send_uploads(app: Any) -> None:
+    """Write what the terminal must be sent for the pictures drawn (Kitty mode: each new
+    picture's upload, the deletions), through the app's driver: in order with its frames, before
+    the next one, which shows their placeholders. Call on the app's thread."""
+    if _Terminal.protocol != "kitty" and not _kitty._deletions:
+        return
+    commands = _kitty.take()
+    driver = getattr(app, "_driver", None)  # Textual has no public way to write to the terminal
+    if commands and driver is not None:
+        driver.write(commands)
+
+
+def forget_drawn() -> None:
+    """Drop every picture drawn (both ways): they are drawn again when next shown."""
+    halfcell_strips.cache_clear()
+    _kitty.forget()
 
 
 def placed(strips: Sequence[Strip], width: int) -> list[Strip]:

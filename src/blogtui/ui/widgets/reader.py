@@ -25,7 +25,17 @@ from textual.strip import Strip
 from ...content.text import fenced, reading_minutes
 from ...models import Post
 from ...query import Compiled, highlight_spans
-from .images import CachedImage, ImageRef, Picture, fit, picture_index, picture_strips, place_pictures, placed
+from .images import (
+    CachedImage,
+    ImageRef,
+    Picture,
+    fit,
+    picture_index,
+    picture_strips,
+    place_pictures,
+    placed,
+    send_uploads,
+)
 
 # [text](url) or [text](url "title"), not images-in-links; nested brackets are rare in converted HTML.
 _LINK_RE = re.compile(r"(?<!\\)\[((?:[^\[\]\\]|\\.)*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -568,6 +578,7 @@ class ReaderView(ScrollView, can_focus=True):
         )
         self.document = document
         self._centred.clear()
+        send_uploads(self.app)  # Kitty mode: the pictures' images, before the frame that shows them
         if not same:
             self._note_return = self._note_from = None
         height = len(document.strips) if document else 1
