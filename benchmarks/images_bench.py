@@ -2,7 +2,8 @@
 re-encoded, stored), the bytes kept per image, and whether the text stays responsive meanwhile.
 
     python benchmarks/images_bench.py [--images 120] [--kind photo|diagram|screenshot|gif|mixed]
-    python benchmarks/images_bench.py --reader [--runs 7] [--size 120x40]
+    python benchmarks/images_bench.py --reader [--runs 7] [--size 120x40] [--protocol halfcell|kitty]
+    python benchmarks/images_bench.py --leads ../shared/corpus/real
 
 A loopback server serves one feed of ``--images`` posts, each with one image of the kind (made
 with Pillow: a photo is a smooth picture with sensor noise, 2400x1600 JPEG q90; a diagram a
@@ -10,6 +11,13 @@ with Pillow: a photo is a smooth picture with sensor noise, 2400x1600 JPEG q90; 
 Pillow's prepare() alone per image by kind, then ``subscribe`` with the background fill: the
 wall time per image, the stored KB per image, and the latency of opening a post (``Library.post``
 and a list query) on the main thread while images are fetched, against idle.
+
+``--leads CORPUS``: the image cache's bytes per lead image over the posts of the feeds under
+CORPUS (e.g. ../shared/corpus/real), which name their images but hold none (and there is no
+network): each post's lead image (what ``images = "lead"`` keeps), made at the width and height its
+``<img>`` declares, by its name's kind (a ``.png`` a screenshot, a ``.gif`` a GIF, else a photo with
+a real photo's detail, ``sized``), through the real ``prepare()``; those declaring no size are
+counted apart at the worst case (as large as the cache keeps).
 
 ``--reader``: the pictures in the reader (half cells; ``--protocol kitty``: Kitty placeholders,
 the images encoded for the terminal but not written, headless). One post of ten kept photos (2400x1600
@@ -86,6 +94,117 @@ def make(kind: str, seed: int) -> tuple[bytes, str]:
     image = Image.effect_mandelbrot((800, 600), (-2, -1.5, 1, 1.5), 30 + seed % 70).convert("P")
     image.save(out, "GIF")
     return out.getvalue(), "image/gif"
+
+
+#: Bytes a pixel real photos are kept in (prepare(): JPEG q80) on this machine's few: 720x477,
+#: 720x477 and 517x606 photos kept at 0.19, 0.26 and 0.20. ``sized("photo", ...)`` is made to match
+#: (0.19-0.22), where ``make("photo")``, blurred, is 0.08: too easy to compress for this figure.
+def sized(kind: str, width: int, height: int, seed: int) -> bytes:
+    """One image of ``kind`` at ``width`` x ``height`` with a photo's detail (``photo``), a
+    screenshot's text (``screenshot``) or a GIF's palette (``gif``). Its fine detail is drawn at the
+    size the cache keeps (at most 1024 wide), then scaled to the size asked, so a large image shrunk
+    by prepare() keeps a real photo's detail instead of averaging its noise away."""
+    rnd = random.Random(seed)
+    out = io.BytesIO()
+    kept_w = min(width, 1024)
+    kept_h = max(1, round(height * kept_w / width))
+    if kind == "photo":
+        base = Image.effect_mandelbrot(
+            (max(1, width // 4), max(1, height // 4)),
+            (-2 + rnd.random() * 0.5, -1, 1, 1 + rnd.random() * 0.2),
+            60,
+        ).resize((width, height))
+        rgb = Image.merge("RGB", [base, base.rotate(180), base.transpose(Image.Transpose.FLIP_LEFT_RIGHT)])
+        rgb = rgb.filter(ImageFilter.GaussianBlur(4))
+        noise = Image.effect_noise((kept_w, kept_h), 40).convert("RGB").filter(ImageFilter.GaussianBlur(0.6))
+        Image.blend(rgb, noise.resize((width, height)), 0.35).save(out, "JPEG", quality=90)
+    elif kind == "screenshot":
+        # Text drawn at its size, crisp (a screenshot is never scaled up), in a few colours.
+        image = Image.new("RGB", (width, height), (250, 250, 250))
+        draw = ImageDraw.Draw(image)
+        for row in range(6, height - 10, 18):  # lines of code or prose, ragged, as in a window
+            ink = rnd.choice([(30, 30, 30), (160, 40, 40), (40, 90, 170)])
+            words = " ".join(
+                rnd.choice(("def", "return", "self", "value", "x", "=", "if", "(n)")) for _ in range(20)
+            )
+            draw.text(
+                (8 + 16 * rnd.randrange(4), row), words[: rnd.randrange(10, max(11, width // 7))], fill=ink
+            )
+        image.save(out, "PNG")
+    else:
+        image = Image.effect_mandelbrot((width, height), (-2, -1.5, 1, 1.5), 30 + seed % 70).convert("P")
+        image.save(out, "GIF")
+    return out.getvalue()
+
+
+def lead_images(corpus: Path) -> list[tuple[str, str, int | None, int | None]]:
+    """Each post's lead image in the feeds under ``corpus`` (what ``images = "lead"`` keeps: the
+    first of ``image_refs``): its feed, URL, and the width and height its ``<img>`` declares."""
+    import feedparser
+    import lxml.html
+
+    from blogtui.fetching.images import image_refs
+
+    def number(value: str | None) -> int | None:
+        try:
+            return int(str(value).strip().removesuffix("px"))
+        except ValueError:
+            return None
+
+    leads = []
+    for path in sorted(corpus.rglob("*")):
+        if not path.is_file() or path.suffix in (".tsv", ".md"):
+            continue
+        parsed = feedparser.parse(path.read_bytes())
+        for entry in parsed.entries:
+            html_text = (entry.get("content") or [{}])[0].get("value") or entry.get("summary", "")
+            refs = image_refs(html_text, entry.get("link", parsed.feed.get("link", "")))
+            if not refs:
+                continue
+            width = height = None
+            for img in lxml.html.fragment_fromstring(html_text, create_parent="div").iter("img"):
+                name = (img.get("src") or img.get("data-src") or "").rsplit("/", 1)[-1]
+                if name and refs[0].src.endswith(name):
+                    width, height = number(img.get("width")), number(img.get("height"))
+                    break
+            leads.append((str(path.relative_to(corpus)), refs[0].src, width, height))
+    return leads
+
+
+def kind_of(url: str) -> str:
+    """The kind of picture a URL's name suggests: a PNG a screenshot, a GIF a GIF, else a photo."""
+    name = url.lower().split("?")[0]
+    return "screenshot" if name.endswith(".png") else "gif" if name.endswith(".gif") else "photo"
+
+
+def lead_figures(corpus: Path) -> None:
+    """The image cache's bytes per lead image over a corpus's posts (see the module's note)."""
+    leads = lead_images(corpus)
+    known = [
+        (url, w, h or round(w * 2 / 3)) for _, url, w, h in leads if w and w > 2 and (h is None or h > 2)
+    ]
+    print(
+        f"{len(leads)} lead images in {corpus}; {len(known)} declare their width (and height, or 3:2 taken)"
+    )
+    kept: list[int] = []
+    by_kind: dict[str, list[int]] = {}
+    for n, (url, w, h) in enumerate(known):
+        kind = kind_of(url)
+        data = prepare(sized(kind, w, h, n)).data
+        kept.append(len(data))
+        by_kind.setdefault(kind, []).append(len(data))
+    mean = statistics.mean(kept) / 1024
+    print(f"  declared sizes, made at them: {mean:.1f} KB kept per lead image on average")
+    for kind, sizes in sorted(by_kind.items()):
+        print(f"    {kind:<10} {len(sizes):4} images, {statistics.mean(sizes) / 1024:6.1f} KB on average")
+    unknown = [url for _, url, w, h in leads if not (w and w > 2 and (h is None or h > 2))]
+    # The rest declare nothing: taken as large as the cache keeps (1024 wide), the worst case.
+    worst = {kind: len(prepare(sized(kind, 1600, 1067, 7)).data) for kind in ("photo", "screenshot", "gif")}
+    big = [worst[kind_of(url)] for url in unknown]
+    each = ", ".join(f"{kind} {size / 1024:.0f} KB" for kind, size in worst.items())
+    print(f"  {len(unknown)} declaring no size, taken as 1600x1067 (kept 1024 wide: {each})")
+    bound = statistics.mean(kept + big) / 1024
+    print(f"  all {len(leads)}, those at the worst case: {bound:.1f} KB per lead image")
 
 
 def serve(routes: dict[str, tuple[bytes, str]]) -> ThreadingHTTPServer:
@@ -263,7 +382,16 @@ def main() -> None:
         choices=("halfcell", "kitty"),
         help="with --reader: how pictures are drawn",
     )
+    parser.add_argument(
+        "--leads",
+        type=Path,
+        metavar="CORPUS",
+        help="the bytes kept per lead image of a corpus's posts instead",
+    )
     args = parser.parse_args()
+    if args.leads:
+        lead_figures(args.leads)
+        return
     if args.reader:
         import asyncio
 
