@@ -281,3 +281,29 @@ def test_kitty_pictures_are_sent_once_and_deleted_when_forgotten(tmp_path: Path)
     images.forget_drawn()
     images.send_uploads(App)
     assert App._driver.written[1] == f"\x1b_Ga=d,d=I,i={image_id},q=2\x1b\\"
+
+
+def test_kitty_pictures_past_the_terminals_memory_budget_are_deleted_oldest_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = small_png(tmp_path / "a.png"), small_png(tmp_path / "b.png", (60, 30))
+    images.use_protocol("kitty", cell=(10, 20))
+    images.send_uploads(object())
+    # Room for one 40 x 30 picture decoded (4 bytes a pixel), not two.
+    monkeypatch.setattr(images, "KITTY_BYTES", 40 * 30 * 4 + 100)
+
+    class App:
+        class _driver:
+            written: list[str] = []
+
+            @classmethod
+            def write(cls, data: str) -> None:
+                cls.written.append(data)
+
+    old = images.picture_strips(first, 4, 2, (30, 30, 30))
+    images.send_uploads(App)
+    old_id = int.from_bytes(bytes(next(iter(old[0])).style.color.triplet), "big")  # type: ignore[union-attr,arg-type]
+    images.picture_strips(second, 6, 2, (30, 30, 30))
+    images.send_uploads(App)
+    assert App._driver.written[-1].endswith(f"\x1b_Ga=d,d=I,i={old_id},q=2\x1b\\")
+    assert images.picture_strips(first, 4, 2, (30, 30, 30)) is not old  # drawn and sent again

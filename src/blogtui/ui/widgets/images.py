@@ -325,6 +325,15 @@ def kitty_placeholders(image_id: int, cells: int, rows: int) -> tuple[Strip, ...
     )
 
 
+#: The most the pictures kept in Kitty mode take in the terminal's memory, decoded.
+KITTY_BYTES = 128 * 1024 * 1024
+
+
+def _png_pixels(png: bytes) -> int:
+    """A PNG's pixels, from its header (width and height at bytes 16-24)."""
+    return int.from_bytes(png[16:20], "big") * int.from_bytes(png[20:24], "big")
+
+
 @dataclass(slots=True)
 class _Sent:
     """A picture drawn for Kitty: its id, and its upload until it is written."""
@@ -332,6 +341,8 @@ class _Sent:
     image_id: int
     strips: tuple[Strip, ...]
     upload: str | None
+    #: What the terminal holds of it, decoded (4 bytes a pixel).
+    size: int = 0
 
 
 class _KittyPictures:
@@ -342,6 +353,8 @@ class _KittyPictures:
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[Path, int, int, tuple[int, int]], _Sent] = OrderedDict()
         self._deletions: list[int] = []
+        #: The bytes the terminal holds decoded for the pictures kept.
+        self._held = 0
         # Ids start anywhere (another program's images in the same terminal keep theirs), never 0.
         self._next = random.randrange(1, 2**24)
 
@@ -357,11 +370,18 @@ class _KittyPictures:
             image_id = self._next
             self._next = self._next % (2**24 - 1) + 1  # the id in 24-bit colour, the highest byte 0
             sent = _Sent(
-                image_id, kitty_placeholders(image_id, cells, rows), kitty_upload(image_id, png, cells, rows)
+                image_id,
+                kitty_placeholders(image_id, cells, rows),
+                kitty_upload(image_id, png, cells, rows),
+                _png_pixels(png) * 4,
             )
             self._kept[key] = sent
-            while len(self._kept) > KEPT:
+            self._held += sent.size
+            # At most KEPT pictures and KITTY_BYTES decoded: the terminal evicts past its own quota
+            # (kitty: 320 MB), and a picture it dropped on its own would show blank.
+            while len(self._kept) > 1 and (len(self._kept) > KEPT or self._held > KITTY_BYTES):
                 _, gone = self._kept.popitem(last=False)
+                self._held -= gone.size
                 if gone.upload is None:  # the terminal has it
                     self._deletions.append(gone.image_id)
             return sent.strips
@@ -398,6 +418,7 @@ class _KittyPictures:
         with self._lock:
             self._deletions += [sent.image_id for sent in self._kept.values() if sent.upload is None]
             self._kept.clear()
+            self._held = 0
 
 
 _kitty = _KittyPictures()
