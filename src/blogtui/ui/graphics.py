@@ -31,8 +31,6 @@ from dataclasses import dataclass
 
 #: How long the probe waits for the terminal's answers at most (seconds).
 TIMEOUT = 0.5
-#: The settings ``image_protocol`` may hold.
-PROTOCOLS = ("auto", "kitty", "halfcell")
 
 #: The Kitty graphics query's image id (any; the answer names it back).
 _QUERY_ID = 31
