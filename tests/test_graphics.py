@@ -307,3 +307,10 @@ def test_kitty_pictures_past_the_terminals_memory_budget_are_deleted_oldest_firs
     images.send_uploads(App)
     assert App._driver.written[-1].endswith(f"\x1b_Ga=d,d=I,i={old_id},q=2\x1b\\")
     assert images.picture_strips(first, 4, 2, (30, 30, 30)) is not old  # drawn and sent again
+
+
+def test_a_picture_wider_than_kitty_placeholders_number_is_drawn_in_half_cells(tmp_path: Path) -> None:
+    path = small_png(tmp_path / "wide.png", (3000, 40))
+    images.use_protocol("kitty", cell=(10, 20))
+    strips = images.picture_strips(path, 300, 2, (30, 30, 30))  # 297 columns at most in Kitty's table
+    assert len(strips) == 2 and strips[0].cell_length == 300 and set(strips[0].text) == {"▀"}

@@ -209,8 +209,9 @@ def picture_strips(path: Path, cells: int, rows: int, background: tuple[int, int
     Raises:
         OSError: the file cannot be read or decoded (the caller shows the image's link instead).
     """
-    if _Terminal.protocol == "kitty":
+    if _Terminal.protocol == "kitty" and max(cells, rows) <= len(_tgp()._NUMBER_TO_DIACRITIC):
         return _kitty.strips(path, cells, rows)
+    # Half cells: the way chosen, or a picture wider than Kitty's placeholders can number (297).
     return halfcell_strips(path, cells, rows, background)
 
 
