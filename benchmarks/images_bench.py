@@ -28,8 +28,8 @@ then, is not counted), with no picture drawn yet (the LRU emptied) and with the 
 before (opened again); then, once all of it is laid out, each page down through it to the frame
 written (the compositor's update and the terminal output, as tui_bench's key repaint: the
 driver's write is left out). Medians of ``--runs`` runs, in wall time and in the process's CPU
-time (all its threads: the reader's worker too), which a loaded machine changes less. It runs
-against a tree before Kitty mode too (``PYTHONPATH=OTHER/src``), half cells only.
+time (all its threads: the reader's worker too), which a loaded machine changes less. Copied into
+a tree from before Kitty mode (it imports its own tree's ``src``), it measures that tree too.
 """
 
 from __future__ import annotations
