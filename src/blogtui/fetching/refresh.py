@@ -7,8 +7,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,12 +17,14 @@ from ..errors import FetchError, NotAFeedError, StoreError
 from ..models import INCOMPLETE_NOTE, NOT_SAVED, FeedOutcome, FetchResult, ParsedFeed, ParsedPost, Progress
 from ..parsing.feed import parse_feed
 from ..urls import same_site
-from . import discovery, parse_pool
+from . import discovery
 from . import http as fetching
 from .archive.base import Site, Source, Walk
 from .archive.sitemaps import SitemapSource
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     import httpx
 
     from ..config import Config
@@ -253,6 +254,8 @@ class Refresher:
     async def _parse(self, body: bytes, url: str) -> ParsedFeed:
         """Parse a document off the event loop: in the process pool when it pays, else a thread."""
         if self._pool is not None and len(body) >= POOL_MIN_BYTES:
+            from concurrent.futures.process import BrokenProcessPool
+
             loop = asyncio.get_running_loop()
             try:
                 return await loop.run_in_executor(self._pool, parse_feed, body, url)
@@ -900,6 +903,9 @@ def _parse_pool(feeds: int, archive: bool) -> ProcessPoolExecutor | None:
     cores = os.cpu_count() or 1
     if cores < 2 or (choice != "on" and idle_cores(cores) < 2):
         return None  # one core, or none idle besides the one blogtui runs on
+    # Imported here: multiprocessing is 20 ms of every add and refresh that makes no pool.
+    from . import parse_pool
+
     return parse_pool.make_pool(min(cores, 4))
 
 
