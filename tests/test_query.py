@@ -219,6 +219,15 @@ def test_index_rows_split_cjk_runs_from_words() -> None:
     assert runs == ("用 0 写", "", "出 建 国 纪 念 币 0 评 级 币")  # "0" keeps runs apart
 
 
+def test_index_rows_reads_every_column_for_cjk_unless_all_are_ascii() -> None:
+    # ASCII columns skip the search (str.isascii); one column outside ASCII is searched as before.
+    assert index_rows("Plain", "Ann", "only the body is 纪念") == (
+        ("Plain", "Ann", "only the body is  "),
+        ("", "", "纪 念"),
+    )
+    assert index_rows("Café", "Jürgen", "über naïve") == (("Café", "Jürgen", "über naïve"), None)
+
+
 def test_cjk_terms_compile_to_the_cjk_index() -> None:
     compiled = compile_query(parse("纪念币"))
     assert compiled.match is None and compiled.cjk == '"纪 念 币"' and compiled.where == CJK_CLAUSE
