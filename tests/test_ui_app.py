@@ -429,14 +429,13 @@ async def test_holding_j_renders_only_the_post_left_highlighted(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         rendered: list[int] = []
-        real = main_screen.render_post
+        real = main_screen.PostLayout
 
         def counting(post, *args, **kwargs):  # type: ignore[no-untyped-def]
-            if kwargs.get("first_only"):
-                rendered.append(post.id)
+            rendered.append(post.id)
             return real(post, *args, **kwargs)
 
-        monkeypatch.setattr(main_screen, "render_post", counting)
+        monkeypatch.setattr(main_screen, "PostLayout", counting)
         for _ in range(10):  # key repeat: ten presses arrive together
             app.post_message(events.Key("j", "j"))
         await settle(pilot, app)

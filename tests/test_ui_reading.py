@@ -159,7 +159,11 @@ async def test_a_post_keeps_its_place_and_half_read_posts_are_continue_reading(d
         await press(pilot, "j", "j", "j")
         await settle(pilot, app)
         place = demo.reading_place(target)
-        assert place == pytest.approx(3 / reader.max_scroll_y, abs=1e-3)
+        # How far into the post's text the top line is (the same words at any width).
+        document = reader.document
+        assert document is not None and document.complete
+        assert place is not None and 0 < place < 1
+        assert place == pytest.approx(document.place_of(3), abs=1e-6)
         assert demo.post_ids("is:reading") == [target]
         sidebar = app.screen.query_one(Sidebar)
         line = sidebar._entries.index(Entry("smart", "reading"))
@@ -312,3 +316,66 @@ async def test_find_in_the_post_steps_through_its_matches(demo: Library) -> None
         await settle(pilot, app)
         assert not app.screen.query_one(FindBox).display and app.focused is reader
         assert [list(s) for s in reader.document.strips] == drawn  # unmarked again
+
+
+def _long_post(library: Library) -> int:
+    """A post of some 8,000 words (29 parts) in the first feed: longer than AT_ONCE, laid out in blocks."""
+    from datetime import datetime, timezone
+
+    from blogtui.content.text import html_to_text
+    from blogtui.models import ParsedPost
+
+    paragraph = "<p>" + "Each post of the archive is a page of the book, read in its turn. " * 6 + "</p>"
+    html = "".join(f"<h2>Part {n}</h2>{paragraph * 3}<ul><li>one</li><li>two</li></ul>" for n in range(1, 30))
+    post = ParsedPost(
+        guid="a-long-one", url="https://example.invalid/long", title="A long one",
+        published=datetime(2001, 1, 1, tzinfo=timezone.utc), content_html=html, text=html_to_text(html),
+    )  # fmt: skip
+    store = library.store
+    with store.transaction():
+        store.upsert_posts(store.db.execute("SELECT min(id) FROM feeds").fetchone()[0], [post])
+    return int(store.db.execute("SELECT id FROM posts WHERE guid = 'a-long-one'").fetchone()[0])
+
+
+async def test_a_long_post_opens_at_its_place_first_and_the_whole_keeps_those_lines(demo: Library) -> None:
+    from blogtui.ui.widgets.reader import PostLayout
+
+    post_id = _long_post(demo)
+    demo.set_reading_place(post_id, 0.6)
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen, reader = app.screen, app.screen.reader
+        shown: list[tuple[bool, int, list[str]]] = []
+        original = screen._show_document
+
+        def show_document(document, *args, **kwargs):  # type: ignore[no-untyped-def]
+            original(document, *args, **kwargs)
+            if document.post_id == post_id:
+                top = int(reader.scroll_y)
+                height = reader.scrollable_content_region.height
+                shown.append((document.complete, top, [s.text for s in document.strips[top : top + height]]))
+
+        screen._show_document = show_document
+        screen.open_post(post_id)
+        await settle(pilot, app)
+        height = reader.scrollable_content_region.height
+        whole = PostLayout(demo.post(post_id), reader.layout_width, dark=app.current_theme.dark).whole()
+        top = whole.line_of(0.6)
+        at_place = [s.text for s in whole.strips[top : top + height]]
+        assert 0 < top < len(whole.strips) - height
+        # First the screen at the place (not the post's top), from a few of its blocks; then the
+        # whole post, the same lines on screen.
+        (first_complete, _, first_lines), (complete, whole_top, lines) = shown
+        assert not first_complete and first_lines == at_place
+        assert complete and whole_top == top and lines == at_place
+        assert reader.document is not None and len(reader.document.strips) == len(whole.strips)
+        # Narrower: laid out again, the same words at the top (within a line).
+        place = reader.document.place_of(int(reader.scroll_y))
+        await pilot.resize_terminal(70, 36)
+        await settle(pilot, app)
+        document = reader.document
+        assert document is not None and document.width < whole.width and document.complete
+        again = document.place_of(int(reader.scroll_y))
+        assert place is not None and again is not None
+        assert abs(again - place) < 1 / len(document.strips) * 2

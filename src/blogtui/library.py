@@ -509,7 +509,7 @@ class Library:
     def set_reading_place(self, post_id: int, place: float | None) -> None:
         """Remember how far down a post the reader is (``is:reading``); None: not half read (not
         begun, or finished)."""
-        self.set_state(f"{READING_KEY}{post_id}", None if place is None else f"{place:.4f}")
+        self.set_state(f"{READING_KEY}{post_id}", None if place is None else f"{place:.6f}")
 
     # -- search: saved views, the user's own tags ----------------------------------------------
 

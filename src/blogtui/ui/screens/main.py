@@ -28,7 +28,7 @@ from ..messages import FetchProgress, LibraryChanged
 from ..widgets.feed_card import FeedCard, YearBar, settings_words
 from ..widgets.find import FindBox, find_matches, marked
 from ..widgets.post_list import PostList
-from ..widgets.reader import Document, ReaderView, render_post
+from ..widgets.reader import Document, PostLayout, ReaderView
 from ..widgets.sidebar import Entry, Sidebar
 from .dialogs import ConfirmDialog, FollowLinkDialog, rename_dialog, tag_dialog, view_dialog
 
@@ -54,6 +54,9 @@ PLACES = 200
 STATES = {"unread": "Unread", "starred": "Starred", "backlog": "Backlog", "reading": "Continue reading"}
 #: Seconds the reader must rest before its place in the post is saved (scrolling writes nothing).
 PLACE_DELAY = 0.5
+#: Seconds the reader's worker waits for a post's first screen to be painted before it lays out
+#: the rest.
+FIRST_PAINT_WAIT = 0.25
 #: Seconds a status message stays (stale news clears itself).
 STATUS_SECONDS = 6.0
 
@@ -609,10 +612,16 @@ class MainScreen(Screen[None]):
         ``j j k enter``) may still hand over its document, and it is dropped.
         """
         self._reader_wants = post_id
-        self._load_post(post_id, keep_scroll)
+        # Laid out again (a new width, a star, a tag): its first screen is where the reader is.
+        reader = self.reader
+        document = reader.document
+        at = None
+        if keep_scroll and document is not None and document.post_id == post_id:
+            at = document.place_of(int(reader.scroll_y))
+        self._load_post(post_id, keep_scroll, at)
 
     @work(thread=True, exclusive=True, group="reader", exit_on_error=False)
-    def _load_post(self, post_id: int, keep_scroll: bool = False) -> None:
+    def _load_post(self, post_id: int, keep_scroll: bool = False, at: float | None = None) -> None:
         worker = get_current_worker()
         library = self.app.library
         post = library.post(post_id)
@@ -629,37 +638,33 @@ class MainScreen(Screen[None]):
             except LibraryError:
                 highlight = None
         mine = library.post_tags(post_id, user=True)
-        # A half-read post opens where its reading stopped (once all of it is laid out).
-        place = None if keep_scroll else library.reading_place(post_id)
+        # A half-read post opens where its reading stopped: the screen there is laid out first.
+        place = at if keep_scroll else library.reading_place(post_id)
         # Its kept images, drawn in it (read only here: a write could wait on a refresh's lock).
         images = library.post_images(post_id, touch=False) if self.reader.show_images else []
-        first = render_post(
-            post,
-            width,
-            dark=dark,
-            first_only=True,
-            highlight=highlight,
-            user_tags=mine,
-            images=images,
-            screen_lines=self.reader.size.height or 70,
+        layout = PostLayout(post, width, dark=dark, highlight=highlight, user_tags=mine, images=images)
+        reader = self.reader
+        first = layout.first_screen(
+            reader.scrollable_content_region.height or reader.size.height or 70, place
         )
         if worker.is_cancelled:
             return
-        self.app.call_from_thread(self._show_document, first, keep_scroll, place if first.complete else None)
+        self.app.call_from_thread(self._show_document, first, keep_scroll, place)
         if any(cached for _, cached in images) and not keep_scroll and not library.read_only:
             # Marked read (evicted last) by the app's writer, once the first screen is up.
             self.app.call_from_thread(self.app.write, lambda lib: lib.post_images(post_id))
         if not first.complete:
-            # The rest waits for the first screen to be painted: drawn meanwhile, its pictures
-            # would hold the interpreter (the GIL) while the first screen is laid out and written.
+            # The first screen painted before the rest is laid out (the two would share the
+            # interpreter, and the screen wait its turn).
             painted = threading.Event()
             self.app.call_from_thread(self.call_after_refresh, painted.set)
-            painted.wait(0.5)
+            painted.wait(FIRST_PAINT_WAIT)
             if worker.is_cancelled:
                 return
-            full = render_post(post, width, dark=dark, highlight=highlight, user_tags=mine, images=images)
+            full = layout.whole()  # the blocks of the first screen are not laid out again
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._show_document, full, True, place)
+                # In place of the first screen, the lines on screen where they are.
+                self.app.call_from_thread(self._show_document, full, True)
         # A feed whose full articles are asked for ([feeds."URL"] full_article): fetched on opening.
         if not keep_scroll and wants_full_article(post) and library.feed_settings(post.feed_url).full_article:
             if not worker.is_cancelled:
@@ -675,16 +680,15 @@ class MainScreen(Screen[None]):
         self._match = min(self._match, max(0, len(self._matches) - 1)) if keep_scroll else 0
         if self._matches:
             document = marked(document, self._matches, len(needle), self._match)
-        reader.show(document, keep_scroll=keep_scroll)
-        if place is not None:
-            # Once the post's new height is laid out (max_scroll_y follows the layout).
-            self.call_after_refresh(self._restore_place, document.post_id, place)
+        shown = reader.document
+        top = document.line_of(place) if place is not None else 0
+        if keep_scroll and shown is not None and shown.post_id == document.post_id:
+            # The same text at the top: where the reader is in the lines shown (laid out for
+            # the same width, the same line; for another, the line nearest the same words).
+            at = shown.place_of(int(reader.scroll_y))
+            top = document.line_of(at) if at is not None else int(reader.scroll_y)
+        reader.show(document, top=top)
         self._set_status()
-
-    def _restore_place(self, post_id: int, place: float) -> None:
-        reader = self.reader
-        if reader.post_id == post_id:
-            reader.scroll_to(y=round(place * reader.max_scroll_y), animate=False)
 
     def _reader_scrolled(self, y: float) -> None:
         document = self.reader.document
@@ -700,8 +704,10 @@ class MainScreen(Screen[None]):
         reader = self.reader
         if reader.post_id != post_id:
             return
-        end, y = reader.max_scroll_y, reader.scroll_y
-        place = y / end if 0 < y < end else None
+        end, y = reader.max_scroll_y, int(reader.scroll_y)
+        document = reader.document
+        # How far into the post's text the top line is: the same words at any width.
+        place = document.place_of(y) if document is not None and 0 < y < end else None
         self.app.write(lambda lib: lib.set_reading_place(post_id, place), refresh_sidebar=True)
 
     # -- find in the post ----------------------------------------------------------------------

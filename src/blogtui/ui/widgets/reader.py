@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.cells import cell_len
 from rich.color import Color
@@ -41,8 +43,11 @@ from .images import (
 _LINK_RE = re.compile(r"(?<!\\)\[((?:[^\[\]\\]|\\.)*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+|mailto:[^>\s]+)>")
 
-#: Characters of Markdown rendered before the first paint of a long post; the rest follows.
-FIRST_CHUNK = 6000
+#: Characters of Markdown laid out together: a long post is laid out in blocks of about this
+#: many (whole top-level Markdown blocks), the ones on its first screen first.
+BLOCK = 1500
+#: A post up to this many characters of Markdown is laid out at once, as one block.
+AT_ONCE = 9000
 #: Lines of a post's first screen when the pane's height is not given: pictures below it are
 #: drawn with the rest of the post.
 FIRST_LINES = 70
@@ -79,18 +84,6 @@ def number_links(markdown: str) -> tuple[str, list[str]]:
         line = _LINK_RE.sub(replace_link, line)
         out.append(_AUTOLINK_RE.sub(replace_auto, line))
     return "\n".join(out), links
-
-
-def split_markdown(markdown: str, first: int = FIRST_CHUNK) -> tuple[str, str]:
-    """Split at a blank line outside code blocks near ``first`` characters (for progressive rendering)."""
-    if len(markdown) <= first * 1.5:
-        return markdown, ""
-    position = 0
-    for line, code in fenced(markdown.split("\n")):
-        position += len(line) + 1
-        if position >= first and not code and not line.strip():
-            return markdown[:position], markdown[position:]
-    return markdown, ""
 
 
 # Footnotes as the converter writes them (content/converter.py numbers them 1, 2, ...).
@@ -198,8 +191,22 @@ def _draw_notes(strips: list[Strip]) -> tuple[list[Strip], dict[int, int], dict[
 
 
 @dataclass(frozen=True)
+class Block:
+    """A run of a post's top-level Markdown blocks laid out together: where it is in the post's
+    Markdown (``start`` to ``end``) and in the document's lines (``lines`` from ``line``; the first
+    block's lines begin with the post's header, the last's end with its links)."""
+
+    index: int
+    start: int
+    end: int
+    line: int
+    lines: int
+
+
+@dataclass(frozen=True)
 class Document:
-    """A post rendered for one width: its lines and its numbered links."""
+    """A post rendered for one width: its lines and its numbered links (all of it when
+    ``complete``, else some of its blocks: the first screen, at the top or at a place)."""
 
     post_id: int
     width: int
@@ -214,6 +221,38 @@ class Document:
     #: The lines that are pictures (drawn as they are), and how many pictures the post shows.
     picture_lines: frozenset[int] = frozenset()
     pictures: int = 0
+    #: The blocks laid out here, in order, and the length of the whole post's Markdown.
+    blocks: tuple[Block, ...] = ()
+    length: int = 0
+
+    def place_of(self, line: int) -> float | None:
+        """How far into the post's text line ``line`` stands, from 0 to 1 (a reading place: the
+        same text at any width); None: a line this document does not hold."""
+        for block in self.blocks:
+            if block.line <= line < block.line + block.lines:
+                offset = block.start + (line - block.line) * (block.end - block.start) / block.lines
+                return offset / self.length if self.length else 0.0
+        return None
+
+    def line_of(self, place: float) -> int:
+        """The line at ``place`` (``place_of``'s inverse at the same width), within the lines this
+        document holds."""
+        if not self.blocks:
+            return 0
+        offset = place * self.length
+        first, last = self.blocks[0], self.blocks[-1]
+        if offset <= first.start:
+            return first.line
+        for block in self.blocks:
+            if offset <= block.end:
+                share = (offset - block.start) / max(1, block.end - block.start)
+                return min(block.line + round(share * block.lines), last.line + last.lines - 1)
+        return last.line + last.lines - 1
+
+    def holds(self, place: float) -> bool:
+        """Whether the text at ``place`` is among this document's lines."""
+        offset = place * self.length
+        return bool(self.blocks) and self.blocks[0].start <= offset <= self.blocks[-1].end
 
 
 def post_header(post: Post, user_tags: Sequence[str] = ()) -> RenderableType:
@@ -267,7 +306,17 @@ def _markdown_theme() -> Theme:
 
 def render_lines(renderable: RenderableType, width: int, *, dark: bool = True) -> list[Strip]:
     """Render Rich content to Textual strips at ``width`` (safe to call from a worker thread)."""
-    console = Console(
+    return _lines(_console(width), renderable, width)
+
+
+def _lines(console: Console, renderable: RenderableType, width: int) -> list[Strip]:
+    options = console.options.update_width(width)
+    lines = console.render_lines(renderable, options, pad=True, new_lines=False)
+    return [Strip(line, width) for line in lines]
+
+
+def _console(width: int) -> Console:
+    return Console(
         width=width,
         color_system="truecolor",
         force_terminal=True,
@@ -278,9 +327,6 @@ def render_lines(renderable: RenderableType, width: int, *, dark: bool = True) -
         emoji=False,
         theme=_markdown_theme(),
     )
-    options = console.options.update_width(width)
-    lines = console.render_lines(renderable, options, pad=True, new_lines=False)
-    return [Strip(line, width) for line in lines]
 
 
 @functools.cache
@@ -304,11 +350,11 @@ def _markdown_class() -> type:
     return ReaderMarkdown
 
 
-def _markdown(text: str, dark: bool) -> RenderableType:
-    markdown: RenderableType = _markdown_class()(
+def _markdown(text: str, dark: bool) -> Any:
+    """Rich's Markdown (``ReaderMarkdown``) of ``text``, parsed."""
+    return _markdown_class()(
         text, code_theme="monokai" if dark else "default", hyperlinks=False, inline_code_lexer=None
     )
-    return markdown
 
 
 HIGHLIGHT = Style(reverse=True, bold=True)
@@ -359,6 +405,201 @@ def link_strip(strip: Strip, links: int) -> Strip:
     return restyle_strip(strip, spans)
 
 
+def _flatten(tokens: Sequence[Any]) -> Iterator[Any]:
+    """Tokens as Rich's Markdown walks them (``Markdown._flatten_tokens``)."""
+    for token in tokens:
+        if token.children and not (token.tag == "img" or token.type == "fence"):
+            yield from _flatten(token.children)
+        else:
+            yield token
+
+
+def _top_blocks(markdown: Any, text: str) -> list[tuple[int, int, int, bool]]:
+    """The top-level blocks of a parsed post: each one's tokens (first, past the last), where it
+    starts in ``text``, and whether it needs a blank line before it when laid out on its own.
+
+    Rich's Markdown writes a blank line before a block when the element that ended last says so
+    (its ``new_line``; ``Markdown.__rich_console__``): a block with elements inside finds that in
+    itself, a paragraph or a heading in the one before it, which a block laid out apart does not
+    have. With that line, blocks laid out apart and joined make the lines of the whole."""
+    from rich.markdown import UnknownElement
+
+    tokens = markdown.parsed
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    elements, inlines = markdown.elements, markdown.inlines
+    skip = {"text", "hardbreak", "softbreak", "link_open", "html_inline", "link_close"}
+    blocks: list[tuple[int, int, int, bool]] = []
+    new_line = alone = False  # as the whole is rendered; as the block alone is
+    first: int | None = None
+    opened: list[bool] = []
+    for index, token in enumerate(tokens):
+        if token.level == 0 and token.nesting >= 0 and first is None:
+            first, alone = index, False
+        for leaf in _flatten([token]):
+            kind = leaf.type
+            if kind in skip or (leaf.tag in inlines and kind not in ("fence", "code_block")):
+                continue
+            if leaf.nesting == 1:
+                opened.append((elements.get(kind) or UnknownElement).new_line)
+                continue
+            ended = opened.pop() if leaf.nesting == -1 and opened else (
+                (elements.get(kind) or UnknownElement).new_line
+            )  # fmt: skip
+            if leaf is token and token.level == 0 and first is not None:
+                renders = leaf.nesting == -1 or kind != "inline"
+                where = tokens[first].map
+                start = starts[min(where[0], len(starts) - 1)] if where else 0
+                blocks.append((first, index + 1, start, renders and new_line and not alone))
+                first = None
+            new_line = alone = ended
+    return blocks
+
+
+class PostLayout:
+    """A post laid out for one width, a block at a time (safe in a worker thread): the blocks of
+    the screen shown first, then the rest; each block is laid out once.
+
+    Args:
+        highlight: a compiled query whose words and phrases are marked where they occur.
+        user_tags: the user's own tags on the post, shown apart from the feed's.
+        images: the post's images and their kept files (``Library.post_images``): each kept one
+            is drawn where the post places it, its alt text under it; the others stay links.
+    """
+
+    def __init__(
+        self,
+        post: Post,
+        width: int,
+        *,
+        dark: bool = True,
+        highlight: Compiled | None = None,
+        user_tags: Sequence[str] = (),
+        images: Sequence[tuple[ImageRef, CachedImage | None]] = (),
+    ) -> None:
+        self.post_id = post.id
+        self.width = width = max(20, width)
+        self.dark = dark
+        self.highlight = highlight
+        text = post.content_md or post.summary or "*(this post has no text)*"
+        text, self.pictures = place_pictures(text, images)
+        self.body, self.links = number_links(mark_footnotes(text))
+        self._console = _console(width - 2)
+        self._header = post_header(post, user_tags)
+        self._markdown = _markdown(self.body, dark)
+        #: Each block: its tokens (first, past the last), where it starts and ends in the body,
+        #: and whether a blank line stands before it.
+        self._spans: list[tuple[int, int, int, int, bool]] = []
+        if len(self.body) <= AT_ONCE:
+            self._spans = [(0, len(self._markdown.parsed), 0, len(self.body), False)]
+        else:
+            groups: list[list[Any]] = []
+            for first, end, start, gap in _top_blocks(self._markdown, self.body):
+                if groups and start - groups[-1][2] < BLOCK:
+                    groups[-1][1] = end
+                else:
+                    groups.append([first, end, start if groups else 0, gap])
+            ends = [group[2] for group in groups[1:]] + [len(self.body)]
+            self._spans = [(a, b, start, e, gap) for (a, b, start, gap), e in zip(groups, ends, strict=True)]
+        #: Each block's lines (a picture's lines blank) and where its pictures go in them.
+        self._laid: dict[int, tuple[list[Strip], list[tuple[int, int, int, int]]]] = {}
+
+    @property
+    def blocks(self) -> int:
+        """How many blocks the post is laid out in."""
+        return len(self._spans)
+
+    def _block(self, index: int) -> tuple[list[Strip], list[tuple[int, int, int, int]]]:
+        laid = self._laid.get(index)
+        if laid is not None:
+            return laid
+        first, end, _, _, gap = self._spans[index]
+        width = self.width
+        markdown = copy.copy(self._markdown)
+        markdown.parsed = self._markdown.parsed[first:end]
+        parts: list[RenderableType] = [self._header] if index == 0 else []
+        parts.append(markdown)
+        if index == len(self._spans) - 1 and self.links:
+            listing = Text(style="dim")
+            listing.append("Links\n", style="bold")
+            for number, url in enumerate(self.links, 1):
+                listing.append(f"[{number}] {url}", style=link_style(number))
+                listing.append("\n")
+            parts += [Rule(style="dim"), listing]
+        strips = _lines(self._console, Group(*parts), width - 2)
+        if gap:  # the blank line Rich writes between two blocks
+            strips.insert(0, Strip([Segment(" " * (width - 2))], width - 2))
+        pad = Segment(" ")
+        strips = [Strip([pad, *strip, pad], width) for strip in strips]
+        laid = _picture_room(strips, self.pictures, width)
+        self._laid[index] = laid
+        return laid
+
+    def document(self, indices: range, window: tuple[int, int] | None = None) -> Document:
+        """The blocks ``indices`` as a document (``complete`` when they are all of the post's and
+        every picture is drawn); pictures outside the lines ``window`` are left blank."""
+        strips: list[Strip] = []
+        blocks: list[Block] = []
+        places: list[tuple[int, int, int, int]] = []
+        for index in indices:
+            lines, pictures = self._block(index)
+            _, _, start, end, _ = self._spans[index]
+            blocks.append(Block(index, start, end, len(strips), len(lines)))
+            places += [(len(strips) + at, picture, cells, rows) for at, picture, cells, rows in pictures]
+            strips += lines
+        picture_lines, shown, later = _draw_pictures(
+            strips, places, self.pictures, self.width, self.dark, window
+        )
+        complete = len(indices) == len(self._spans) and not later
+        strips, notes, refs = _draw_notes(strips)
+        text_lines = [i for i in range(len(strips)) if i not in picture_lines]
+        links = self.links
+        if links:
+            for i in text_lines:
+                strips[i] = link_strip(strips[i], len(links))
+        highlight = self.highlight
+        if highlight is not None and highlight.text_terms:
+            for i in text_lines:
+                strips[i] = highlight_strip(strips[i], highlight)
+        code_lines = frozenset(
+            i for i in text_lines if any(seg.style and seg.style.bgcolor == CODE_MARK for seg in strips[i])
+        )
+        return Document(
+            self.post_id, self.width, strips, list(links), complete, notes, refs, code_lines,
+            picture_lines, shown, tuple(blocks), len(self.body),
+        )  # fmt: skip
+
+    def first_screen(self, lines: int = FIRST_LINES, place: float | None = None) -> Document:
+        """The blocks a screen of ``lines`` shows: from the top, or where ``place`` is (the same
+        lines the whole post shows there, its end included: at the end the screen is its last
+        ``lines``). Pictures off that screen are left blank."""
+        count = len(self._spans)
+        at, line = 0, 0
+        if place:
+            offset = place * len(self.body)
+            at = next((i for i, span in enumerate(self._spans) if offset <= span[3]), count - 1)
+            _, _, start, end, _ = self._spans[at]
+            share = max(0.0, offset - start) / max(1, end - start)
+            line = min(round(share * len(self._block(at)[0])), len(self._block(at)[0]) - 1)
+        first = last = at
+        total = len(self._block(at)[0])
+        while total - line < lines and last < count - 1:
+            last += 1
+            total += len(self._block(last)[0])
+        while total < lines and first > 0:  # at the end: the screen holds the lines above it
+            first -= 1
+            grown = len(self._block(first)[0])
+            total += grown
+            line += grown
+        top = max(0, min(line, total - lines))
+        return self.document(range(first, last + 1), (top, top + lines))
+
+    def whole(self) -> Document:
+        """All of the post, every picture drawn."""
+        return self.document(range(len(self._spans)))
+
+
 def render_post(
     post: Post,
     width: int,
@@ -369,98 +610,71 @@ def render_post(
     user_tags: Sequence[str] = (),
     images: Sequence[tuple[ImageRef, CachedImage | None]] = (),
     screen_lines: int = FIRST_LINES,
+    place: float | None = None,
 ) -> Document:
-    """A post as lines for the reader pane (the first part only when ``first_only``).
-
-    Args:
-        highlight: a compiled query whose words and phrases are marked where they occur.
-        user_tags: the user's own tags on the post, shown apart from the feed's.
-        images: the post's images and their kept files (``Library.post_images``): each kept one
-            is drawn where the post places it, its alt text under it; the others stay links.
-        screen_lines: the pane's height: with ``first_only``, the pictures starting below it are
-            left blank (the document is then not ``complete``: the whole post draws them).
-    """
-    width = max(20, width)
-    text = post.content_md or post.summary or "*(this post has no text)*"
-    text, pictures = place_pictures(text, images)
-    body, links = number_links(mark_footnotes(text))
-    head, tail = split_markdown(body)
-    header = post_header(post, user_tags)
-    if first_only and tail:
-        parts: list[RenderableType] = [header, _markdown(head, dark)]
-        complete = False
-    else:
-        parts = [header, _markdown(body, dark)]
-        complete = True
-    if complete and links:
-        listing = Text(style="dim")
-        listing.append("Links\n", style="bold")
-        for number, url in enumerate(links, 1):
-            listing.append(f"[{number}] {url}", style=link_style(number))
-            listing.append("\n")
-        parts += [Rule(style="dim"), listing]
-    strips = render_lines(Group(*parts), width - 2, dark=dark)
-    pad = Segment(" ")
-    strips = [Strip([pad, *strip, pad], width) for strip in strips]
-    strips, picture_lines, shown, later = _draw_pictures(
-        strips, pictures, width, dark, screen_lines if first_only else None
-    )
-    complete = complete and not later
-    strips, notes, refs = _draw_notes(strips)
-    text_lines = [i for i in range(len(strips)) if i not in picture_lines]
-    if links:
-        for i in text_lines:
-            strips[i] = link_strip(strips[i], len(links))
-    if highlight is not None and highlight.text_terms:
-        for i in text_lines:
-            strips[i] = highlight_strip(strips[i], highlight)
-    code_lines = frozenset(
-        i for i in text_lines if any(seg.style and seg.style.bgcolor == CODE_MARK for seg in strips[i])
-    )
-    return Document(post.id, width, strips, links, complete, notes, refs, code_lines, picture_lines, shown)
+    """A post as lines for the reader pane (``PostLayout``): all of it, or with ``first_only``
+    its first screen of ``screen_lines``, at its top or at ``place`` (``Document.place_of``)."""
+    layout = PostLayout(post, width, dark=dark, highlight=highlight, user_tags=user_tags, images=images)
+    return layout.first_screen(screen_lines, place) if first_only else layout.whole()
 
 
 #: What a picture's transparent pixels are drawn over, in a dark and a light theme.
 _BACKGROUND = {True: (30, 30, 30), False: (250, 250, 250)}
 
 
-def _draw_pictures(
-    strips: list[Strip], pictures: Sequence[Picture], width: int, dark: bool, until: int | None = None
-) -> tuple[list[Strip], frozenset[int], int, bool]:
-    """The lines with each picture's mark replaced by the picture (at most the text's width, one
-    cell of margin each side, centred); a picture that cannot be read leaves its link alone.
-    Pictures that start at line ``until`` or below are left blank, their height kept (drawn when
-    the whole post is: the first screen does not wait for them).
-
-    Returns:
-        The lines, which of them are pictures, how many pictures are drawn, and whether some
-        were left blank.
-    """
+def _picture_room(
+    strips: list[Strip], pictures: Sequence[Picture], width: int
+) -> tuple[list[Strip], list[tuple[int, int, int, int]]]:
+    """The lines with each picture's mark given the picture's height in blank lines (a picture
+    whose file is gone leaves its link alone), and where each goes: ``(line, picture, cells, rows)``."""
     if not pictures:
-        return strips, frozenset(), 0, False
+        return strips, []
     out: list[Strip] = []
-    lines: set[int] = set()
-    shown = 0
-    later = False
+    places: list[tuple[int, int, int, int]] = []
     for strip in strips:
         index = picture_index(strip.text)
         if index is None or index >= len(pictures):
             out.append(strip)
             continue
         picture = pictures[index]
+        if not picture.path.is_file():
+            continue  # evicted: its link, on the next line, stays
         cells, rows = fit(picture.width, picture.height, width - 2)
-        if until is not None and len(out) >= until:
-            drawn: Sequence[Strip] = [Strip.blank(cells)] * rows
+        places.append((len(out), index, cells, rows))
+        out.extend(placed([Strip.blank(cells)] * rows, width))
+    return out, places
+
+
+def _draw_pictures(
+    strips: list[Strip],
+    places: Sequence[tuple[int, int, int, int]],
+    pictures: Sequence[Picture],
+    width: int,
+    dark: bool,
+    window: tuple[int, int] | None = None,
+) -> tuple[frozenset[int], int, bool]:
+    """Each picture drawn in its room in ``strips`` (at most the text's width, one cell of margin
+    each side, centred); those outside the lines ``window`` are left blank, their height kept
+    (drawn when the whole post is: the first screen does not wait for them).
+
+    Returns:
+        Which lines are pictures, how many pictures are drawn, and whether some were left blank.
+    """
+    lines: set[int] = set()
+    shown = 0
+    later = False
+    for at, index, cells, rows in places:
+        lines.update(range(at, at + rows))
+        if window is not None and not (at < window[1] and at + rows > window[0]):
             later = True
-        else:
-            try:
-                drawn = picture_strips(picture.path, cells, rows, _BACKGROUND[dark])
-            except OSError:
-                continue  # the file went (evicted meanwhile): its link, on the next line, stays
-            shown += 1
-        lines.update(range(len(out), len(out) + len(drawn)))
-        out.extend(placed(drawn, width))
-    return out, frozenset(lines), shown, later
+            continue
+        try:
+            drawn = picture_strips(pictures[index].path, cells, rows, _BACKGROUND[dark])
+        except OSError:
+            continue  # the file went meanwhile: blank
+        strips[at : at + rows] = placed(drawn, width)
+        shown += 1
+    return frozenset(lines), shown, later
 
 
 def themed_code(strip: Strip, code: Style) -> Strip:
@@ -571,8 +785,9 @@ class ReaderView(ScrollView, can_focus=True):
         """The post shown, if any."""
         return self.document.post_id if self.document else None
 
-    def show(self, document: Document | None, *, keep_scroll: bool = False) -> None:
-        """Show a rendered document (``None`` shows the placeholder)."""
+    def show(self, document: Document | None, *, keep_scroll: bool = False, top: int | None = None) -> None:
+        """Show a rendered document (``None`` shows the placeholder): at its top, at its line
+        ``top``, or (``keep_scroll``, the same post) where the reader is."""
         same = (
             self.document is not None and document is not None and self.document.post_id == document.post_id
         )
@@ -583,8 +798,12 @@ class ReaderView(ScrollView, can_focus=True):
             self._note_return = self._note_from = None
         height = len(document.strips) if document else 1
         self.virtual_size = Size(self.scrollable_content_region.width, height)
-        if not (keep_scroll and same):
-            self.scroll_to(y=0, animate=False)
+        if top is None and not (keep_scroll and same):
+            top = 0
+        if top is not None:
+            # Now, not after the next refresh: the first frame with these lines is at that line
+            # (forced: the scroll bar the new height may need is not there until that refresh).
+            self.scroll_to(y=top, animate=False, immediate=True, force=True)
         self.refresh()
         self._check_width()
 
