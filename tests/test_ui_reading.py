@@ -379,3 +379,50 @@ async def test_a_long_post_opens_at_its_place_first_and_the_whole_keeps_those_li
         again = document.place_of(int(reader.scroll_y))
         assert place is not None and again is not None
         assert abs(again - place) < 1 / len(document.strips) * 2
+
+
+async def test_a_sort_change_keeps_the_post_and_brings_its_first_screen_from_the_worker(
+    demo: Library,
+) -> None:
+    newest = demo.post_ids()
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        posts = screen.query_one(PostList)
+        posts.move_to(newest[3])
+        await settle(pilot, app)
+        loads: list[list[int]] = []
+        gathered: list[str] = []
+        load_rows, load_sidebar = posts._load_rows, screen.load_sidebar
+        posts._load_rows = lambda ids: loads.append(list(ids)) or load_rows(ids)  # type: ignore[func-returns-value]
+        screen.load_sidebar = lambda: gathered.append("sidebar") or load_sidebar()  # type: ignore[func-returns-value]
+        for order in ("oldest", "feed", "title", "newest"):
+            await press(pilot, "O")
+            await settle(pilot, app)
+            assert screen.sort == order and posts.ids == demo.post_ids(order=order)
+            assert posts.highlighted_id == newest[3]  # the cursor stays on the post
+        assert posts.cursor == 3
+        # The rows on screen came with the list (read in the worker, not on the event loop), and
+        # a new order changes no count: the sidebar is not gathered again.
+        assert loads == [] and gathered == []
+
+
+async def test_the_sidebars_counts_wait_for_a_chosen_feeds_card(demo: Library) -> None:
+    feed = demo.feeds()[0]
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        card = screen.query_one(FeedCard)
+        events: list[str] = []
+        show, load_sidebar = card.show, screen.load_sidebar
+        card.show = lambda feed, *args: events.append("card" if feed else "no card") or show(feed, *args)  # type: ignore[func-returns-value]
+        screen.load_sidebar = lambda: events.append("sidebar") or load_sidebar()  # type: ignore[func-returns-value]
+        _choose(app, Entry("feed", feed.url))
+        await settle(pilot, app)
+        assert events == ["card", "sidebar"]
+        events.clear()
+        _choose(app, Entry("smart", "all"))  # no card on its way: the counts go at once
+        await settle(pilot, app)
+        assert events == ["no card", "sidebar"]

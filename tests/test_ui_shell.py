@@ -207,6 +207,50 @@ async def test_an_error_in_the_status_line_clears_too(demo: Library, monkeypatch
         assert "All posts" in text
 
 
+async def test_the_next_key_that_does_something_clears_stale_news(
+    demo: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(MainScreen, "status_seconds", 600.0)  # never by the clock here
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await press(pilot, "I")
+        await settle(pilot, app)
+        assert "images as links" in _status(app)
+        await press(pilot, "I")  # a key's own news replaces the old
+        await settle(pilot, app)
+        assert "images shown" in _status(app) and "images as links" not in _status(app)
+        await press(pilot, "x")  # bound to nothing: does nothing, and the news stays
+        await settle(pilot, app)
+        assert "images shown" in _status(app)
+        await press(pilot, "j")  # moves the cursor: the news before it is stale
+        await settle(pilot, app)
+        text = _status(app)
+        assert "images shown" not in text and "All posts" in text
+        # An error too.
+        app.screen._set_status(error="something went wrong")
+        assert "something went wrong" in _status(app)
+        await press(pilot, "k")
+        await settle(pilot, app)
+        assert "something went wrong" not in _status(app) and "All posts" in _status(app)
+        # Typing a query is doing something.
+        app.screen._set_status(message="old news")
+        await press(pilot, "slash", *"feed")
+        await settle(pilot, app)
+        assert "old news" not in _status(app)
+
+
+async def test_lasting_news_outlives_the_next_key(demo: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(MainScreen, "status_seconds", 600.0)
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        app.screen._set_status(message="refreshing 1/3 feeds", lasting=True)  # as a refresh under way says
+        await press(pilot, "j", "k")
+        await settle(pilot, app)
+        assert "refreshing 1/3 feeds" in _status(app)
+
+
 async def test_find_keeps_its_count_while_the_find_box_is_open(
     demo: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:

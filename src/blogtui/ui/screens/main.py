@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 from ...content.text import opening_words, wants_full_article
 from ...errors import ConfigError, LibraryError
 from ...library import Library
-from ...models import SORT_ORDERS
+from ...models import SORT_ORDERS, PostRow
 from ...output import archive_words
 from ...query import Compiled, fts_quote
 from ..messages import FetchProgress, LibraryChanged
@@ -76,10 +76,15 @@ def _json_map(raw: str | None, kind: type) -> dict[str, Any]:
     return {str(k): v for k, v in data.items() if isinstance(v, kind) and not isinstance(v, bool)}
 
 
-def _holds(ids: Sequence[int], post_id: int) -> bool:
-    """Whether a list of ids (or a window on the cache, which knows positions) holds ``post_id``."""
+def _position(ids: Sequence[int], post_id: int) -> int | None:
+    """Where ``post_id`` is in a list of ids (or a window on the cache, which knows positions)."""
     position = getattr(ids, "position", None)
-    return position(post_id) is not None if position is not None else post_id in ids
+    if position is not None:
+        return position(post_id)  # type: ignore[no-any-return]
+    try:
+        return ids.index(post_id)
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -184,6 +189,9 @@ class MainScreen(Screen[None]):
         self._sidebar_forced: bool | None = None
         self._status_text = ""
         self._status_lasting = False
+        self._status_error = False
+        #: A card on its way (None: none): True once the sidebar's counts wait for it.
+        self._card_waits: bool | None = None
         self._status_timer: Timer | None = None
         self._ranked = False
         #: Each view's sort order (``Filter.key``: an order of SORT_ORDERS); none: newest first,
@@ -307,15 +315,24 @@ class MainScreen(Screen[None]):
 
     # -- loading -------------------------------------------------------------------------------
 
-    def apply_filter(self, *, keep: int | None = None) -> None:
-        """Re-run the filter; the cursor stays on ``keep`` (default: the highlighted post)."""
+    def apply_filter(
+        self, *, keep: int | None = None, sidebar: bool = True, reverse: tuple[int, int] | None = None
+    ) -> None:
+        """Re-run the filter; the cursor stays on ``keep`` (default: the highlighted post).
+
+        Args:
+            sidebar: gather the sidebar's counts and tags again (a new sort order changes neither).
+            reverse: ``(position, count)`` of the highlighted post in the list shown, when the new
+                list is that one in reverse order (newest first to oldest first, or back).
+        """
         library = self.app.library
         try:
             compiled = library.compile(self.filter.query(), prefix_last=True)
         except LibraryError as exc:
             self._set_status(error=str(exc))
             return
-        self._load_ids(compiled, self.posts.highlighted_id if keep is None else keep, self.sort)
+        keep = self.posts.highlighted_id if keep is None else keep
+        self._load_ids(compiled, keep, self.sort, sidebar, reverse)
         self.app.remember("ui.filter", self.filter.to_json())
 
     @property
@@ -327,6 +344,7 @@ class MainScreen(Screen[None]):
         """Sort the current view (remembered for it); ``resume``: to its reading place (else the
         cursor stays on the highlighted post)."""
         key = self.filter.key()
+        was = self.sort or ("best" if self._ranked else "newest")
         if order is None:
             self._sorts.pop(key, None)
         else:
@@ -334,7 +352,12 @@ class MainScreen(Screen[None]):
         self.app.remember("ui.sort", json.dumps(self._sorts))
         place = self._places.get(key) if resume else None
         self._to_top = resume and place is None  # nothing read yet: from the first post
-        self.apply_filter(keep=place)
+        now = order or ("best" if self.filter.text.strip() else "newest")
+        posts = self.posts
+        # Newest first to oldest first (or back) is the same list reversed: the highlighted post's
+        # place in it is known (the worker checks it), no count is needed.
+        reverse = (posts.cursor, posts.count) if {was, now} == {"newest", "oldest"} and not resume else None
+        self.apply_filter(keep=place, sidebar=False, reverse=reverse)
 
     def read_from_start(self) -> None:
         """Serial reading: the current view oldest first, from where its reading stopped."""
@@ -346,25 +369,64 @@ class MainScreen(Screen[None]):
         self.set_sort(SORT_ORDERS[(SORT_ORDERS.index(order) + 1) % len(SORT_ORDERS)])
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
-    def _load_ids(self, compiled: Compiled, keep: int | None, order: str | None = None) -> None:
+    def _load_ids(
+        self,
+        compiled: Compiled,
+        keep: int | None,
+        order: str | None = None,
+        sidebar: bool = True,
+        reverse: tuple[int, int] | None = None,
+    ) -> None:
         # Words in the query: best match first (relevance, then date) unless the view has a sort
         # order of its own; otherwise newest first.
+        library = self.app.library
         ranked = compiled.match is not None and order is None
-        ids = self.app.library.post_window(compiled, ranked=ranked, order=order or "newest")
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_ids, ids, keep, ranked)
+        ids = library.post_window(compiled, ranked=ranked, order=order or "newest")
+        worker = get_current_worker()
+        # What the list's first screen needs is read here, off the event loop: the count, where
+        # the kept post is, and the rows around it.
+        count = len(ids)
+        position = None
+        if keep is not None and not worker.is_cancelled:
+            if reverse is not None and reverse[1] == count and 0 <= count - 1 - reverse[0] < count:
+                mirrored = count - 1 - reverse[0]
+                position = mirrored if ids[mirrored] == keep else None
+            if position is None:
+                position = _position(ids, keep)
+        height = self.posts.scrollable_content_region.height or 50
+        start = max(0, (position or 0) - height)
+        rows = library.rows(list(ids[start : start + 2 * height])) if not worker.is_cancelled else []
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_ids, ids, keep, ranked, position, rows, sidebar)
 
-    def _show_ids(self, ids: Sequence[int], keep: int | None, ranked: bool = False) -> None:
+    def _show_ids(
+        self,
+        ids: Sequence[int],
+        keep: int | None,
+        ranked: bool = False,
+        position: int | None = None,
+        rows: Sequence[PostRow] = (),
+        sidebar: bool = True,
+    ) -> None:
         self._ranked = ranked
         if self._to_top:
             self._to_top, keep = False, None
         if self._anchor_or_top:
             self._anchor_or_top = False
-            if keep is not None and not _holds(ids, keep):
+            if keep is not None and position is None:  # not in the new list
                 keep = None
-        self.posts.set_posts(ids, keep=keep)
+        self.posts.set_posts(ids, keep=keep, position=position, rows=rows)
         self._set_status()
-        self.load_sidebar()
+        if sidebar:
+            self._sidebar_after_card()
+
+    def _sidebar_after_card(self) -> None:
+        """Gather the sidebar's counts again, once a card on its way is shown (the two would
+        share the cache's connection, and the card wait its turn)."""
+        if self._card_waits is not None:
+            self._card_waits = True
+        else:
+            self.load_sidebar()
 
     @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
     def load_sidebar(self) -> None:
@@ -411,6 +473,7 @@ class MainScreen(Screen[None]):
                 refresh's progress, find's "3 of 11"), or when a new one replaces it.
         """
         status = self.query_one("#status", Static)
+        self._status_error = bool(error)
         if error:
             status.update(Text(f" {error}", style="bold red"))
             self._expire_status()
@@ -438,6 +501,24 @@ class MainScreen(Screen[None]):
         if place:
             text.append(f" · {place}", style="")
         status.update(text)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that does something (a live binding: its action runs once the key is back at
+        the app, after this) makes the news shown before it stale: it goes now, and whatever the
+        key's own action says is shown. Lasting news (a refresh under way, find's count) stays."""
+        active = self.app.active_bindings.get(event.key)
+        if active is not None and active.enabled:
+            self._clear_news()
+
+    def _clear_news(self) -> None:
+        """Clear a message or an error that is not lasting (stale news)."""
+        if self._status_lasting or not (self._status_text or self._status_error):
+            return
+        if self._status_timer is not None:
+            self._status_timer.stop()
+            self._status_timer = None
+        self._status_text = ""
+        self._set_status()
 
     def _expire_status(self) -> None:
         """Clear the news (or an error) in status_seconds, unless newer news comes first."""
@@ -470,21 +551,35 @@ class MainScreen(Screen[None]):
         base = self.filter.base
         if base.kind != "feed":
             self.query_one(FeedCard).show(None)
+            self._card_done()
             return
+        if self._card_waits is None:
+            self._card_waits = False  # a card on its way: the sidebar's counts wait for it
         self._load_card(base.value)
 
     @work(thread=True, exclusive=True, group="card", exit_on_error=False)
     def _load_card(self, url: str) -> None:
         library = self.app.library
-        feed = library.feed(url, words=True)
-        months = library.feed_months(url) if feed is not None else []
-        settings = library.feed_settings(url)
+        try:
+            feed = library.feed(url, words=True)
+            months = library.feed_months(url) if feed is not None else []
+            settings = library.feed_settings(url)
+        except Exception:
+            self.app.call_from_thread(self._card_done)
+            raise
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_card, url, feed, months, settings)
 
     def _show_card(self, url: str, feed, months, settings=None) -> None:  # type: ignore[no-untyped-def]
         if self.filter.base == Entry("feed", url):
             self.query_one(FeedCard).show(feed, months, settings)
+        self._card_done()
+
+    def _card_done(self) -> None:
+        """The card is shown (or failed): the sidebar's counts waiting for it go now."""
+        waits, self._card_waits = self._card_waits, None
+        if waits:
+            self.load_sidebar()
 
     @property
     def chosen_feed(self) -> str | None:
@@ -952,6 +1047,7 @@ class MainScreen(Screen[None]):
             return
         if event.input.id != "query":
             return
+        self._clear_news()  # typing a query is doing something: older news is stale
         if self._query_timer is not None:
             self._query_timer.stop()
         self._query_timer = self._debounce(

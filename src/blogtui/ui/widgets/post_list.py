@@ -175,11 +175,23 @@ class PostList(ScrollView, can_focus=True):
             self._index = {pid: i for i, pid in enumerate(self._ids)}
         return self._index.get(post_id)
 
-    def set_posts(self, ids: Sequence[int], keep: int | None = None) -> None:
+    def set_posts(
+        self,
+        ids: Sequence[int],
+        keep: int | None = None,
+        *,
+        position: int | None = None,
+        rows: Sequence[PostRow] = (),
+    ) -> None:
         """Show these posts; the cursor stays on post ``keep`` when it is still listed.
 
         A kept post also keeps its line on screen: posts arriving above it push the rows above
         out of view instead of pushing the cursor down the list.
+
+        Args:
+            position: where ``keep`` is in ``ids``, when the caller knows (found off the event
+                loop); else the list looks.
+            rows: rows of these posts read already (the first screen's).
         """
         # Where the cursor sits on screen now, so that a kept post can stay on that line.
         screen_row = self.cursor - int(self.scroll_offset.y)
@@ -188,8 +200,16 @@ class PostList(ScrollView, can_focus=True):
         self._rows.clear()
         self._strips.clear()
         self._longest_feed = 0
+        for row in rows:
+            self._rows[row.id] = row
+            self._longest_feed = max(self._longest_feed, cell_len(row.feed_title))
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._ids))
-        target = self._position(keep) if keep is not None else None
+        if keep is None:
+            target = None
+        elif position is not None and 0 <= position < len(self._ids) and self._ids[position] == keep:
+            target = position
+        else:
+            target = self._position(keep)
         if target is not None and 0 <= screen_row < self.scrollable_content_region.height:
             self.scroll_to(y=max(0, target - screen_row), animate=False)
         if target is None:
