@@ -426,3 +426,21 @@ async def test_the_sidebars_counts_wait_for_a_chosen_feeds_card(demo: Library) -
         _choose(app, Entry("smart", "all"))  # no card on its way: the counts go at once
         await settle(pilot, app)
         assert events == ["no card", "sidebar"]
+
+
+async def test_the_status_lines_place_of_a_post_is_found_by_the_readers_worker(demo: Library) -> None:
+    ids = demo.post_ids()
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        posts = screen.query_one(PostList)
+        asked: list[int] = []
+        position = posts.position
+        posts.position = lambda post_id: asked.append(post_id) or position(post_id)  # type: ignore[func-returns-value]
+        screen.open_post(ids[5])
+        await settle(pilot, app)
+        published = demo.post(ids[5]).published
+        assert published is not None
+        assert f"post 6 of 16 · {published.strftime('%B %Y')}" in _status(app)
+        assert asked == []  # not looked for on the event loop (in a window, that is a count)

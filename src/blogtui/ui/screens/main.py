@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -192,6 +193,13 @@ class MainScreen(Screen[None]):
         self._status_error = False
         #: A card on its way (None: none): True once the sidebar's counts wait for it.
         self._card_waits: bool | None = None
+        #: The list a post was opened from, and where the post is in it, found by the reader's
+        #: worker (a far post's place in a window is a count: not on the event loop).
+        self._reader_found: tuple[Sequence[int], int, int | None, datetime | None] | None = None
+        #: The post whose place in the list the reader's worker is finding.
+        self._finding: int | None = None
+        #: How the list shown was asked for (the filter compiled, ranked, the order).
+        self._list_query: tuple[Compiled, bool, str] | None = None
         self._status_timer: Timer | None = None
         self._ranked = False
         #: Each view's sort order (``Filter.key``: an order of SORT_ORDERS); none: newest first,
@@ -268,6 +276,7 @@ class MainScreen(Screen[None]):
         try:
             compiled = library.compile(self.filter.query(), prefix_last=True)
             ids = library.post_window(compiled, order=self.sort or "newest")
+            self._list_query = (compiled, False, self.sort or "newest")
         except LibraryError:
             self.filter = Filter()
             ids = library.post_window()
@@ -397,7 +406,8 @@ class MainScreen(Screen[None]):
         start = max(0, (position or 0) - height)
         rows = library.rows(list(ids[start : start + 2 * height])) if not worker.is_cancelled else []
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_ids, ids, keep, ranked, position, rows, sidebar)
+            query = (compiled, ranked, order or "newest")
+            self.app.call_from_thread(self._show_ids, ids, keep, ranked, position, rows, sidebar, query)
 
     def _show_ids(
         self,
@@ -407,8 +417,10 @@ class MainScreen(Screen[None]):
         position: int | None = None,
         rows: Sequence[PostRow] = (),
         sidebar: bool = True,
+        query: tuple[Compiled, bool, str] | None = None,
     ) -> None:
         self._ranked = ranked
+        self._list_query = query
         if self._to_top:
             self._to_top, keep = False, None
         if self._anchor_or_top:
@@ -535,13 +547,22 @@ class MainScreen(Screen[None]):
     def _place_words(self) -> str:
         """Where the post being read is in the list: "post 37 of 412 · March 2011"."""
         post_id = self.reader.post_id
-        position = self.posts.position(post_id) if post_id is not None else None
-        if post_id is None or position is None:
+        if post_id is None:
+            return ""
+        found = self._reader_found
+        if found is not None and found[0] is self.posts.ids and found[1] == post_id:
+            position, published = found[2], found[3]  # found by the reader's worker
+        elif self._finding == post_id:
+            return ""  # the reader's worker is finding it (a count: not on the event loop)
+        else:
+            position = self.posts.position(post_id)
+            row = self.posts.row_of(post_id) if position is not None else None
+            published = row.published if row is not None else None
+        if position is None:
             return ""
         words = f"post {position + 1:,} of {self.posts.count:,}"
-        row = self.posts.row_of(post_id)
-        if row is not None and row.published:
-            words += f" · {row.published.strftime('%B %Y')}"
+        if published:
+            words += f" · {published.strftime('%B %Y')}"
         return words
 
     # -- a blog's card -------------------------------------------------------------------------
@@ -707,6 +728,7 @@ class MainScreen(Screen[None]):
         ``j j k enter``) may still hand over its document, and it is dropped.
         """
         self._reader_wants = post_id
+        self._finding = post_id  # where it is in the list: the worker finds it
         # Laid out again (a new width, a star, a tag): its first screen is where the reader is.
         reader = self.reader
         document = reader.document
@@ -754,8 +776,12 @@ class MainScreen(Screen[None]):
             painted = threading.Event()
             self.app.call_from_thread(self.call_after_refresh, painted.set)
             painted.wait(FIRST_PAINT_WAIT)
-            if worker.is_cancelled:
-                return
+        if worker.is_cancelled:
+            return
+        # Where the post is in the list, for the status line ("post 37 of 412"), after its first
+        # screen: in a window on the cache that can be a count.
+        self.app.call_from_thread(self._found_in_list, self._find_in_list(post_id, post.published))
+        if not first.complete:
             full = layout.whole()  # the blocks of the first screen are not laid out again
             if not worker.is_cancelled:
                 # In place of the first screen, the lines on screen where they are.
@@ -764,6 +790,28 @@ class MainScreen(Screen[None]):
         if not keep_scroll and wants_full_article(post) and library.feed_settings(post.feed_url).full_article:
             if not worker.is_cancelled:
                 self.app.call_from_thread(self.action_full_article)
+
+    def _find_in_list(
+        self, post_id: int, published: datetime | None
+    ) -> tuple[Sequence[int], int, int | None, datetime | None]:
+        """Where a post is in the list shown, for the status line, found in the reader's worker:
+        in a window on the cache, by a window of its own on the same query (the list's is the
+        event loop's), a count when the post's page is not read yet."""
+        ids, query = self.posts.ids, self._list_query
+        if not hasattr(ids, "position"):
+            return ids, post_id, _position(ids, post_id), published
+        if query is None:
+            return ids, post_id, None, None  # not known here: the list looks (_place_words)
+        compiled, ranked, order = query
+        own = self.app.library.post_window(compiled, ranked=ranked, order=order)
+        return ids, post_id, _position(own, post_id), published
+
+    def _found_in_list(self, found: tuple[Sequence[int], int, int | None, datetime | None]) -> None:
+        if found[1] == self._finding:
+            self._finding = None
+            if found[2] is not None:
+                self._reader_found = found
+            self._set_status()
 
     def _show_document(self, document: Document, keep_scroll: bool, place: float | None = None) -> None:
         if document.post_id != self._reader_wants:
