@@ -181,3 +181,25 @@ def test_opening_words_come_from_the_summary_else_the_body(data_dir: Path, tmp_p
     # What is shown is never stored: the post keeps no title.
     assert [library.post(r.id).title for r in rows] == ["", ""]  # type: ignore[union-attr]
     library.close()
+
+
+async def test_a_row_changed_is_repainted_where_it_shows_and_never_looked_for(data_dir: Path) -> None:
+    library = seeded_library(data_dir)
+    app = make_app(library)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        assert posts.size.height < posts.count
+        shown, below = posts.ids[1], posts.ids[-1]  # on screen, and below it
+        looked: list[int] = []
+        position = posts._position
+        posts._position = lambda post_id: looked.append(post_id) or position(post_id)  # type: ignore[func-returns-value]
+        posts.update_row(shown, starred=True)
+        posts.update_row(below, starred=True)
+        posts._position = position  # type: ignore[method-assign]
+        # Looked for among the lines shown, not by the list's index (a count, in a window).
+        assert looked == []
+        await settle(pilot, app)
+        assert "★" in posts.render_line(1).text  # its line repainted
+        assert posts.row_of(shown).starred and posts.row_of(below).starred
+    library.close()

@@ -235,9 +235,13 @@ class PostList(ScrollView, can_focus=True):
             if starred is not None:
                 row = replace(row, starred=starred)
             self._rows[post_id] = row
-        position = self._position(post_id)
-        if position is not None:
-            self.refresh_line(position)
+        # Repainted only where it is on screen: looked for among the lines shown (a window's
+        # position of a post far from them would be a count, on the event loop).
+        top = int(self.scroll_offset.y)
+        for y in range(top, min(len(self._ids), top + self.size.height)):
+            if self._ids[y] == post_id:
+                self.refresh_line(y)
+                break
 
     def refresh_line(self, y: int) -> None:
         """Repaint one row of the list."""
