@@ -121,6 +121,9 @@ class Compiled:
     filter_params: tuple[object, ...] = ()
     text_terms: tuple[Term, ...] = ()
     cjk: str | None = None
+    #: ``where``'s ANDed clauses one by one with their parameters (the search planner reads a
+    #: query whose counts the cache keeps from them); empty when ``where`` is "1".
+    parts: tuple[tuple[str, tuple[object, ...]], ...] = ()
 
 
 _SPACE_RE = re.compile(r"\s*")
@@ -140,6 +143,18 @@ _SCHEMES = frozenset(
 )
 #: Control characters become spaces before parsing: FTS5 rejects NUL inside a string.
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: ``is:VALUE`` as SQL (storage/schema.py's count tables count unread, backlog and starred alike).
+IS_SQL = {
+    # Backlog posts (recovered from a blog's archive) are neither unread nor read.
+    "unread": "(posts.read = 0 AND posts.backlog = 0)",
+    "backlog": "(posts.read = 0 AND posts.backlog = 1)",
+    "read": "posts.read = 1",
+    "starred": "posts.starred = 1",
+    "unstarred": "posts.starred = 0",
+    # Half read: the reader keeps where it stopped in the state table.
+    "reading": f"posts.id IN (SELECT CAST(substr(key, {len(READING_KEY) + 1}) AS INTEGER)"
+    f" FROM state WHERE key GLOB '{READING_KEY}*')",
+}
 #: The clause of ``Compiled.where`` that holds ``Compiled.match`` (first, when there is one).
 MATCH_CLAUSE = "posts.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
 #: The clause of ``Compiled.where`` that holds ``Compiled.cjk`` (after MATCH_CLAUSE, if any).
@@ -689,17 +704,7 @@ class _Compiler:
             key = fold_key(value)
             self.params.extend([key, key])
         elif kind == "is":
-            sql = {
-                # Backlog posts (recovered from a blog's archive) are neither unread nor read.
-                "unread": "(posts.read = 0 AND posts.backlog = 0)",
-                "backlog": "(posts.read = 0 AND posts.backlog = 1)",
-                "read": "posts.read = 1",
-                "starred": "posts.starred = 1",
-                "unstarred": "posts.starred = 0",
-                # Half read: the reader keeps where it stopped in the state table.
-                "reading": f"posts.id IN (SELECT CAST(substr(key, {len(READING_KEY) + 1}) AS INTEGER)"
-                f" FROM state WHERE key GLOB '{READING_KEY}*')",
-            }[value]
+            sql = IS_SQL[value]
             self.clauses.append(f"NOT ({sql})" if neg else sql)
         elif kind in ("after", "before"):
             stamp = _epoch(parse_date(value, f"{kind}:{value}"))
@@ -816,7 +821,14 @@ def compile_query(
     if compiler.cjk:
         filters.insert(0, CJK_CLAUSE)
         filter_params.insert(0, " AND ".join(compiler.cjk))
+    parts, taken = [], 0
+    clauses = [MATCH_CLAUSE] * bool(compiler.positive) + [CJK_CLAUSE] * bool(compiler.cjk) + compiler.clauses
+    for clause in clauses:  # a clause's parameters are its placeholders (values are never inlined)
+        wanted = clause.count("?")
+        parts.append((clause, tuple(params[taken : taken + wanted])))
+        taken += wanted
     return Compiled(
+        parts=tuple(parts),
         where=where,
         params=tuple(params),
         match=" AND ".join(compiler.positive) or None,

@@ -152,6 +152,7 @@ def _counts(path: Path) -> dict[str, int]:
 
 
 def _salvage(path: Path, fresh: Path, report: RepairReport) -> None:
+    from . import schema
     from .store import Store
 
     Store(fresh).close()  # the current schema, empty
@@ -174,8 +175,8 @@ def _salvage(path: Path, fresh: Path, report: RepairReport) -> None:
             old_tables, same_version = set(plain), False
         new.execute("BEGIN")
         for table in plain:
-            if table not in old_tables:
-                continue
+            if table not in old_tables or table in schema.COUNT_TABLES:
+                continue  # the counts are worked out again from what was copied (below)
             copied, lost = _copy_table(old, new, table)
             report.copied[table] = copied
             if lost:
@@ -185,6 +186,7 @@ def _salvage(path: Path, fresh: Path, report: RepairReport) -> None:
         )
         if not index_whole:
             _reindex(new, virtual)
+        schema.recount(new)
         new.execute("COMMIT")
     finally:
         old.close()

@@ -10,9 +10,10 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from ..models import Tag
-from ..query import CJK_CLAUSE, MATCH_CLAUSE, Compiled
+from ..query import CJK_CLAUSE, IS_SQL, MATCH_CLAUSE, Compiled
+from . import counts
 from .feed_window import FeedWindow
-from .title_window import TitleWindow
+from .title_window import TitleWindow, title_source
 from .window import Chain, IdWindow, count_source
 
 #: bm25 weights of posts_fts's (and posts_cjk's) columns (title, author, body): a word in the
@@ -135,7 +136,7 @@ class SearchPlanner:
         if order == "title" and not searched:
             # posts_by_title is the order itself and covers the state and feed filters: read in
             # order, no sort (the planner, knowing no sizes, would sort a filter's matches).
-            source = "posts INDEXED BY posts_by_title"
+            source = title_source(compiled)
         sql = f"SELECT posts.id FROM {source} WHERE {compiled.where} ORDER BY {ORDERS[order]}"
         params = compiled.params
         if limit is not None:
@@ -163,13 +164,17 @@ class SearchPlanner:
         orders it. ``store_of``: the connection of the calling thread (default: this store's).
         """
         db = store_of or (lambda: self.db)
-        total = int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0])
+        total = counts.total(self.db)
         ranking = self._ranking(compiled) if ranked else None
         if order in ("title", "feed") and total > WINDOW_MIN and not (compiled.match or compiled.cjk):
             # Read a page at a time: by title from the order's own index, by feed from each feed's
             # posts in turn (a search's matches are listed).
-            window = TitleWindow if order == "title" else FeedWindow
-            return window(db, compiled.where, compiled.params, size=total if compiled.where == "1" else None)
+            size = total if compiled.where == "1" else counts.kept_count(self.db, compiled)
+            if order == "title":
+                return TitleWindow(
+                    db, compiled.where, compiled.params, size=size, source=title_source(compiled)
+                )
+            return FeedWindow(db, compiled.where, compiled.params, size=size)
         if total <= WINDOW_MIN or (order not in ("newest", "oldest") and ranking is None):
             return self.post_ids(compiled, ranked=ranked, order=order)
         by_date = "posts INDEXED BY posts_by_date_state"
@@ -181,26 +186,42 @@ class SearchPlanner:
                 db, by_date, compiled.where, compiled.params, descending=order == "newest", size=size
             )
         table, match = ranking
-        if self._match_size(match, RANK_LIMIT + 1, table) <= RANK_LIMIT:
+        size, whole = self._rank_size(match, table, total)
+        if size <= RANK_LIMIT:
             return self.post_ids(compiled, ranked=True)
         title = f"{{title}} : ({match})"
         hits = f"posts.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
         first: Sequence[int]
-        if self._match_size(title, RANK_LIMIT + 1, table) <= RANK_LIMIT:
+        title_size, title_whole = self._rank_size(title, table, total)
+        words_alone = compiled.where in (MATCH_CLAUSE, CJK_CLAUSE)
+        if title_size <= RANK_LIMIT:
             sql, params = self._ranked_sql(title, compiled, table)
             first = [r[0] for r in self.db.execute(sql, params)]
-        elif compiled.where in (MATCH_CLAUSE, CJK_CLAUSE):  # the title matches are matches
-            size = self._match_size(title, total + 1, table)
-            first = IdWindow(db, by_date, hits, (title,), size=size)
+        elif words_alone:  # the title matches are matches
+            if not title_whole:
+                title_size = self._match_size(title, total + 1, table)
+            first = IdWindow(db, by_date, hits, (title,), size=title_size)
         else:
             first = IdWindow(db, by_date, f"({compiled.where}) AND {hits}", (*compiled.params, title))
         # The title matches are matches: the rest is the others (one count, no NOT IN to count).
-        plain = isinstance(first, list) or compiled.where in (MATCH_CLAUSE, CJK_CLAUSE)
-        rest_size = self._count(compiled, total) - len(first) if plain else None
+        plain = isinstance(first, list) or words_alone
+        if plain and not (whole and words_alone):
+            size = self._count(compiled, total)
+        rest_size = size - len(first) if plain else None
         rest = IdWindow(
             db, by_date, f"({compiled.where}) AND NOT {hits}", (*compiled.params, title), size=rest_size
         )
         return Chain([first, rest])
+
+    def _rank_size(self, match: str, table: str, total: int) -> tuple[int, bool]:
+        """How many posts ``match`` matches, counted up to past ``RANK_LIMIT`` (the ranking's
+        choice) or whole, and whether it was counted whole. A word being typed (``"archive"*``) is
+        counted whole: FTS5 merges every word it begins before the first row, so a capped count
+        costs what a whole one does (40 ms at a million posts), and the list's length needs it."""
+        if '"*' in match:
+            return self._match_size(match, total + 1, table), True
+        size = self._match_size(match, RANK_LIMIT + 1, table)
+        return size, size <= RANK_LIMIT
 
     def _tiered_ids(self, compiled: Compiled, limit: int | None, table: str, match: str) -> list[int]:
         """The ranked order for a search matching many posts (see :meth:`post_ids`)."""
@@ -228,8 +249,13 @@ class SearchPlanner:
     def count(self, compiled: Compiled) -> int:
         """How many posts match.
 
-        Where, :func:`~blogtui.storage.window.count_source` says: a set to test each post
-        against (tags, words) in the slim ``posts_by_id``, other filters by the planner's index."""
+        From the count tables when they know (:func:`~blogtui.storage.counts.kept_count`: no
+        query, a state, a feed, one tag); else where :func:`~blogtui.storage.window.count_source`
+        says: a set to test each post against (tags, words) in the slim ``posts_by_id``, other
+        filters by the planner's index."""
+        kept = counts.kept_count(self.db, compiled)
+        if kept is not None:
+            return kept
         sql = f"SELECT count(*) FROM {count_source(compiled.where)} WHERE {compiled.where}"
         return int(self.db.execute(sql, compiled.params).fetchone()[0])
 
@@ -249,6 +275,16 @@ class SearchPlanner:
             "SELECT t.name, count(pt.post_id) FROM tags t JOIN post_tags pt ON pt.tag_id = t.id"
             f" WHERE 1{mine} GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
         )
+        if user is None:  # every tag's posts (and unread posts) are kept in tag_counts
+            everything = (
+                "SELECT t.name, c.{column} FROM tags t JOIN tag_counts c ON c.tag_id = t.id"
+                " WHERE c.{column} > 0 ORDER BY t.name COLLATE NOCASE"
+            )
+            unread = compiled is not None and compiled.where == IS_SQL["unread"] and not compiled.params
+            if compiled is None or compiled.where == "1" or unread:
+                sql = everything.format(column="unread" if unread else "posts")
+                return [Tag(r[0], r[1]) for r in self.db.execute(sql)]
+            everything = everything.format(column="posts")
         if compiled is None or compiled.where == "1":
             return [Tag(r[0], r[1]) for r in self.db.execute(everything)]
         within = (
@@ -256,7 +292,7 @@ class SearchPlanner:
             " JOIN post_tags pt ON pt.post_id = posts.id WHERE ({where}){mine} GROUP BY pt.tag_id) c"
             " JOIN tags t ON t.id = c.tag_id ORDER BY t.name COLLATE NOCASE"
         )
-        half = int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0]) // 2
+        half = counts.total(self.db) // 2
         # The search index counts its matches in ~1 ms; at most that many posts match the query.
         if size_hint is not None:
             few = size_hint <= half
@@ -272,5 +308,5 @@ class SearchPlanner:
             return [Tag(r[0], r[1]) for r in self.db.execute(sql, compiled.params)]
         sql = within.format(source=by_date, where=f"NOT ({compiled.where})", mine=mine)
         left_out = dict(self.db.execute(sql, compiled.params).fetchall())
-        counts = ((name, count - left_out.get(name, 0)) for name, count in self.db.execute(everything))
-        return [Tag(name, count) for name, count in counts if count > 0]
+        remaining = ((name, count - left_out.get(name, 0)) for name, count in self.db.execute(everything))
+        return [Tag(name, count) for name, count in remaining if count > 0]

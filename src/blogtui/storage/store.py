@@ -199,34 +199,18 @@ class Store(SearchPlanner):
         SELECT f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.fetched_at, f.error,
                f.archive_complete, f.archive_method, f.archive_expected, f.archive_oldest,
                f.archive_note, f.added_at, f.folder, f.name"""
-    # All feeds: one grouped scan of the (feed_id, read) index; first and latest post: a seek
-    # each in the (feed_id, published) index.
+    # The counts are kept in feed_counts (schema 12); first and latest post: a seek each in the
+    # (feed_id, published) index.
     _FEEDS_SQL = (
         _FEED_COLUMNS
-        + """, coalesce(c.total, 0) AS posts, coalesce(c.unread, 0) AS unread,
+        + """, coalesce(c.posts, 0) AS posts, coalesce(c.unread, 0) AS unread,
                coalesce(c.backlog, 0) AS backlog,
                (SELECT min(published) FROM posts p WHERE p.feed_id = f.id AND p.undated = 0)
                    AS first_post,
                (SELECT max(published) FROM posts p WHERE p.feed_id = f.id) AS latest_post
-        FROM feeds f LEFT JOIN (
-            SELECT feed_id, count(*) AS total, sum(read = 0 AND backlog = 0) AS unread,
-                   sum(backlog) AS backlog FROM posts GROUP BY feed_id
-        ) c ON c.feed_id = f.id"""
+        FROM feeds f LEFT JOIN feed_counts c ON c.feed_id = f.id"""
     )
-    # One feed: counts of its own posts only.
-    _FEED_SQL = (
-        _FEED_COLUMNS
-        + """,
-               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id) AS posts,
-               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0 AND p.backlog = 0)
-                   AS unread,
-               (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.read = 0 AND p.backlog = 1)
-                   AS backlog,
-               (SELECT min(published) FROM posts p WHERE p.feed_id = f.id AND p.undated = 0)
-                   AS first_post,
-               (SELECT max(published) FROM posts p WHERE p.feed_id = f.id) AS latest_post
-        FROM feeds f"""
-    )
+    _FEED_SQL = _FEEDS_SQL
 
     @staticmethod
     def _feed(row: sqlite3.Row) -> Feed:

@@ -2,7 +2,8 @@
 
 :class:`~blogtui.storage.window.IdWindow` seeks by ``(published, id)``; the title order's key
 (title in any case, then newest first) mixes directions, so :class:`TitleWindow` reads its pages
-by ``OFFSET`` in the order's own covering index (``posts_by_title``, schema 11), from the end for
+by ``OFFSET`` in the order's own covering index (``posts_by_title``, schema 11; inside a feed its
+part of ``posts_by_feed_title``, schema 12), from the end for
 pages nearer it: a page costs at most half a scan of that slim index, never a sort, and the first
 screen of 200,000 posts is one page. Same sequence interface as ``IdWindow`` (``position``);
 the paging is ``PagedWindow``'s.
@@ -10,21 +11,47 @@ the paging is ``PagedWindow``'s.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable, Sequence
+
+from ..query import Compiled
+from .counts import FEED_CLAUSE
 from .window import PAGE, PagedWindow
 
 #: The title order, and the same read backwards (both match posts_by_title).
 ORDER = "posts.title COLLATE NOCASE, posts.published DESC, posts.id DESC"
 BACKWARDS = "posts.title COLLATE NOCASE DESC, posts.published ASC, posts.id ASC"
 SOURCE = "posts INDEXED BY posts_by_title"
+#: The same order inside some feeds (``feed:``): their part of ``posts_by_feed_title`` (schema 12),
+#: so that a page or a position costs what the feed holds, not what the cache does.
+IN_FEEDS = "posts INDEXED BY posts_by_feed_title"
+
+
+def title_source(compiled: Compiled) -> str:
+    """The index to read a query's posts by title from: the feeds' own part of the title order
+    when the query keeps to some feeds, else the whole order."""
+    return IN_FEEDS if any(sql.startswith(FEED_CLAUSE) for sql, _ in compiled.parts) else SOURCE
 
 
 class TitleWindow(PagedWindow):
-    """The ids of ``SELECT posts.id FROM posts WHERE where``, by title (then newest first)."""
+    """The ids of ``SELECT posts.id FROM source WHERE where``, by title (then newest first)."""
+
+    def __init__(
+        self,
+        store_of: Callable[[], sqlite3.Connection],
+        where: str,
+        params: Sequence[object],
+        *,
+        size: int | None = None,
+        source: str = SOURCE,
+    ) -> None:
+        super().__init__(store_of, where, params, size=size)
+        self._source = source
 
     def _fetch(self, number: int) -> list[int]:
         size = len(self)
         start, end = number * PAGE, min(size, (number + 1) * PAGE)
-        select = f"SELECT posts.id FROM {SOURCE} WHERE ({self._where})"
+        select = f"SELECT posts.id FROM {self._source} WHERE ({self._where})"
         if size - end < start:  # nearer the end: read the index backwards from it
             sql = f"{select} ORDER BY {BACKWARDS} LIMIT ? OFFSET ?"
             rows = self._db().execute(sql, (*self._params, end - start, size - end)).fetchall()
@@ -43,7 +70,7 @@ class TitleWindow(PagedWindow):
             return None
         title, published = row[0], row[1]
         sql = (
-            f"SELECT count(*) FROM {SOURCE} WHERE ({self._where}) AND (posts.title COLLATE NOCASE < ?"
+            f"SELECT count(*) FROM {self._source} WHERE ({self._where}) AND (posts.title COLLATE NOCASE < ?"
             " OR (posts.title COLLATE NOCASE = ? AND (posts.published > ?"
             " OR (posts.published = ? AND posts.id > ?))))"
         )
