@@ -128,3 +128,68 @@ async def test_the_list_on_a_window_pages_and_keeps_its_place(
         assert posts.cursor - int(posts.scroll_offset.y) == row
         assert posts.ids == library.post_ids()
     library.close()
+
+
+LAZY = ["tag:python tag:garden", "tag:python is:unread -tag:food", "archive -tag:garden", "archive cache"]
+
+
+@pytest.mark.parametrize("query", LAZY)
+def test_the_first_page_is_read_without_counting_the_list(
+    small_pages: None, library: Library, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    # Issue 15: the first screen does not wait for a whole count. A window the count tables
+    # cannot size (two tags, a negation, words past the ranking's limit) reads its first page
+    # and says how long the list is at least; len() counts it, and then it knows.
+    monkeypatch.setattr(search, "RANK_LIMIT", 40)
+    compiled = library.compile(query)
+    ranked = compiled.match is not None
+    expected = library.post_ids(compiled, ranked=ranked)
+    assert len(expected) > window.PAGE
+    reads: list[str] = []
+    library.store.db.set_trace_callback(reads.append)
+    ids = library.post_window(compiled, ranked=ranked)
+    assert isinstance(ids, (IdWindow, Chain)) and ids.known_length() is None
+    least = ids.least_length()
+    assert window.PAGE <= least <= len(expected)
+    assert ids[: window.PAGE] == expected[: window.PAGE] and ids[0] == expected[0]
+    whole = [sql for sql in reads if "count(*)" in sql and "LIMIT" not in sql]
+    assert whole == [], whole  # the first page and its rows: nothing counted whole
+    assert len(ids) == len(expected) and ids.known_length() == len(expected)
+    assert list(ids) == expected
+
+
+def test_a_short_list_is_its_first_page(small_pages: None, library: Library) -> None:
+    by_date = "posts INDEXED BY posts_by_date_state"
+    for where, size in (("posts.id <= 5", 5), ("posts.id < 0", 0), ("posts.id <= 7", 7)):
+        ids = IdWindow(lambda: library.store.db, by_date, where, ())
+        assert ids.least_length() == size
+        # Short of a page, the page is the list; a full page may be all of it or not.
+        assert ids.known_length() == (size if size < window.PAGE else None)
+        assert len(ids) == size
+
+
+async def test_the_list_shows_its_first_page_then_grows_to_the_count(
+    small_pages: None, data_dir: Path, tmp_path: Path
+) -> None:
+    long_feed = tmp_path / "long.xml"
+    long_feed.write_text(feed_xml(400), encoding="utf-8")
+    library = seeded_library(data_dir, long_feed)
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        ids = IdWindow(lambda: library.store.db, "posts INDEXED BY posts_by_date_state", "posts.read = 0", ())
+        posts.set_posts(ids)
+        assert posts.count == window.PAGE and not posts.counted  # shown at once, not counted
+        await press(pilot, "G")
+        assert posts.cursor == window.PAGE - 1
+        assert posts.set_length(ids, len(ids)) and posts.counted and posts.count == 400
+        assert not posts.set_length(IdWindow(lambda: library.store.db, "posts", "1", ()), 3)  # another list
+        await press(pilot, "G")
+        assert posts.cursor == 399
+        # The screen counts a list it shows uncounted in a worker, and the status says so meanwhile.
+        app.screen._show_ids(IdWindow(lambda: library.store.db, "posts INDEXED BY posts_by_date_state",
+                                      "posts.read = 0", ()), None)  # fmt: skip
+        await settle(pilot, app)
+        assert posts.counted and posts.count == 400
+    library.close()

@@ -355,13 +355,17 @@ class Library:
         self, text: str | Compiled | None = None, *, ranked: bool = False, order: str = "newest"
     ) -> Sequence[int]:
         """The ids of :meth:`post_ids`, in its order, as a list shows them: read a page at a time
-        from the cache when there are many (the first screen of a million posts costs a count
-        and one page). Read it from any thread."""
+        from the cache when there are many (the first screen of a million posts costs one page;
+        its length, when the cache does not keep that count, is counted when first asked for:
+        ``least_length()`` tells what the first page holds without counting). Read it from any
+        thread."""
         compiled = text if isinstance(text, Compiled) else self.compile(text)
         ids = self.store.post_window(
             compiled, ranked=ranked, order=_order(order), store_of=lambda: self.store.db
         )
-        self._remember_size(compiled, len(ids))
+        known = ids.known_length() if isinstance(ids, window.IdSequence) else len(ids)
+        if known is not None:  # a window not counted yet is counted when its length is asked for
+            self._remember_size(compiled, known)
         return ids
 
     def count(self, text: str | Compiled | None = None) -> int:

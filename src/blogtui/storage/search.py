@@ -181,10 +181,13 @@ class SearchPlanner:
         if ranking is None:
             if self._searches(compiled) and self._posts_source(compiled) != by_date:
                 return self.post_ids(compiled, order=order)  # few matches: looked up by id
-            size = total if compiled.where == "1" else self._count(compiled, total)
+            # The length from the count tables, else counted when first asked for (the reader
+            # asks in a worker, after the first screen: a page needs no count).
+            size = total if compiled.where == "1" else counts.kept_count(self.db, compiled)
             return IdWindow(
-                db, by_date, compiled.where, compiled.params, descending=order == "newest", size=size
-            )
+                db, by_date, compiled.where, compiled.params, descending=order == "newest", size=size,
+                counted_by=self._counted_by(compiled),
+            )  # fmt: skip
         table, match = ranking
         size, whole = self._rank_size(match, table, total)
         if size <= RANK_LIMIT:
@@ -197,21 +200,47 @@ class SearchPlanner:
         if title_size <= RANK_LIMIT:
             sql, params = self._ranked_sql(title, compiled, table)
             first = [r[0] for r in self.db.execute(sql, params)]
-        elif words_alone:  # the title matches are matches
-            if not title_whole:
-                title_size = self._match_size(title, total + 1, table)
-            first = IdWindow(db, by_date, hits, (title,), size=title_size)
+        elif words_alone:  # the title matches are matches, counted by the index when asked
+            by_index = (self._fts_count(table), (title,), 0)
+            first = IdWindow(db, by_date, hits, (title,), size=title_size if title_whole else None,
+                             counted_by=by_index)  # fmt: skip
         else:
             first = IdWindow(db, by_date, f"({compiled.where}) AND {hits}", (*compiled.params, title))
-        # The title matches are matches: the rest is the others (one count, no NOT IN to count).
-        plain = isinstance(first, list) or words_alone
-        if plain and not (whole and words_alone):
-            size = self._count(compiled, total)
-        rest_size = size - len(first) if plain else None
+        # The title matches are matches: the rest is the others (one count, no NOT IN to count),
+        # counted when the length is asked for unless the index counted them already.
+        rest_size, rest_count = None, None
+        if isinstance(first, list) or words_alone:
+            if whole and words_alone:
+                rest_size = size - (len(first) if isinstance(first, list) else title_size)
+            else:
+                sql, params, _ = self._counted_by(compiled) or self._plain_count(compiled)
+                minus = len(first) if isinstance(first, list) else 0
+                rest_count = (sql, params, minus)
+                if not isinstance(first, list):  # less the title matches, as counted by the index
+                    rest_count = (f"SELECT ({sql}) - ({self._fts_count(table)})", (*params, title), 0)
         rest = IdWindow(
-            db, by_date, f"({compiled.where}) AND NOT {hits}", (*compiled.params, title), size=rest_size
-        )
+            db, by_date, f"({compiled.where}) AND NOT {hits}", (*compiled.params, title), size=rest_size,
+            counted_by=rest_count,
+        )  # fmt: skip
         return Chain([first, rest])
+
+    @staticmethod
+    def _fts_count(table: str) -> str:
+        """SQL counting an index's matches of one expression (a parameter)."""
+        return f"SELECT count(*) FROM {table} WHERE {table} MATCH ?"
+
+    @staticmethod
+    def _plain_count(compiled: Compiled) -> tuple[str, tuple[object, ...], int]:
+        sql = f"SELECT count(*) FROM {count_source(compiled.where)} WHERE {compiled.where}"
+        return sql, compiled.params, 0
+
+    def _counted_by(self, compiled: Compiled) -> tuple[str, tuple[object, ...], int] | None:
+        """How a window of ``compiled`` is best counted when it is not by its own WHERE clause: a
+        query of words alone by its index (:meth:`_count`)."""
+        if compiled.where in (MATCH_CLAUSE, CJK_CLAUSE):
+            table = "posts_fts" if compiled.where == MATCH_CLAUSE else "posts_cjk"
+            return self._fts_count(table), (compiled.params[0],), 0
+        return None
 
     def _rank_size(self, match: str, table: str, total: int) -> tuple[int, bool]:
         """How many posts ``match`` matches, counted up to past ``RANK_LIMIT`` (the ranking's
@@ -239,23 +268,19 @@ class SearchPlanner:
         ids = first + [i for i in newest if i not in seen]
         return ids if limit is None else ids[:limit]
 
-    def _count(self, compiled: Compiled, total: int) -> int:
-        """:meth:`count`, from the search index alone when the query is its words alone."""
-        if compiled.where in (MATCH_CLAUSE, CJK_CLAUSE):
-            table = "posts_fts" if compiled.where == MATCH_CLAUSE else "posts_cjk"
-            return self._match_size(str(compiled.params[0]), total + 1, table)
-        return self.count(compiled)
-
     def count(self, compiled: Compiled) -> int:
         """How many posts match.
 
         From the count tables when they know (:func:`~blogtui.storage.counts.kept_count`: no
-        query, a state, a feed, one tag); else where :func:`~blogtui.storage.window.count_source`
-        says: a set to test each post against (tags, words) in the slim ``posts_by_id``, other
-        filters by the planner's index."""
+        query, a state, a feed, one tag); words alone by their index; else where
+        :func:`~blogtui.storage.window.count_source` says: a set to test each post against (tags,
+        words) in the slim ``posts_by_id``, other filters by the planner's index."""
         kept = counts.kept_count(self.db, compiled)
         if kept is not None:
             return kept
+        by_index = self._counted_by(compiled)  # words alone: the index counts its matches
+        if by_index is not None:
+            return int(self.db.execute(by_index[0], by_index[1]).fetchone()[0])
         sql = f"SELECT count(*) FROM {count_source(compiled.where)} WHERE {compiled.where}"
         return int(self.db.execute(sql, compiled.params).fetchone()[0])
 

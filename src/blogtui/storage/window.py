@@ -53,6 +53,28 @@ class IdSequence(Sequence[int]):
         """Where a post is in the list, or None when it is not in it."""
         raise NotImplementedError
 
+    def known_length(self) -> int | None:
+        """The list's length when it is known without counting (None: ``len()`` would count)."""
+        return len(self)
+
+    def least_length(self) -> int:
+        """How long the list is at least, as far as its first page tells: its length when known,
+        else the first page read (a list that fills it may be longer; ``len()`` counts it). The
+        reader shows this many rows at once and the rest when the count, made in a worker, lands."""
+        return len(self)
+
+    def _uncounted(self, index: int | slice) -> range | None:
+        """The positions ``index`` names when they lie in the part of the list known without
+        counting it (see :meth:`least_length`), the list not being counted yet; else None."""
+        if self.known_length() is not None:
+            return None
+        if isinstance(index, int):
+            return range(index, index + 1) if 0 <= index < self.least_length() else None
+        start, stop, step = index.start or 0, index.stop, index.step or 1
+        if stop is None or start < 0 or stop < 0 or step < 1 or stop > self.least_length():
+            return None
+        return range(start, stop, step)
+
     def __contains__(self, post_id: object) -> bool:
         return isinstance(post_id, int) and self.position(post_id) is not None
 
@@ -76,18 +98,28 @@ class PagedWindow(IdSequence):
         params: Sequence[object],
         *,
         size: int | None = None,
+        counted_by: tuple[str, tuple[object, ...], int] | None = None,
     ) -> None:
         self._db = store_of
         self._where = where
         self._params = tuple(params)
         self._size = size
+        #: How to count the list when its length is asked for, when another count than the
+        #: window's own is cheaper: ``(sql, params, minus)``, the length being its count less minus.
+        self._counted_by = counted_by
         self._pages: OrderedDict[int, list[int]] = OrderedDict()
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
         if self._size is None:
             sql = f"SELECT count(*) FROM {count_source(self._where)} WHERE {self._where}"
-            self._size = int(self._db().execute(sql, self._params).fetchone()[0])
+            params, minus = self._params, 0
+            if self._counted_by is not None:
+                sql, params, minus = self._counted_by
+            self._size = int(self._db().execute(sql, params).fetchone()[0]) - minus
+        return self._size
+
+    def known_length(self) -> int | None:
         return self._size
 
     def _fetch(self, number: int) -> list[int]:
@@ -123,6 +155,10 @@ class PagedWindow(IdSequence):
     def __getitem__(self, index: slice) -> list[int]: ...
 
     def __getitem__(self, index: int | slice) -> int | list[int]:
+        near = self._uncounted(index)  # the first page, before the list is counted
+        if near is not None:
+            found = [self._at(i) for i in near]
+            return found if isinstance(index, slice) else found[0]
         size = len(self)
         if isinstance(index, slice):
             return [self._at(i) for i in range(*index.indices(size))]
@@ -163,8 +199,9 @@ class IdWindow(PagedWindow):
         *,
         descending: bool = True,
         size: int | None = None,
+        counted_by: tuple[str, tuple[object, ...], int] | None = None,
     ) -> None:
-        super().__init__(store_of, where, params, size=size)
+        super().__init__(store_of, where, params, size=size, counted_by=counted_by)
         self._source = source
         self._descending = descending
         #: The last ``(id, published)`` of each page kept: the next page seeks from it.
@@ -177,7 +214,23 @@ class IdWindow(PagedWindow):
     def _forget(self, number: int) -> None:
         self._last.pop(number, None)
 
+    def least_length(self) -> int:
+        """The length when known, else the first page's ids, read without counting the list (a
+        page short of :data:`PAGE` is the whole list)."""
+        if self._size is None:
+            self._read(0)
+        return self._size if self._size is not None else len(self._pages.get(0, ()))
+
     def _fetch(self, number: int) -> list[int]:
+        if self._size is None and number == 0:  # the first page needs no length: read it forward
+            select = f"SELECT posts.id, posts.published FROM {self._source} WHERE ({self._where})"
+            sql = f"{select} ORDER BY {self._order(self._descending)} LIMIT ?"
+            rows = self._db().execute(sql, (*self._params, PAGE)).fetchall()
+            if len(rows) < PAGE:
+                self._size = len(rows)
+            if rows:
+                self._last[0] = (rows[-1][0], rows[-1][1])
+            return [r[0] for r in rows]
         size = len(self)
         start, end = number * PAGE, min(size, (number + 1) * PAGE)
         below = max((n for n in self._pages if n < number), default=None)
@@ -225,6 +278,21 @@ class Chain(IdSequence):
     def __init__(self, parts: Sequence[Sequence[int]]) -> None:
         self._parts = list(parts)
 
+    def known_length(self) -> int | None:
+        lengths = [part.known_length() if isinstance(part, IdSequence) else len(part) for part in self._parts]
+        return None if None in lengths else sum(n for n in lengths if n is not None)
+
+    def least_length(self) -> int:
+        """The parts known in full, then the least length of the first part that is not."""
+        total = 0
+        for part in self._parts:
+            known = part.known_length() if isinstance(part, IdSequence) else len(part)
+            if known is None:
+                assert isinstance(part, IdSequence)  # only a window leaves its length uncounted
+                return total + part.least_length()
+            total += known
+        return total
+
     def __len__(self) -> int:
         return sum(len(part) for part in self._parts)
 
@@ -235,16 +303,23 @@ class Chain(IdSequence):
     def __getitem__(self, index: slice) -> list[int]: ...
 
     def __getitem__(self, index: int | slice) -> int | list[int]:
+        near = self._uncounted(index)
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+            return [self[i] for i in (near if near is not None else range(*index.indices(len(self))))]
         if index < 0:
             index += len(self)
         if index < 0:
             raise IndexError("post window index out of range")
         for part in self._parts:
-            if index < len(part):
+            known = part.known_length() if isinstance(part, IdSequence) else len(part)
+            if known is None:  # not counted: the index lies in what it holds at least, or beyond
+                assert isinstance(part, IdSequence)
+                if index < part.least_length():
+                    return part[index]
+                known = len(part)
+            if index < known:
                 return part[index]
-            index -= len(part)
+            index -= known
         raise IndexError("post window index out of range")
 
     def __iter__(self) -> Iterator[int]:

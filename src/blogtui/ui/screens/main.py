@@ -282,6 +282,7 @@ class MainScreen(Screen[None]):
             ids = library.post_window()
         # The first screen is painted from this one query; counts and tags follow in a worker.
         self.posts.set_posts(ids, keep=int(keep) if keep and keep.isdigit() else None)
+        self._count_list(ids)
         # At once, not after the queued messages (focus() waits its turn): keys typed at start-up
         # are handed on once this screen is mounted, and the first must find the list focused.
         self.set_focus(self.posts)
@@ -428,6 +429,7 @@ class MainScreen(Screen[None]):
             if keep is not None and position is None:  # not in the new list
                 keep = None
         self.posts.set_posts(ids, keep=keep, position=position, rows=rows)
+        self._count_list(ids)
         self._set_status()
         if sidebar:
             self._sidebar_after_card()
@@ -439,6 +441,21 @@ class MainScreen(Screen[None]):
             self._card_waits = True
         else:
             self.load_sidebar()
+
+    def _count_list(self, ids: Sequence[int]) -> None:
+        """Count a list shown before it was counted (a window on a large cache), off the UI thread."""
+        if not self.posts.counted:
+            self._count_in_worker(ids)
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False)
+    def _count_in_worker(self, ids: Sequence[int]) -> None:
+        size = len(ids)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._counted, ids, size)
+
+    def _counted(self, ids: Sequence[int], size: int) -> None:
+        if self.posts.set_length(ids, size):
+            self._set_status()
 
     @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
     def load_sidebar(self) -> None:
@@ -505,7 +522,8 @@ class MainScreen(Screen[None]):
         if self._status_text:
             text.append(self._status_text, style="italic")
             text.append("  ·  ")
-        text.append(f"{label} · {self.posts.count:,} posts{order}")
+        more = "" if self.posts.counted else "+"  # the count follows the first screen
+        text.append(f"{label} · {self.posts.count:,}{more} posts{order}")
         if feed is not None:
             # A chosen feed: how its archive came home, as `blogtui feeds` says it.
             text.append(f" · {archive_words(feed)}", style="dim")
@@ -560,7 +578,7 @@ class MainScreen(Screen[None]):
             published = row.published if row is not None else None
         if position is None:
             return ""
-        words = f"post {position + 1:,} of {self.posts.count:,}"
+        words = f"post {position + 1:,} of {self.posts.count:,}{'' if self.posts.counted else '+'}"
         if published:
             words += f" · {published.strftime('%B %Y')}"
         return words
@@ -955,7 +973,7 @@ class MainScreen(Screen[None]):
 
     def action_mark_all_read(self) -> None:
         query = self.filter.query()
-        count = self.posts.count
+        count = len(self.posts.ids)  # the whole list, counted if it was not yet
 
         def done(confirmed: bool | None) -> None:
             if confirmed:

@@ -1,7 +1,9 @@
 """A post list that renders lines, not widgets: it holds only ids and loads rows a page at a time.
 
 The ids may be a window (``Library.post_window``): a sequence read a page at a time with a
-``position(post_id)`` of its own, which the list asks instead of indexing every id."""
+``position(post_id)`` of its own, which the list asks instead of indexing every id, and a
+``least_length()``: the list shows that many rows at once, without waiting for the window to be
+counted, and the rest when its owner hands it the count (:meth:`PostList.set_length`)."""
 
 from __future__ import annotations
 
@@ -131,6 +133,9 @@ class PostList(ScrollView, can_focus=True):
         self._load_rows = load_rows
         self.empty_text = empty_text
         self._ids: Sequence[int] = []
+        #: The rows the list has: the ids' length, or as many as are known before they are counted.
+        self._listed = 0
+        self._listed_whole = True
         self._index: dict[int, int] | None = None
         self._rows: OrderedDict[int, PostRow] = OrderedDict()
         self._strips: OrderedDict[tuple[PostRow, int, bool, bool, int], Strip] = OrderedDict()
@@ -148,13 +153,32 @@ class PostList(ScrollView, can_focus=True):
 
     @property
     def count(self) -> int:
-        """How many posts the list holds."""
-        return len(self._ids)
+        """How many posts the list holds (at least, until :attr:`counted`)."""
+        return self._listed
+
+    @property
+    def counted(self) -> bool:
+        """Whether :attr:`count` is the ids' whole length (a window may not be counted yet)."""
+        return self._listed_whole
+
+    def set_length(self, ids: Sequence[int], size: int) -> bool:
+        """The ids' whole length, counted elsewhere (a worker): the list grows to it. False when
+        the list shows other ids now."""
+        if ids is not self._ids:
+            return False
+        self._listed_whole = True
+        if size != self._listed:
+            self._listed = size
+            self.virtual_size = Size(self.scrollable_content_region.width, size)
+            if self.cursor >= size:
+                self.cursor = max(0, size - 1)
+            self.refresh()
+        return True
 
     @property
     def highlighted_id(self) -> int | None:
         """The post under the cursor."""
-        if 0 <= self.cursor < len(self._ids):
+        if 0 <= self.cursor < self._listed:
             return self._ids[self.cursor]
         return None
 
@@ -203,17 +227,25 @@ class PostList(ScrollView, can_focus=True):
         for row in rows:
             self._rows[row.id] = row
             self._longest_feed = max(self._longest_feed, cell_len(row.feed_title))
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._ids))
-        if keep is None:
-            target = None
-        elif position is not None and 0 <= position < len(self._ids) and self._ids[position] == keep:
-            target = position
-        else:
+        known = getattr(self._ids, "known_length", None)
+        self._listed_whole = known is None or known() is not None
+        least = getattr(self._ids, "least_length", None)
+        self._listed = least() if least is not None else len(self._ids)
+        target = None
+        if keep is not None and position is not None and position >= 0:
+            try:  # found by the caller off the event loop: checked with one read, not a count
+                target = position if self._ids[position] == keep else None
+            except IndexError:
+                target = None
+        if keep is not None and target is None:
             target = self._position(keep)
+        if target is not None and target >= self._listed:  # kept further down: count it now
+            self._listed, self._listed_whole = len(self._ids), True
+        self.virtual_size = Size(self.scrollable_content_region.width, self._listed)
         if target is not None and 0 <= screen_row < self.scrollable_content_region.height:
             self.scroll_to(y=max(0, target - screen_row), animate=False)
         if target is None:
-            target = min(self.cursor, max(0, len(self._ids) - 1)) if keep is not None else 0
+            target = min(self.cursor, max(0, self._listed - 1)) if keep is not None else 0
         self._last_highlight = -1
         self.cursor = target
         if target == 0 and keep is None:
@@ -255,7 +287,7 @@ class PostList(ScrollView, can_focus=True):
         if row is not None:
             return row
         start = max(0, index - PAGE // 4)
-        page = [pid for pid in self._ids[start : start + PAGE] if pid not in self._rows]
+        page = [pid for pid in self._ids[start : min(start + PAGE, self._listed)] if pid not in self._rows]
         longest = self._longest_feed
         for loaded in self._load_rows(page):
             self._rows[loaded.id] = loaded
@@ -271,8 +303,8 @@ class PostList(ScrollView, can_focus=True):
     # -- cursor --------------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        if self._ids:
-            clamped = max(0, min(new, len(self._ids) - 1))
+        if self._listed:
+            clamped = max(0, min(new, self._listed - 1))
             if clamped != new:
                 self.cursor = clamped
                 return
@@ -295,7 +327,7 @@ class PostList(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - height + 1, animate=False)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._ids))
+        self.virtual_size = Size(self.scrollable_content_region.width, self._listed)
         self._strips.clear()
         self.call_after_refresh(self._scroll_cursor_into_view)
 
@@ -309,7 +341,7 @@ class PostList(ScrollView, can_focus=True):
 
     def next(self) -> int | None:
         """Move to the row below; returns its post id (``None`` at the end)."""
-        if self.cursor + 1 >= len(self._ids):
+        if self.cursor + 1 >= self._listed:
             return None
         self.cursor += 1
         return self.highlighted_id
@@ -331,13 +363,13 @@ class PostList(ScrollView, can_focus=True):
         self.cursor = 0
 
     def action_last(self) -> None:
-        self.cursor = max(0, len(self._ids) - 1)
+        self.cursor = max(0, self._listed - 1)
 
     def _page(self) -> int:
         return max(1, (self.scrollable_content_region.height or self.size.height) - 1)
 
     def action_page_down(self) -> None:
-        self.cursor = min(len(self._ids) - 1, self.cursor + self._page())
+        self.cursor = min(self._listed - 1, self.cursor + self._page())
 
     def action_page_up(self) -> None:
         self.cursor = max(0, self.cursor - self._page())
@@ -349,7 +381,7 @@ class PostList(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         index = int(self.scroll_offset.y) + event.y
-        if 0 <= index < len(self._ids):
+        if 0 <= index < self._listed:
             self.cursor = index
             self.post_message(self.Selected(self._ids[index]))
 
@@ -358,12 +390,12 @@ class PostList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width or self.size.width
-        if not self._ids:
+        if not self._listed:
             if y == 0:
                 style = self.get_component_rich_style("post-list--empty")
                 return Strip([Segment(_fit(f" {self.empty_text}", width), style)], width)
             return Strip.blank(width, self.rich_style)
-        if index >= len(self._ids):
+        if index >= self._listed:
             return Strip.blank(width, self.rich_style)
         row = self._row(index)
         if row is None:
