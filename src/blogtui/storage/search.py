@@ -236,7 +236,7 @@ class SearchPlanner:
 
     def _counted_by(self, compiled: Compiled) -> tuple[str, tuple[object, ...], int] | None:
         """How a window of ``compiled`` is best counted when it is not by its own WHERE clause: a
-        query of words alone by its index (:meth:`_count`)."""
+        query of words alone by its index (as :meth:`count` does)."""
         if compiled.where in (MATCH_CLAUSE, CJK_CLAUSE):
             table = "posts_fts" if compiled.where == MATCH_CLAUSE else "posts_cjk"
             return self._fts_count(table), (compiled.params[0],), 0
