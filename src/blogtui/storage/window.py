@@ -283,13 +283,15 @@ class Chain(IdSequence):
         return None if None in lengths else sum(n for n in lengths if n is not None)
 
     def least_length(self) -> int:
-        """The parts known in full, then the least length of the first part that is not."""
+        """The parts known in full, then the least length of the first part that is not, unless
+        those before it hold a page already (a ranked search's best matches fill the first
+        screen: the rest's first page is not read for it)."""
         total = 0
         for part in self._parts:
             known = part.known_length() if isinstance(part, IdSequence) else len(part)
             if known is None:
                 assert isinstance(part, IdSequence)  # only a window leaves its length uncounted
-                return total + part.least_length()
+                return total if total >= PAGE else total + part.least_length()
             total += known
         return total
 
