@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -265,3 +266,38 @@ def test_repair_works_the_counts_out_again(tmp_path: Path, monkeypatch: pytest.M
         _assert_counts_kept(repaired)
     finally:
         repaired.close()
+
+
+def test_tags_of_few_posts_are_looked_up_not_scanned_for(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from blogtui.storage import search
+
+    monkeypatch.setattr(search, "WINDOW_MIN", 10)  # a window, as past 5,000 posts
+    feed_id = store.add_feed("https://f.example/feed")
+    rng = random.Random(3)
+    posts = []
+    for n in range(600):
+        tags = ["common"] if n % 2 else []
+        tags += ["rare1"] * (n % 20 == 0) + ["rare2"] * (n % 30 == 0)
+        posts.append(replace(_post(n, rng, "f"), tags=tuple(tags)))
+    with store.transaction():
+        store.upsert_posts(feed_id, posts)
+    for text, looked_up in (
+        ("tag:rare1 tag:rare2", True),
+        ("tag:common tag:rare1", True),
+        ("tag:common", False),
+    ):
+        compiled = compile_query(parse(text))
+        assert store._tag_lookup(compiled) is looked_up, text
+        by_hand = [
+            r[0]
+            for r in store.db.execute(
+                f"SELECT posts.id FROM posts WHERE {compiled.where} ORDER BY published DESC, id DESC",
+                compiled.params,
+            )
+        ]
+        ids = store.post_window(compiled)
+        assert isinstance(ids, list) is looked_up
+        assert list(ids) == store.post_ids(compiled) == by_hand
+        assert store.post_ids(compiled, order="oldest") == by_hand[::-1]

@@ -55,3 +55,17 @@ def kept_count(db: sqlite3.Connection, compiled: Compiled) -> int | None:
             return None  # two spellings of one tag: a post may have both
         return int(found[0][0]) if found else 0
     return None
+
+
+def tag_sizes(db: sqlite3.Connection, compiled: Compiled) -> list[int]:
+    """The posts of each tag the query requires (its ANDed ``tag:`` parts; every spelling a name
+    finds counted): at most how many posts each part lets through."""
+    sizes = []
+    for sql, params in compiled.parts:
+        if sql.startswith(TAG_CLAUSE) and sql.endswith("))"):
+            tags = sql[len(TAG_CLAUSE) : -2]
+            found = db.execute(
+                f"SELECT coalesce(sum(posts), 0) FROM tag_counts WHERE tag_id IN ({tags})", params
+            )
+            sizes.append(int(found.fetchone()[0]))
+    return sizes
