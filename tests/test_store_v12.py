@@ -301,3 +301,31 @@ def test_tags_of_few_posts_are_looked_up_not_scanned_for(
         assert isinstance(ids, list) is looked_up
         assert list(ids) == store.post_ids(compiled) == by_hand
         assert store.post_ids(compiled, order="oldest") == by_hand[::-1]
+
+
+@pytest.mark.parametrize("text", ['feed:"f1"', 'feed:"f1" is:unread', 'feed:"f" tag:python'])
+def test_a_feeds_list_newest_first_reads_the_feeds_own_index(
+    store: Store, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    from blogtui.storage import search, window
+
+    monkeypatch.setattr(search, "WINDOW_MIN", 10)
+    monkeypatch.setattr(window, "PAGE", 16)
+    _fill(store, feeds=3, posts=200)
+    ids = [r[0] for r in store.db.execute("SELECT id FROM posts ORDER BY id")]
+    store.mark(ids[::3], read=True)
+    monkeypatch.setattr(
+        search, "FEED_POSTS_MAX", 250
+    )  # one feed's 200 posts: by their own index; all 600 not
+    compiled = compile_query(parse(text))
+    for order in ("newest", "oldest"):
+        expected = store.post_ids(compiled, order=order)
+        listed = store.post_window(compiled, order=order)
+        assert isinstance(listed, window.IdWindow)
+        assert (listed._source == "posts INDEXED BY posts_by_feed") is (text != 'feed:"f" tag:python')
+        assert list(listed) == expected
+        for post_id in (expected[0], expected[len(expected) // 2], expected[-1]):
+            fresh = store.post_window(compiled, order=order)
+            assert fresh.position(post_id) == expected.index(post_id)  # type: ignore[attr-defined]
+            at = expected.index(post_id)
+            assert fresh[max(0, at - 3) : at + 20] == expected[max(0, at - 3) : at + 20]

@@ -69,3 +69,17 @@ def tag_sizes(db: sqlite3.Connection, compiled: Compiled) -> list[int]:
             )
             sizes.append(int(found.fetchone()[0]))
     return sizes
+
+
+def feed_posts(db: sqlite3.Connection, compiled: Compiled) -> int | None:
+    """The posts of the feeds the query keeps to (the fewest, when it names feeds twice), or None
+    when it has no ``feed:`` part."""
+    sizes = []
+    for sql, params in compiled.parts:
+        if sql.startswith(FEED_CLAUSE):
+            feeds = sql[len("posts.feed_id IN ") :]
+            found = db.execute(
+                f"SELECT coalesce(sum(posts), 0) FROM feed_counts WHERE feed_id IN {feeds}", params
+            )
+            sizes.append(int(found.fetchone()[0]))
+    return min(sizes) if sizes else None
