@@ -206,8 +206,9 @@ class SearchPlanner:
             )  # fmt: skip
         table, match = ranking
         size, whole = self._rank_size(match, table, total)
-        if size <= RANK_LIMIT:
-            return self.post_ids(compiled, ranked=True)
+        if size <= RANK_LIMIT:  # ranked whole, as post_ids ranks (its size check is this one)
+            sql, params = self._ranked_sql(match, compiled, table)
+            return [r[0] for r in self.db.execute(sql, params)]
         title = f"{{title}} : ({match})"
         hits = f"posts.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
         first: Sequence[int]
