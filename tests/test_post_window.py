@@ -64,6 +64,8 @@ CASES = [
     ("archive", True, "newest"),
     ("archive -tag:garden", True, "newest"),
     ("archive cache", True, "newest"),
+    ('archive feed:"invalid/1.xml"', True, "newest"),  # a feed's matches, from the feed's own index
+    ('feed:"invalid/2.xml"', False, "oldest"),
     ("garden", False, "feed"),
 ]
 

@@ -222,7 +222,8 @@ class SearchPlanner:
             first = IdWindow(db, by_date, hits, (title,), size=title_size if title_whole else None,
                              counted_by=by_index)  # fmt: skip
         else:
-            first = IdWindow(db, by_date, f"({compiled.where}) AND {hits}", (*compiled.params, title))
+            dated = self._dated_source(compiled)  # a feed's matches: from its own index
+            first = IdWindow(db, dated, f"({compiled.where}) AND {hits}", (*compiled.params, title))
         # The title matches are matches: the rest is the others (one count, no NOT IN to count),
         # counted when the length is asked for unless the index counted them already.
         rest_size, rest_count = None, None
@@ -236,7 +237,8 @@ class SearchPlanner:
                 if not isinstance(first, list):  # less the title matches, as counted by the index
                     rest_count = (f"SELECT ({sql}) - ({self._fts_count(table)})", (*params, title), 0)
         rest = IdWindow(
-            db, by_date, f"({compiled.where}) AND NOT {hits}", (*compiled.params, title), size=rest_size,
+            db, by_date if words_alone else self._dated_source(compiled),
+            f"({compiled.where}) AND NOT {hits}", (*compiled.params, title), size=rest_size,
             counted_by=rest_count,
         )  # fmt: skip
         return Chain([first, rest])
