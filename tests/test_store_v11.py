@@ -235,7 +235,7 @@ def test_migration_11_packs_a_schema_10_cache_in_place(tmp_path: Path, posts: in
     assert schema.needs_upgrade(path)
     store = Store(path)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION >= 11
         trained = posts >= codec_module.TRAIN_AT
         assert store.db.execute("SELECT count(*) FROM codec_dicts").fetchone()[0] == int(trained)
         assert (

@@ -206,8 +206,10 @@ def _v6(db: sqlite3.Connection) -> None:
 #: apart; see query.index_rows), so that a run of the query is found as a phrase anywhere in a
 #: run, from one character on. A trigram index cannot search 1-2 characters and was 2.8x as
 #: large; bigrams 1.8x as large for 0.6x the lookup time (benchmarks/cjk_bench.py --compare).
-#: Posts without CJK text have no row.
-CJK_SCHEMA = "CREATE VIRTUAL TABLE posts_cjk USING fts5(title, author, body, content='', tokenize='ascii')"
+#: Posts without CJK text have no row. The body is the first column: FTS5 writes a token's
+#: positions in any other column after a two-byte column mark, for every token of every post,
+#: which made a quarter of the index (the title and author hold few characters; migration 13).
+CJK_SCHEMA = "CREATE VIRTUAL TABLE posts_cjk USING fts5(body, title, author, content='', tokenize='ascii')"
 
 
 def _v7(db: sqlite3.Connection) -> None:
@@ -448,7 +450,36 @@ def _v12(db: sqlite3.Connection) -> None:
     _triggers(db, COUNT_TRIGGERS)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12]
+def _v13(db: sqlite3.Connection) -> None:
+    # posts_cjk's body column moves first (CJK_SCHEMA): 26 % of the index was the column mark
+    # FTS5 writes before positions outside the first column, once per character of each post.
+    # The table is contentless, so it is built again from each post's HTML, as _v7 built it and
+    # Store._fts_delete repeats it (skipped when it already is body first: a cache made new).
+    row = db.execute("SELECT sql FROM sqlite_master WHERE name = 'posts_cjk'").fetchone()
+    if row is not None and "fts5(body," in row[0]:
+        return
+    from .codec import Codec
+
+    db.execute("DROP TABLE IF EXISTS posts_cjk")
+    db.execute(CJK_SCHEMA)
+    unpack = Codec(db).unpack
+    rows = db.execute("SELECT id, title, author, content_html FROM posts")
+    while batch := rows.fetchmany(2000):
+        found = []
+        for post_id, title, author, packed in batch:
+            html = unpack(packed)
+            # No CJK in the HTML nor a numeric reference (no named entity is CJK): no CJK text.
+            if "&#" not in html and not has_cjk(f"{title}\n{author}\n{html}"):
+                continue
+            _, runs = index_rows(title, author, html_to_text(html))
+            if runs is not None:
+                found.append((post_id, *runs))
+        db.executemany("INSERT INTO posts_cjk(rowid, title, author, body) VALUES (?, ?, ?, ?)", found)
+    db.execute("INSERT INTO posts_cjk(posts_cjk) VALUES ('optimize')")
+
+
+#: Numbered migrations: MIGRATIONS[n] brings the schema from version n to n + 1.
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -17,9 +17,11 @@ from .feed_window import FeedWindow
 from .title_window import TitleWindow, title_source
 from .window import Chain, IdWindow, count_source
 
-#: bm25 weights of posts_fts's (and posts_cjk's) columns (title, author, body): a word in the
-#: title counts most.
+#: bm25 weights of posts_fts's columns (title, author, body): a word in the title counts most.
 RANK_WEIGHTS = "10.0, 4.0, 1.0"
+#: The same weights for posts_cjk's columns, which are in another order (body, title, author).
+CJK_RANK_WEIGHTS = "1.0, 10.0, 4.0"
+_WEIGHTS = {"posts_fts": RANK_WEIGHTS, "posts_cjk": CJK_RANK_WEIGHTS}
 #: A search matching at most this many posts is ordered by bm25 (scoring costs ~1 ms per 1,000).
 RANK_LIMIT = 10_000
 #: The orders a list can be in (``post_ids(order=...)``): ORDER BY clauses, each ending on the
@@ -113,7 +115,7 @@ class SearchPlanner:
             filters, filter_params = compiled.where, compiled.params  # built by hand, or ranked by CJK
         sql = (
             "SELECT posts.id FROM posts INDEXED BY posts_by_id JOIN (SELECT rowid AS rid,"
-            f" bm25({table}, {RANK_WEIGHTS}) AS score FROM {table} WHERE {table} MATCH ?) r"
+            f" bm25({table}, {_WEIGHTS[table]}) AS score FROM {table} WHERE {table} MATCH ?) r"
             f" ON r.rid = posts.id WHERE {filters}"
             " ORDER BY r.score, posts.published DESC, posts.id DESC"
         )
