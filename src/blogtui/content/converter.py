@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
-from bs4.builder import LXMLTreeBuilder
+from bs4.builder._lxml import LXMLTreeBuilder
 from markdownify import MarkdownConverter
 
 from .sanitize import TEXT_ESCAPE_RE as _TEXT_ESCAPE_RE
