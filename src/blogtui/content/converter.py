@@ -514,10 +514,12 @@ _local = threading.local()
 
 
 def _builder() -> _Builder:
-    """This thread's builder (a builder and its parser serve one post at a time)."""
+    """This thread's builder (a builder and its parser serve one post at a time). Attributes stay
+    strings: bs4 would split every ``class`` and ``rel`` into a list (6 % of converting the
+    corpus's slowest posts), and the converter reads the few it needs either way (_classes)."""
     builder = getattr(_local, "builder", None)
     if builder is None:
-        builder = _local.builder = _Builder()
+        builder = _local.builder = _Builder(multi_valued_attributes=None)
     return builder
 
 
