@@ -12,9 +12,11 @@ written against them, as Chinese blogs do. Then:
   (posts_fts holding each CJK run as one token), so the net change is shown too;
 - 100 CJK queries (1, 2, 3-4 characters, two words, mixed with Latin, OR, as you type, with
   tag: and is:), each timed as query_bench.py does: compile + post_ids, ranked, count, tags;
-- with ``--compare N``: the index of N CJK posts built three ways (one token per character, as
-  posts_cjk is; bigrams; FTS5's trigram tokenizer, which cannot search 1-2 characters, so those
-  scan the posts' text with instr) and their sizes and lookup times.
+- with ``--compare N``: the index of N CJK posts laid out several ways (one token per character
+  with the title or the body first, as posts_cjk is; bigrams; FTS5's trigram tokenizer, which
+  cannot search 1-2 characters, so those scan the posts' text with instr; characters or bigrams
+  without positions, ``detail=none``, which only narrow the candidates) and their sizes, lookup
+  times and matches beyond the exact ones, with the cost of checking a candidate's text.
 
 Targets: posts_cjk adds at most 40 % to the database; p95 under 50 ms for the list, the ranked
 order and the tags.
@@ -205,13 +207,18 @@ def queries(vocab: Chinese, seed: str) -> list[tuple[str, bool]]:
 
 
 def compare(db_path: Path, vocab: Chinese, n: int, seed: str) -> None:
-    """The CJK text of ``n`` posts indexed three ways: sizes and lookup times."""
+    """The CJK text of ``n`` posts indexed several ways: sizes, lookup times and, for the layouts
+    without positions (a candidate filter only), how many posts they match beyond the exact ones
+    (what a check of each candidate's text would have to take out, at the cost printed)."""
     source = sqlite3.connect(db_path)
     rows = source.execute(
         "SELECT id, title, content_html FROM posts WHERE url LIKE 'https://cjk%' ORDER BY id LIMIT ?", (n,)
     ).fetchall()
-    unpack = Codec(source).unpack
-    rows = [(i, t, unpack(h)) for i, t, h in rows]
+    codec = Codec(source)
+    start = time.perf_counter()
+    texts = {i: html_to_text(codec.unpack(h)) for i, _, h in rows}
+    check_us = (time.perf_counter() - start) / max(1, len(rows)) * 1e6
+    rows = [(i, t, codec.unpack(h)) for i, t, h in rows]
     source.close()
     import re
 
@@ -229,16 +236,42 @@ def compare(db_path: Path, vocab: Chinese, n: int, seed: str) -> None:
     def trigram(text: str) -> str:
         return "  ".join(runs(text))
 
+    def phrase(w: str) -> str:
+        return '"' + " ".join(w) + '"'
+
+    def bigram_phrase(w: str) -> str:
+        return f'"{w}"*' if len(w) == 1 else '"' + " ".join(w[i : i + 2] for i in range(len(w) - 1)) + '"'
+
+    def every_char(w: str) -> str:
+        return " AND ".join(f'"{c}"' for c in w)
+
+    def every_bigram(w: str) -> str:
+        return f'"{w}"*' if len(w) == 1 else " AND ".join(f'"{w[i : i + 2]}"' for i in range(len(w) - 1))
+
+    # name: (columns, options, how the text is split, how a probe is searched, exact?)
     variants = {
-        "one token per character (posts_cjk)": ("tokenize='ascii'", unigram),
-        "bigrams": ("tokenize='ascii'", bigram),
-        "trigram tokenizer": ("tokenize='trigram'", trigram),
+        "characters, title first (schema 7-12)": ("title, body", "tokenize='ascii'", unigram, phrase, True),
+        "characters, body first (posts_cjk)": ("body, title", "tokenize='ascii'", unigram, phrase, True),
+        "bigrams, body first": ("body, title", "tokenize='ascii'", bigram, bigram_phrase, True),
+        "trigram tokenizer, body first": ("body, title", "tokenize='trigram'", trigram, None, True),
+        "characters, detail=none": (
+            "body, title",
+            "tokenize='ascii', detail=none",
+            unigram,
+            every_char,
+            False,
+        ),
+        "bigrams, detail=none": ("body, title", "tokenize='ascii', detail=none", bigram, every_bigram, False),
     }
-    rng = random.Random(f"{seed}:compare")
-    probes = {
-        1: [rng.choice(vocab.chars[:2000]) for _ in range(20)],
-        2: [w for w in vocab.words[:3000] if len(w) == 2][:20],
-        3: [w for w in vocab.words[:3000] if len(w) >= 3][:20],
+    # The CJK runs of the 100 queries timed above, by length.
+    found = sorted({r for text, _ in queries(vocab, seed) for r in runs(text)}, key=lambda r: (len(r), r))
+    probes = {1: [r for r in found if len(r) == 1], 2: [r for r in found if len(r) == 2]}
+    probes[3] = [r for r in found if len(r) >= 3]
+    titles = {i: t for i, t, _ in rows}
+    exact = {
+        w: sum(1 for i in texts if any(w in r for r in runs(titles[i]) + runs(texts[i])))
+        for words in probes.values()
+        for w in words
     }
     with tempfile.TemporaryDirectory() as tmp:
         base_path = Path(tmp) / "base.db"
@@ -248,44 +281,53 @@ def compare(db_path: Path, vocab: Chinese, n: int, seed: str) -> None:
         db.commit()
         db.execute("VACUUM")
         base = base_path.stat().st_size
-        print(f"\n{len(rows)} CJK posts, their rows alone {base / 1e6:.1f} MB; each index of their CJK text:")
-        print(f"{'index':<38}{'MB':>7}{'vs rows':>9}{'1 char':>9}{'2 chars':>9}{'3+ chars':>10}  (median ms)")
-        for name, (tokenize, split) in variants.items():
+        chars = sum(len(r) for i in texts for r in runs(titles[i]) + runs(texts[i]))
+        print(
+            f"\n{len(rows)} CJK posts ({chars / 1e6:.2f} M CJK characters), their rows alone"
+            f" {base / 1e6:.1f} MB; each index of their CJK text (after 'optimize'):"
+        )
+        print(
+            f"{'index':<40}{'MB':>7}{'B/char':>8}{'1 char':>8}{'2 chars':>9}{'3+ chars':>10}"
+            "  (median ms)  matches beyond the exact ones (1 / 2 / 3+ chars)"
+        )
+        for name, (columns, options, split, search, is_exact) in variants.items():
             db.execute("DROP TABLE IF EXISTS x")
-            db.execute(f"CREATE VIRTUAL TABLE x USING fts5(title, body, content='', {tokenize})")
+            db.execute(f"CREATE VIRTUAL TABLE x USING fts5({columns}, content='', {options})")
             db.executemany(
                 "INSERT INTO x(rowid, title, body) VALUES (?, ?, ?)",
-                [(i, split(t), split(html_to_text(h))) for i, t, h in rows],
+                [(i, split(t), split(texts[i])) for i, t, _ in rows],
             )
+            db.execute("INSERT INTO x(x) VALUES ('optimize')")
             db.commit()
             db.execute("VACUUM")
             size = base_path.stat().st_size - base
-            medians = []
+            medians, extra = [], []
             for length, words in probes.items():
-                times = []
+                times, beyond, found = [], 0, 0
                 for w in words:
-                    if split is unigram:
-                        expr = '"' + " ".join(w) + '"'
-                    elif split is bigram:
-                        expr = (
-                            f'"{w}"*'
-                            if len(w) == 1
-                            else '"' + " ".join(w[i : i + 2] for i in range(len(w) - 1)) + '"'
-                        )
-                    else:
-                        expr = f'"{w}"'
-                    if split is trigram and length < 3:  # the trigram tokenizer finds nothing: scan
+                    if search is None and length < 3:  # the trigram tokenizer finds nothing: scan
                         sql, params = (
                             "SELECT id FROM posts WHERE instr(title, ?) OR instr(content_html, ?)",
                             (w, w),
                         )
                     else:
-                        sql, params = "SELECT rowid FROM x WHERE x MATCH ?", (expr,)
-                    ms, _ = timed(lambda s=sql, p=params: db.execute(s, p).fetchall(), 3)
+                        sql, params = "SELECT rowid FROM x WHERE x MATCH ?", ((search or phrase)(w),)
+                        if search is None:
+                            params = (f'"{w}"',)
+                    ms, hits = timed(lambda s=sql, p=params: db.execute(s, p).fetchall(), 3)
                     times.append(ms)
+                    beyond += len(hits) - exact[w]  # type: ignore[arg-type]
+                    found += exact[w]
                 medians.append(statistics.median(times))
-            print(f"{name:<38}{size / 1e6:>7.1f}{size / base:>9.0%}" + "".join(f"{m:>9.1f}" for m in medians))
+                extra.append(beyond / max(1, found))
+            matches = " / ".join(f"{e:+.0%}" for e in extra) + ("" if is_exact else " (no positions)")
+            print(
+                f"{name:<40}{size / 1e6:>7.1f}{size / chars:>8.2f}"
+                + "".join(f"{m:>9.1f}" for m in medians)
+                + f"  {matches}"
+            )
         db.close()
+    print(f"checking a candidate's text (unpack the stored HTML + html_to_text): {check_us:.0f} us a post")
 
 
 def main() -> int:
