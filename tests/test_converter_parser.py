@@ -69,3 +69,24 @@ def test_a_parse_that_fails_drops_the_kept_parser(monkeypatch: pytest.MonkeyPatc
     builder._kept = None
     assert html_to_markdown("<p>again <b>bold</b></p>") == "again **bold**"
     assert builder._kept is not None and builder._kept is not kept
+
+
+def test_find_all_by_name_finds_what_bs4_finds() -> None:
+    from bs4 import BeautifulSoup, Tag
+
+    html = (
+        "<table><thead><tr><th>h<td>x</tr></thead><tr><td>a<table><tr><td>inner</table><th>b</tr>"
+        "<tfoot><tr><td>f</tfoot></table><p>text <b>b</b><td>stray</td></p>"
+    )
+    ours = converter._Document(html, builder=converter._builder(), element_classes=converter._ELEMENT_CLASSES)
+    plain = BeautifulSoup(html, "lxml")
+    for doc in (ours, ours.table, ours.find_all("tr")[1]):
+        same = plain.table if doc is ours.table else plain.find_all("tr")[1] if doc is not ours else plain
+        for name in ("td", ["td", "th"], ("tr",), "tfoot", "nothing"):
+            for recursive in (True, False):
+                found = doc.find_all(name, recursive=recursive)
+                expected = Tag.find_all(same, name, recursive=recursive)
+                assert [str(t) for t in found] == [str(t) for t in expected], (name, recursive)
+    # Anything but names goes to bs4's own search.
+    assert [t.get_text() for t in ours.find_all("td", string="f")] == ["f"]
+    assert len(ours.find_all("td", limit=2)) == 2
