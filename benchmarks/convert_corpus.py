@@ -1,6 +1,10 @@
 """Time HTML-to-Markdown conversion over every post of the real-world corpus (the reader's first-open cost).
 
-Run: python benchmarks/convert_corpus.py [--corpus DIR] [--parser lxml|html.parser]
+Run: python benchmarks/convert_corpus.py [--corpus DIR] [--parser lxml|html.parser] [--runs N]
+
+With ``--runs N`` each post is converted N times in turn (every post once, then again) and its
+fastest time kept: on a busy machine one run's tail is mostly other processes' time slices.
+Targets (issue 14): median at most 0.3 ms, p99 at most 15 ms.
 
 The corpus is the real-world one the tests use: ``--corpus``, else ``$BLOGTUI_CORPUS``, else the
 default of tests/corpus.py (beside the repository, where CI keeps it).
@@ -56,17 +60,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_corpus_argument(parser)
     parser.add_argument("--parser", default=None, help="BeautifulSoup parser to use instead of the default")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="convert every post N times, keep each one's fastest"
+    )
     args = parser.parse_args()
     if args.parser:
         html_markdown.OPTIONS["bs4_options"] = args.parser
     posts = corpus_posts(args.corpus)
-    times = []
-    total_chars = 0
-    for name, post in posts:
-        start = time.perf_counter()
-        markdown = content.html_to_markdown(post.content_html, post.url)
-        times.append((time.perf_counter() - start, name, len(post.content_html)))
-        total_chars += len(markdown)
+    best = [float("inf")] * len(posts)
+    for _ in range(max(1, args.runs)):
+        for index, (_, post) in enumerate(posts):
+            start = time.perf_counter()
+            content.html_to_markdown(post.content_html, post.url)
+            best[index] = min(best[index], time.perf_counter() - start)
+    times = [(seconds, name, len(post.content_html)) for seconds, (name, post) in zip(best, posts)]
     seconds = [t for t, _, _ in times]
     print(
         f"{len(posts)} posts, {sum(len(p.content_html) for _, p in posts) / 1e6:.1f} MB HTML:"
