@@ -298,14 +298,20 @@ def _open_library(args: argparse.Namespace, directory: Path | None = None) -> An
     from .library import Library
 
     path = directory or data_dir(getattr(args, "data_dir", None))
+    progress = None
     if sys.stderr.isatty() and Library.needs_upgrade(path):
-        # The upgrade rebuilds the search index: seconds on a large cache, with nothing on screen.
+        # The upgrade rebuilds the search index: seconds on a large cache, minutes at a million
+        # posts: a line every few seconds says how far it is.
         print(
-            "blogtui: upgrading the cache for this version (once; a large one takes seconds)…",
+            "blogtui: upgrading the cache for this version (once; a large one takes a while)…",
             file=sys.stderr,
         )
+
+        def progress(done: int, total: int) -> None:
+            print(f"blogtui: upgrading: {done:,} of {total:,} posts indexed again", file=sys.stderr)
+
     try:
-        return Library(path, _config())
+        return Library(path, _config(), progress=progress)
     except StoreError as exc:
         raise UsageError(f"cannot open the cache: {exc}") from None
 

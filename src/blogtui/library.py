@@ -33,6 +33,7 @@ from .query import READING_KEY, Compiled, Query, compile_query, is_view_name, pa
 from .storage import doctor, faults, window
 from .storage.images import CachedImage, ImageCache
 from .storage.schema import needs_upgrade
+from .storage.schema import reporting as upgrade_progress
 from .storage.store import Store
 
 if TYPE_CHECKING:  # the fetcher, the image fetcher and the backup readers load when first used
@@ -81,7 +82,9 @@ class Library:
         config: Config | None = None,
         *,
         clock: Callable[[], datetime] = _utcnow,
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
+        """``progress(done, total)``: how far an upgrade of the cache is, every few seconds."""
         self.data_dir = Path(data_dir)
         self.config = config or Config()
         self.clock = clock
@@ -92,7 +95,8 @@ class Library:
         self._image_thread: threading.Thread | None = None
         self._image_stop = threading.Event()
         self._image_report: ImageReport | None = None
-        self.store  # noqa: B018 - open (and migrate) now, so a bad database fails early
+        with upgrade_progress(progress):
+            self.store  # noqa: B018 - open (and migrate) now, so a bad database fails early
 
     @staticmethod
     def check_cache(path: Path | str) -> doctor.CheckReport:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from ..content.text import html_to_text
@@ -65,7 +69,7 @@ def _v1(db: sqlite3.Connection) -> None:
         ) WITHOUT ROWID;
         CREATE INDEX post_tags_by_tag ON post_tags(tag_id, post_id);
         CREATE VIRTUAL TABLE posts_fts USING fts5(
-            title, author, body, content='', tokenize='unicode61 remove_diacritics 2'
+            body, title, author, content='', tokenize='unicode61 remove_diacritics 2'
         );
         CREATE TABLE state(key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
@@ -87,9 +91,11 @@ def _v2(db: sqlite3.Connection) -> None:
 #: Prefix indexes of posts_fts: a 2-letter word being typed (``me*``) reads one doclist instead
 #: of merging every word it begins. 3+ letters are fast without one; a 1-letter word being
 #: typed is not searched (see query.MIN_PREFIX). Each prefix length adds ~15 % to the database.
+#: The body is the first column, as in posts_cjk (CJK_SCHEMA): FTS5 writes a two-byte column
+#: mark before a token's positions in any other column, per token and post (migration 13).
 FTS_PREFIX = "2"
-_FTS_SCHEMA = (
-    "CREATE VIRTUAL TABLE posts_fts USING fts5(title, author, body, content='',"
+FTS_SCHEMA = (
+    "CREATE VIRTUAL TABLE posts_fts USING fts5(body, title, author, content='',"
     f" tokenize='unicode61 remove_diacritics 2', prefix='{FTS_PREFIX}')"
 )
 
@@ -109,7 +115,7 @@ def _v3(db: sqlite3.Connection) -> None:
         DROP TABLE posts_fts
         """,
     )
-    db.execute(_FTS_SCHEMA)
+    db.execute(FTS_SCHEMA)
     rows = db.execute("SELECT id, title, author, content_html FROM posts")
     while batch := rows.fetchmany(2000):
         db.executemany(
@@ -450,32 +456,71 @@ def _v12(db: sqlite3.Connection) -> None:
     _triggers(db, COUNT_TRIGGERS)
 
 
+#: How often a long migration reports how far it is (``reporting``), in seconds.
+REPORT_EVERY = 3.0
+_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar("blogtui_upgrade", default=None)
+
+
+@contextmanager
+def reporting(progress: Callable[[int, int], None] | None) -> Iterator[None]:
+    """Within it, a long migration calls ``progress(done, total)`` (posts) every few seconds."""
+    token = _PROGRESS.set(progress)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+def _body_first(db: sqlite3.Connection, table: str) -> bool:
+    row = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+    return row is not None and "fts5(body," in " ".join(row[0].split())
+
+
 def _v13(db: sqlite3.Connection) -> None:
-    # posts_cjk's body column moves first (CJK_SCHEMA): 26 % of the index was the column mark
-    # FTS5 writes before positions outside the first column, once per character of each post.
-    # The table is contentless, so it is built again from each post's HTML, as _v7 built it and
-    # Store._fts_delete repeats it (skipped when it already is body first: a cache made new).
-    row = db.execute("SELECT sql FROM sqlite_master WHERE name = 'posts_cjk'").fetchone()
-    if row is not None and "fts5(body," in row[0]:
-        return
+    # Both search indexes put the body first (FTS_SCHEMA, CJK_SCHEMA): FTS5 writes a two-byte
+    # column mark before a token's positions in any column but the first, once per token of
+    # each post, and the body was the third: 26 % of posts_cjk, 28 % of posts_fts. They are
+    # contentless, so they are built again from each post's HTML, unpacked and turned into text
+    # once for both, as Store._fts_delete repeats it. A table already body first (a cache made
+    # new) is left alone. One transaction (Store._migrate): an interrupted upgrade leaves the
+    # cache as it was. ~1 ms a post.
     from .codec import Codec
 
-    db.execute("DROP TABLE IF EXISTS posts_cjk")
-    db.execute(CJK_SCHEMA)
+    tables = {"posts_fts": FTS_SCHEMA, "posts_cjk": CJK_SCHEMA}
+    rebuild = [t for t in tables if not _body_first(db, t)]
+    if not rebuild:
+        return
+    for table in rebuild:
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+        db.execute(tables[table])
+    words_too = "posts_fts" in rebuild
+    cjk_too = "posts_cjk" in rebuild
     unpack = Codec(db).unpack
+    progress = _PROGRESS.get()
+    total = int(db.execute("SELECT count(*) FROM posts").fetchone()[0]) if progress else 0
+    done, reported = 0, time.monotonic()
     rows = db.execute("SELECT id, title, author, content_html FROM posts")
     while batch := rows.fetchmany(2000):
-        found = []
+        words, found = [], []
         for post_id, title, author, packed in batch:
             html = unpack(packed)
             # No CJK in the HTML nor a numeric reference (no named entity is CJK): no CJK text.
-            if "&#" not in html and not has_cjk(f"{title}\n{author}\n{html}"):
+            if not words_too and "&#" not in html and not has_cjk(f"{title}\n{author}\n{html}"):
                 continue
-            _, runs = index_rows(title, author, html_to_text(html))
+            row, runs = index_rows(title, author, html_to_text(html))
+            words.append((post_id, *row))
             if runs is not None:
                 found.append((post_id, *runs))
-        db.executemany("INSERT INTO posts_cjk(rowid, title, author, body) VALUES (?, ?, ?, ?)", found)
-    db.execute("INSERT INTO posts_cjk(posts_cjk) VALUES ('optimize')")
+        if words_too:
+            db.executemany("INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)", words)
+        if cjk_too:
+            db.executemany("INSERT INTO posts_cjk(rowid, title, author, body) VALUES (?, ?, ?, ?)", found)
+        done += len(batch)
+        if progress and time.monotonic() - reported >= REPORT_EVERY:
+            progress(done, total)
+            reported = time.monotonic()
+    for table in rebuild:
+        db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
 
 #: Numbered migrations: MIGRATIONS[n] brings the schema from version n to n + 1.

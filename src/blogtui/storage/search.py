@@ -17,9 +17,10 @@ from .feed_window import FeedWindow
 from .title_window import TitleWindow, title_source
 from .window import Chain, IdWindow, count_source
 
-#: bm25 weights of posts_fts's columns (title, author, body): a word in the title counts most.
-RANK_WEIGHTS = "10.0, 4.0, 1.0"
-#: The same weights for posts_cjk's columns, which are in another order (body, title, author).
+#: bm25 weights of posts_fts's columns, in its order (body, title, author; schema 13): a word in
+#: the title counts most, then the author, then the body.
+RANK_WEIGHTS = "1.0, 10.0, 4.0"
+#: The same for posts_cjk's columns, which are in the same order (body, title, author).
 CJK_RANK_WEIGHTS = "1.0, 10.0, 4.0"
 _WEIGHTS = {"posts_fts": RANK_WEIGHTS, "posts_cjk": CJK_RANK_WEIGHTS}
 #: A search matching at most this many posts is ordered by bm25 (scoring costs ~1 ms per 1,000).

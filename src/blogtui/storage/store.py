@@ -33,15 +33,15 @@ def _ts(value: datetime | None) -> int:
 
 
 def _fts_body_size(sizes: bytes) -> int:
-    """The body's token count in an FTS5 ``_docsize`` blob (one varint per column: title,
-    author, body)."""
+    """The body's token count in an FTS5 ``_docsize`` blob (one varint per column: body,
+    title, author; schema 13)."""
     values, value = [], 0
     for byte in sizes:  # SQLite's varints: seven bits a byte, most significant first
         value = (value << 7) | (byte & 0x7F)
         if not byte & 0x80:
             values.append(value)
             value = 0
-    return values[2] if len(values) > 2 else 0
+    return values[0] if values else 0
 
 
 def _dt(value: int | None) -> datetime | None:
