@@ -521,6 +521,12 @@ def _v13(db: sqlite3.Connection) -> None:
             reported = time.monotonic()
     for table in rebuild:
         db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+    # The old indexes' pages go back to the file system (28 MB at 50,000 posts) where the cache
+    # gives free pages back (auto_vacuum incremental; else ``blogtui vacuum`` does). Python's
+    # sqlite3 steps the pragma once, which frees one page: one call per page (0.1 s at 50,000).
+    if db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+        for _ in range(int(db.execute("PRAGMA freelist_count").fetchone()[0])):
+            db.execute("PRAGMA incremental_vacuum")
 
 
 #: Numbered migrations: MIGRATIONS[n] brings the schema from version n to n + 1.
