@@ -5,6 +5,7 @@ without changing a search's results and without losing anything when it is inter
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -121,10 +122,10 @@ def _fill(store: Store, posts: list[ParsedPost] = POSTS) -> int:
     return feed
 
 
-def _old_cache(path: Path) -> None:
+def _old_cache(path: Path, posts: list[ParsedPost] = POSTS) -> None:
     """A cache as schema 12 left it: both indexes (title, author, body), the same text in them."""
     store = Store(path)
-    _fill(store)
+    _fill(store, posts)
     with store.transaction():
         for table, sql in _OLD.items():
             store.db.execute(f"DROP TABLE {table}")
@@ -207,6 +208,24 @@ def test_migration_13_rebuilds_both_indexes_body_first(tmp_path: Path) -> None:
         assert store.remove_feed(FEED)
         assert _vocab(store, "posts_fts") == {} and _vocab(store, "posts_cjk") == {}
         assert store.db.execute("SELECT count(*) FROM posts_fts_docsize").fetchone()[0] == 0
+    finally:
+        store.close()
+
+
+def test_migration_13_gives_the_old_pages_back(tmp_path: Path) -> None:
+    path = tmp_path / "blogtui.db"
+    rng = random.Random(13)
+    words = [f"w{n}" for n in range(3000)]
+    posts = [_post(f"p{n}", f"post {n}", " ".join(rng.choices(words, k=300)), 1 + n % 28) for n in range(300)]
+    _old_cache(path, posts)
+    db = sqlite3.connect(path)
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.close()
+    store = Store(path)
+    try:
+        assert "fts5(body, title, author," in _layout(store)
+        assert store.db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+        assert store.db.execute("PRAGMA page_count").fetchone()[0] < pages
     finally:
         store.close()
 
