@@ -5,8 +5,10 @@ without changing a search's results and without losing anything when it is inter
 
 from __future__ import annotations
 
+import io
 import random
 import sqlite3
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -242,6 +244,28 @@ def test_migration_13_reports_how_far_it_is(tmp_path: Path, monkeypatch: pytest.
         assert _titles(library.store, "zebra", ranked=True)[0] == "Zebra"
     finally:
         library.close()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_cli_says_how_far_the_upgrade_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from blogtui.cli import main
+
+    _old_cache(tmp_path / "blogtui.db")
+    monkeypatch.setattr(schema, "REPORT_EVERY", 0.0)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["--data-dir", str(tmp_path), "feeds"]) == 0
+    lines = terminal.getvalue().splitlines()
+    assert lines[0].startswith("blogtui: upgrading the cache for this version")
+    assert lines[1:] == [f"blogtui: upgrading: {len(POSTS)} of {len(POSTS)} posts indexed again"]
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["--data-dir", str(tmp_path), "feeds"]) == 0
+    assert terminal.getvalue() == ""  # upgraded once
 
 
 def test_an_interrupted_migration_13_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
