@@ -473,7 +473,7 @@ def reporting(progress: Callable[[int, int], None] | None) -> Iterator[None]:
 
 def _body_first(db: sqlite3.Connection, table: str) -> bool:
     row = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
-    return row is not None and "fts5(body," in " ".join(row[0].split())
+    return row is not None and "fts5(body," in "".join(row[0].split())  # however it is spaced
 
 
 def _v13(db: sqlite3.Connection) -> None:
