@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -60,6 +61,9 @@ PLACE_DELAY = 0.5
 FIRST_PAINT_WAIT = 0.25
 #: Seconds a status message stays (stale news clears itself).
 STATUS_SECONDS = 6.0
+#: Seconds news is shown at least before a key makes it stale: news that lands as a key is
+#: pressed (a refresh's report as the cursor moves) is not wiped before it can be read.
+NEWS_SECONDS = 1.0
 
 
 def _quote(value: str) -> str:
@@ -181,6 +185,8 @@ class MainScreen(Screen[None]):
     place_delay: float = PLACE_DELAY
     #: Seconds a status message (or error) stays before the status line clears it.
     status_seconds: float = STATUS_SECONDS
+    #: Seconds news stays at least, whatever keys are pressed (see NEWS_SECONDS).
+    news_seconds: float = NEWS_SECONDS
 
     def __init__(self) -> None:
         super().__init__()
@@ -190,6 +196,7 @@ class MainScreen(Screen[None]):
         self._sidebar_forced: bool | None = None
         self._status_text = ""
         self._status_lasting = False
+        self._news_at = 0.0  # when the news (or error) shown now came (time.monotonic)
         self._status_error = False
         #: A card on its way (None: none): True once the sidebar's counts wait for it.
         self._card_waits: bool | None = None
@@ -393,12 +400,19 @@ class MainScreen(Screen[None]):
         ranked = compiled.match is not None and order is None
         ids = library.post_window(compiled, ranked=ranked, order=order or "newest")
         worker = get_current_worker()
-        # What the list's first screen needs is read here, off the event loop: the count, where
-        # the kept post is, and the rows around it.
-        count = len(ids)
+        # What the list's first screen needs is read here, off the event loop: where the kept
+        # post is and the rows around it. Not the count, unless it is known without counting (a
+        # list the count tables cannot size is counted after its first screen: _count_list).
+        known = getattr(ids, "known_length", None)
+        count = known() if known is not None else len(ids)
         position = None
         if keep is not None and not worker.is_cancelled:
-            if reverse is not None and reverse[1] == count and 0 <= count - 1 - reverse[0] < count:
+            if (
+                count is not None
+                and reverse is not None
+                and reverse[1] == count
+                and 0 <= count - 1 - reverse[0] < count
+            ):
                 mirrored = count - 1 - reverse[0]
                 position = mirrored if ids[mirrored] == keep else None
             if position is None:
@@ -503,6 +517,8 @@ class MainScreen(Screen[None]):
         """
         status = self.query_one("#status", Static)
         self._status_error = bool(error)
+        if error or message:
+            self._news_at = time.monotonic()
         if error:
             status.update(Text(f" {error}", style="bold red"))
             self._expire_status()
@@ -541,8 +557,11 @@ class MainScreen(Screen[None]):
             self._clear_news()
 
     def _clear_news(self) -> None:
-        """Clear a message or an error that is not lasting (stale news)."""
+        """Clear a message or an error that is not lasting (stale news), once it has been shown
+        for news_seconds (younger news stays for its timer)."""
         if self._status_lasting or not (self._status_text or self._status_error):
+            return
+        if time.monotonic() - self._news_at < self.news_seconds:
             return
         if self._status_timer is not None:
             self._status_timer.stop()
