@@ -4,7 +4,6 @@ title match most, and migration 13 rebuilds a cache's index in that order withou
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
 from pathlib import Path
 
 from blogtui.content.text import html_to_text
@@ -13,21 +12,13 @@ from blogtui.models import ParsedPost
 from blogtui.query import compile_query, index_rows, parse
 from blogtui.storage import schema
 from blogtui.storage.store import Store
+from posts import dated_post
 
 _OLD_LAYOUT = "CREATE VIRTUAL TABLE posts_cjk USING fts5(title, author, body, content='', tokenize='ascii')"
 
 
 def _post(guid: str, title: str, body: str, day: int, author: str = "作者") -> ParsedPost:
-    html = f"<p>{body}</p>"
-    return ParsedPost(
-        guid=guid,
-        url=f"https://zh.example/{guid}",
-        title=title,
-        author=author,
-        published=datetime(2024, 1, day, tzinfo=timezone.utc),
-        content_html=html,
-        text=html_to_text(html),
-    )
+    return dated_post("zh.example", guid, title, body, day, author)
 
 
 POSTS = [

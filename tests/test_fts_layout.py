@@ -9,7 +9,6 @@ import io
 import random
 import sqlite3
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from blogtui.models import ParsedPost
 from blogtui.query import Compiled, compile_query, index_rows, parse
 from blogtui.storage import schema
 from blogtui.storage.store import Store
+from posts import dated_post
 
 #: The two indexes as schema 12 and before made them (title, author, body).
 _OLD = {
@@ -33,16 +33,7 @@ FEED = "https://x.example/feed"
 
 
 def _post(guid: str, title: str, body: str, day: int, author: str = "Ann") -> ParsedPost:
-    html = f"<p>{body}</p>"
-    return ParsedPost(
-        guid=guid,
-        url=f"https://x.example/{guid}",
-        title=title,
-        author=author,
-        published=datetime(2024, 1, day, tzinfo=timezone.utc),
-        content_html=html,
-        text=html_to_text(html),
-    )
+    return dated_post("x.example", guid, title, body, day, author)
 
 
 POSTS = [

@@ -339,7 +339,20 @@ def _v11(db: sqlite3.Connection) -> None:
 #: post goes (``posts_counted_going``), so that each tag's unread count is told the post's state.
 #: The tables COUNT_TRIGGERS keep (derived: ``recount`` works them out again).
 COUNT_TABLES = ("feed_counts", "tag_counts")
-COUNT_TRIGGERS = """
+#: A post_tags row going (OLD) and coming (NEW), in the tags' counts: the statements of the
+#: triggers on post_tags (a row moved is one going and one coming).
+_TAG_GONE = """\
+        UPDATE tag_counts SET posts = posts - 1,
+            unread = unread - coalesce((SELECT read = 0 AND backlog = 0 FROM posts WHERE id = OLD.post_id), 0)
+            WHERE tag_id = OLD.tag_id;
+"""
+_TAG_NEW = """\
+        INSERT INTO tag_counts(tag_id, posts, unread)
+            VALUES (NEW.tag_id, 1,
+                    coalesce((SELECT read = 0 AND backlog = 0 FROM posts WHERE id = NEW.post_id), 0))
+            ON CONFLICT(tag_id) DO UPDATE SET posts = posts + 1, unread = unread + excluded.unread;
+"""
+COUNT_TRIGGERS = f"""
     CREATE TRIGGER posts_counted_new AFTER INSERT ON posts BEGIN
         INSERT INTO feed_counts(feed_id, posts, unread, backlog, starred)
             VALUES (NEW.feed_id, 1, NEW.read = 0 AND NEW.backlog = 0, NEW.read = 0 AND NEW.backlog = 1,
@@ -375,26 +388,12 @@ COUNT_TRIGGERS = """
         DELETE FROM feed_counts WHERE feed_id = OLD.id;
     END;
     CREATE TRIGGER post_tags_counted_new AFTER INSERT ON post_tags BEGIN
-        INSERT INTO tag_counts(tag_id, posts, unread)
-            VALUES (NEW.tag_id, 1,
-                    coalesce((SELECT read = 0 AND backlog = 0 FROM posts WHERE id = NEW.post_id), 0))
-            ON CONFLICT(tag_id) DO UPDATE SET posts = posts + 1, unread = unread + excluded.unread;
-    END;
+{_TAG_NEW}    END;
     CREATE TRIGGER post_tags_counted_gone AFTER DELETE ON post_tags BEGIN
-        UPDATE tag_counts SET posts = posts - 1,
-            unread = unread - coalesce((SELECT read = 0 AND backlog = 0 FROM posts WHERE id = OLD.post_id), 0)
-            WHERE tag_id = OLD.tag_id;
-    END;
+{_TAG_GONE}    END;
     CREATE TRIGGER post_tags_counted_moved AFTER UPDATE OF post_id, tag_id ON post_tags
         WHEN OLD.post_id IS NOT NEW.post_id OR OLD.tag_id IS NOT NEW.tag_id BEGIN
-        UPDATE tag_counts SET posts = posts - 1,
-            unread = unread - coalesce((SELECT read = 0 AND backlog = 0 FROM posts WHERE id = OLD.post_id), 0)
-            WHERE tag_id = OLD.tag_id;
-        INSERT INTO tag_counts(tag_id, posts, unread)
-            VALUES (NEW.tag_id, 1,
-                    coalesce((SELECT read = 0 AND backlog = 0 FROM posts WHERE id = NEW.post_id), 0))
-            ON CONFLICT(tag_id) DO UPDATE SET posts = posts + 1, unread = unread + excluded.unread;
-    END;
+{_TAG_GONE}{_TAG_NEW}    END;
     CREATE TRIGGER tags_counted_gone AFTER DELETE ON tags BEGIN
         DELETE FROM tag_counts WHERE tag_id = OLD.id;
     END
