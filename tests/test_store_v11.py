@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -356,3 +357,32 @@ def test_a_write_that_stores_posts_gives_the_free_pages_back(store: Store) -> No
         store.upsert_posts(store.add_feed("https://y.example/feed"), [_post(1, rng, feed="y")])
     assert store.db.execute("PRAGMA freelist_count").fetchone()[0] == 0
     assert not store.db.in_transaction
+
+
+def test_a_title_shared_by_many_posts_keeps_each_ones_position(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The position is counted as the titles before, plus the posts of the same title before
+    # (newer, or as new with a larger id): every post of three titles and four dates, in turn.
+    from blogtui.storage import search, title_window, window
+
+    monkeypatch.setattr(search, "WINDOW_MIN", 10)
+    monkeypatch.setattr(window, "PAGE", 7)
+    monkeypatch.setattr(title_window, "PAGE", 7)
+    rng = random.Random(11)
+    store.add_feed("https://x.example/feed")
+    posts = [
+        replace(
+            _post(n, rng),
+            title=("Alpha", "beta", "ALPHA ")[n % 3].strip(),
+            published=datetime(2021, 1, 1 + n % 4, tzinfo=timezone.utc),
+        )
+        for n in range(40)
+    ]
+    with store.transaction():
+        store.upsert_posts(1, posts)
+    compiled = compile_query(parse(""))
+    expected = store.post_ids(compiled, order="title")
+    for index, post_id in enumerate(expected):
+        fresh = store.post_window(compiled, order="title")
+        assert fresh.position(post_id) == index  # type: ignore[attr-defined]

@@ -69,10 +69,15 @@ class TitleWindow(PagedWindow):
         if row is None:
             return None
         title, published = row[0], row[1]
-        sql = (
-            f"SELECT count(*) FROM {self._source} WHERE ({self._where}) AND (posts.title COLLATE NOCASE < ?"
-            " OR (posts.title COLLATE NOCASE = ? AND (posts.published > ?"
-            " OR (posts.published = ? AND posts.id > ?))))"
-        )
-        params = (*self._params, title, title, published, published, post_id)
-        return int(self._db().execute(sql, params).fetchone()[0])
+        # Two counts, not one with an OR: SQLite answers the OR with a set of rowids gathered
+        # from both index ranges (MULTI-INDEX OR), twice the time of the range count alone
+        # (at 1M posts, 245 ms against 57 for a post 740,000 titles in).
+        count = f"SELECT count(*) FROM {self._source} WHERE ({self._where}) AND "
+        db = self._db()
+        before = db.execute(f"{count}posts.title COLLATE NOCASE < ?", (*self._params, title)).fetchone()[0]
+        same = db.execute(
+            f"{count}posts.title COLLATE NOCASE = ?"
+            " AND (posts.published > ? OR (posts.published = ? AND posts.id > ?))",
+            (*self._params, title, published, published, post_id),
+        ).fetchone()[0]
+        return int(before) + int(same)
