@@ -14,6 +14,9 @@ from blogtui.storage import schema
 from blogtui.storage.store import Store
 from posts import dated_post
 
+#: The schema version migration 13 (both search indexes body first) starts from.
+BEFORE_13 = 12
+
 _OLD_LAYOUT = "CREATE VIRTUAL TABLE posts_cjk USING fts5(title, author, body, content='', tokenize='ascii')"
 
 
@@ -88,7 +91,7 @@ def test_migration_13_rebuilds_the_cjk_index_body_first(tmp_path: Path) -> None:
                 )
     before = {q: _titles(store, q) for q in ("纪念币", "纪念", "国人", "中国", "作者", "english")}
     vocab = _vocab(store)
-    store.db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION - 1}")
+    store.db.execute(f"PRAGMA user_version = {BEFORE_13}")
     store.close()
     assert schema.needs_upgrade(path)
 
@@ -113,12 +116,12 @@ def test_migration_13_leaves_a_body_first_index_alone(tmp_path: Path) -> None:
     path = tmp_path / "blogtui.db"
     store = Store(path)
     _fill(store)
-    store.db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION - 1}")
+    store.db.execute(f"PRAGMA user_version = {BEFORE_13}")
     store.close()
     db = sqlite3.connect(path, isolation_level=None)
     with db:
         db.execute("BEGIN")
-        schema.MIGRATIONS[-1](db)
+        schema.MIGRATIONS[BEFORE_13](db)
         # Not rebuilt: the posts' CJK text is still there, and no second table was made.
         assert db.execute("SELECT count(*) FROM posts_cjk").fetchone()[0] == 4
         assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'posts_cjk'").fetchone()[0] == 1

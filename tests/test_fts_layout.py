@@ -21,6 +21,9 @@ from blogtui.storage import schema
 from blogtui.storage.store import Store
 from posts import dated_post
 
+#: The schema version migration 13 (both search indexes body first) starts from.
+BEFORE_13 = 12
+
 #: The two indexes as schema 12 and before made them (title, author, body).
 _OLD = {
     "posts_fts": "CREATE VIRTUAL TABLE posts_fts USING fts5(title, author, body, content='',"
@@ -131,7 +134,7 @@ def _old_cache(path: Path, posts: list[ParsedPost] = POSTS) -> None:
                         f"INSERT INTO {table}(rowid, title, author, body) VALUES (?, ?, ?, ?)",
                         (post_id, *row),
                     )
-    store.db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION - 1}")
+    store.db.execute(f"PRAGMA user_version = {BEFORE_13}")
     store.close()
 
 
@@ -272,7 +275,7 @@ def test_an_interrupted_migration_13_loses_nothing(tmp_path: Path, monkeypatch: 
     db = sqlite3.connect(path)
     try:
         # Still the cache as it was: the old version, both old layouts, every post indexed.
-        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION - 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == BEFORE_13
         for table, sql in _OLD.items():
             assert db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0] == sql
         assert db.execute("SELECT count(*) FROM posts_fts_docsize").fetchone()[0] == len(POSTS)
@@ -295,7 +298,7 @@ def test_migration_13_leaves_body_first_indexes_alone(tmp_path: Path) -> None:
     try:
         db.execute("BEGIN")
         pages = db.execute("SELECT count(*) FROM posts_fts_data").fetchone()[0]
-        schema.MIGRATIONS[-1](db)
+        schema.MIGRATIONS[BEFORE_13](db)
         # Not rebuilt (an optimize would have merged its segments): the same rows, one table each.
         assert db.execute("SELECT count(*) FROM posts_fts_data").fetchone()[0] == pages
         assert db.execute("SELECT count(*) FROM posts_fts_docsize").fetchone()[0] == len(POSTS)

@@ -386,3 +386,32 @@ def test_a_title_shared_by_many_posts_keeps_each_ones_position(
     for index, post_id in enumerate(expected):
         fresh = store.post_window(compiled, order="title")
         assert fresh.position(post_id) == index  # type: ignore[attr-defined]
+
+
+def test_the_timeline_counts_its_months_from_the_indexes_less_the_undated_posts(store: Store) -> None:
+    # Schema 14: the months come from posts_by_feed's dates, less the undated posts the partial
+    # index posts_undated lists; a month holding both counts the dated posts only.
+    rng = random.Random(5)
+    store.add_feed("https://x.example/feed")
+    seen = datetime(2020, 1, 20, tzinfo=timezone.utc)  # the undated post, seen in January 2020
+    posts = [_post(n, rng) for n in range(6)] + [_post(9, rng, dated=False)]
+    with store.transaction():
+        store.upsert_posts(1, posts, now=seen)
+    assert store.feed_months(1) == [(2020, 1, 6)]
+    store.db.execute(
+        "UPDATE posts SET undated = 1, published = ? WHERE guid = 'x-0'", (int(seen.timestamp()),)
+    )
+    assert store.feed_months(1) == [(2020, 1, 5)]
+    store.db.execute("UPDATE posts SET published = 0 WHERE guid = 'x-1'")  # a dated post of 1970
+    assert store.feed_months(1) == [(1970, 1, 1), (2020, 1, 4)]
+    plans = [
+        " ".join(
+            str(r[3])
+            for r in store.db.execute(
+                f"EXPLAIN QUERY PLAN SELECT published FROM posts INDEXED BY {i}"
+                " WHERE feed_id = 1" + (" AND undated = 1" if i == "posts_undated" else "")
+            )
+        )
+        for i in ("posts_by_feed", "posts_undated")
+    ]
+    assert all("COVERING INDEX" in plan for plan in plans), plans

@@ -532,8 +532,18 @@ def _v13(db: sqlite3.Connection) -> None:
             db.execute("PRAGMA incremental_vacuum")
 
 
+def _v14(db: sqlite3.Connection) -> None:
+    # A feed's timeline (its card, issue 13) counted posts per month by reading each post's row
+    # for ``undated`` (2,000 scattered rows: 48-65 ms with the pages cold at 200,000 posts); now
+    # the months come from posts_by_feed, which holds the dates, less the few undated posts,
+    # which this partial index lists.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS posts_undated ON posts(feed_id, published, undated) WHERE undated = 1"
+    )
+
+
 #: Numbered migrations: MIGRATIONS[n] brings the schema from version n to n + 1.
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13]
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

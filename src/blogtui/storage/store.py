@@ -257,13 +257,23 @@ class Store(SearchPlanner):
 
     def feed_months(self, feed_id: int) -> list[tuple[int, int, int]]:
         """A feed's dated posts per month, oldest first: ``(year, month, posts)``."""
-        cur = self.db.execute(
+        # Every post's month from the dates in posts_by_feed (no row read), less the undated
+        # posts' (posts_undated, a partial index: few).
+        month = (
             "SELECT CAST(strftime('%Y', published, 'unixepoch') AS INTEGER),"
             " CAST(strftime('%m', published, 'unixepoch') AS INTEGER), count(*)"
-            " FROM posts WHERE feed_id = ? AND undated = 0 GROUP BY 1, 2 ORDER BY 1, 2",
-            (feed_id,),
         )
-        return [(int(y), int(m), int(n)) for y, m, n in cur]
+        months: dict[tuple[int, int], int] = {}
+        for y, m, n in self.db.execute(
+            f"{month} FROM posts INDEXED BY posts_by_feed WHERE feed_id = ? GROUP BY 1, 2", (feed_id,)
+        ):
+            months[int(y), int(m)] = int(n)
+        for y, m, n in self.db.execute(
+            f"{month} FROM posts INDEXED BY posts_undated WHERE feed_id = ? AND undated = 1 GROUP BY 1, 2",
+            (feed_id,),
+        ):
+            months[int(y), int(m)] -= int(n)
+        return [(y, m, n) for (y, m), n in sorted(months.items()) if n > 0]
 
     def feed(self, url: str) -> Feed | None:
         """The feed stored under ``url``, if any."""
