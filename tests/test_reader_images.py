@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageDraw
 from rich.console import Console
 from textual.app import App, ComposeResult
+from textual.drivers.headless_driver import HeadlessDriver
 
 from blogtui.cli import demo_feed_path, keep_demo_pictures
 from blogtui.errors import LibraryError
@@ -420,18 +421,23 @@ def test_drawing_a_picture_never_asks_the_terminal(
         images.use_protocol("halfcell")
 
 
-async def test_the_reader_shows_a_kitty_picture_as_placeholders_and_sends_it_once(library: Library) -> None:
+async def test_the_reader_shows_a_kitty_picture_as_placeholders_and_sends_it_once(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Kitty mode in the app: the picture's lines are placeholders of one image id, whose upload
     went through the driver before the frame that shows them, once; scrolling sends nothing."""
     images.use_protocol("kitty", cell=DEFAULT_CELL)
+    # Everything the driver writes, from the app's start: the first post's preview may be shown
+    # (and its picture sent) before run_test hands over the pilot.
+    written: list[str] = []
+    write = HeadlessDriver.write
+    monkeypatch.setattr(
+        HeadlessDriver, "write", lambda self, data: (written.append(data), write(self, data))[1]
+    )
     try:
         app = make_app(library)
         async with app.run_test(size=(120, 40)) as pilot:
-            written: list[str] = []
-            driver = app._driver
-            assert driver is not None
-            write = driver.write
-            driver.write = lambda data: (written.append(data), write(data))[1]  # type: ignore[method-assign]
+            assert isinstance(app._driver, HeadlessDriver)
             await settle(pilot, app)
             await press(pilot, "enter")
             await settle(pilot, app)
