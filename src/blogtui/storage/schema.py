@@ -339,8 +339,20 @@ def _v11(db: sqlite3.Connection) -> None:
 #: post goes (``posts_counted_going``), so that each tag's unread count is told the post's state.
 #: The tables COUNT_TRIGGERS keep (derived: ``recount`` works them out again).
 COUNT_TABLES = ("feed_counts", "tag_counts")
-#: A post_tags row going (OLD) and coming (NEW), in the tags' counts: the statements of the
-#: triggers on post_tags (a row moved is one going and one coming).
+#: A post going (OLD) and coming (NEW), in its feed's counts: a post changed is both.
+_FEED_GONE = """\
+        UPDATE feed_counts SET posts = posts - 1, unread = unread - (OLD.read = 0 AND OLD.backlog = 0),
+            backlog = backlog - (OLD.read = 0 AND OLD.backlog = 1), starred = starred - (OLD.starred = 1)
+            WHERE feed_id = OLD.feed_id;
+"""
+_FEED_NEW = """\
+        INSERT INTO feed_counts(feed_id, posts, unread, backlog, starred)
+            VALUES (NEW.feed_id, 1, NEW.read = 0 AND NEW.backlog = 0, NEW.read = 0 AND NEW.backlog = 1,
+                    NEW.starred = 1)
+            ON CONFLICT(feed_id) DO UPDATE SET posts = posts + 1, unread = unread + excluded.unread,
+                backlog = backlog + excluded.backlog, starred = starred + excluded.starred;
+"""
+#: A post_tags row going (OLD) and coming (NEW), in its tag's counts: a row moved is both.
 _TAG_GONE = """\
         UPDATE tag_counts SET posts = posts - 1,
             unread = unread - coalesce((SELECT read = 0 AND backlog = 0 FROM posts WHERE id = OLD.post_id), 0)
@@ -354,32 +366,16 @@ _TAG_NEW = """\
 """
 COUNT_TRIGGERS = f"""
     CREATE TRIGGER posts_counted_new AFTER INSERT ON posts BEGIN
-        INSERT INTO feed_counts(feed_id, posts, unread, backlog, starred)
-            VALUES (NEW.feed_id, 1, NEW.read = 0 AND NEW.backlog = 0, NEW.read = 0 AND NEW.backlog = 1,
-                    NEW.starred = 1)
-            ON CONFLICT(feed_id) DO UPDATE SET posts = posts + 1, unread = unread + excluded.unread,
-                backlog = backlog + excluded.backlog, starred = starred + excluded.starred;
-    END;
+{_FEED_NEW}    END;
     CREATE TRIGGER posts_counted_going BEFORE DELETE ON posts BEGIN
         DELETE FROM post_tags WHERE post_id = OLD.id;
     END;
     CREATE TRIGGER posts_counted_gone AFTER DELETE ON posts BEGIN
-        UPDATE feed_counts SET posts = posts - 1, unread = unread - (OLD.read = 0 AND OLD.backlog = 0),
-            backlog = backlog - (OLD.read = 0 AND OLD.backlog = 1), starred = starred - (OLD.starred = 1)
-            WHERE feed_id = OLD.feed_id;
-    END;
+{_FEED_GONE}    END;
     CREATE TRIGGER posts_counted_changed AFTER UPDATE OF feed_id, read, backlog, starred ON posts
         WHEN OLD.feed_id IS NOT NEW.feed_id OR OLD.read IS NOT NEW.read OR OLD.backlog IS NOT NEW.backlog
             OR OLD.starred IS NOT NEW.starred BEGIN
-        UPDATE feed_counts SET posts = posts - 1, unread = unread - (OLD.read = 0 AND OLD.backlog = 0),
-            backlog = backlog - (OLD.read = 0 AND OLD.backlog = 1), starred = starred - (OLD.starred = 1)
-            WHERE feed_id = OLD.feed_id;
-        INSERT INTO feed_counts(feed_id, posts, unread, backlog, starred)
-            VALUES (NEW.feed_id, 1, NEW.read = 0 AND NEW.backlog = 0, NEW.read = 0 AND NEW.backlog = 1,
-                    NEW.starred = 1)
-            ON CONFLICT(feed_id) DO UPDATE SET posts = posts + 1, unread = unread + excluded.unread,
-                backlog = backlog + excluded.backlog, starred = starred + excluded.starred;
-        UPDATE tag_counts SET unread = unread - (OLD.read = 0 AND OLD.backlog = 0)
+{_FEED_GONE}{_FEED_NEW}        UPDATE tag_counts SET unread = unread - (OLD.read = 0 AND OLD.backlog = 0)
                 + (NEW.read = 0 AND NEW.backlog = 0)
             WHERE (OLD.read = 0 AND OLD.backlog = 0) != (NEW.read = 0 AND NEW.backlog = 0)
             AND tag_id IN (SELECT tag_id FROM post_tags WHERE post_id = NEW.id);

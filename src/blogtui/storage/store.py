@@ -210,7 +210,6 @@ class Store(SearchPlanner):
                (SELECT max(published) FROM posts p WHERE p.feed_id = f.id) AS latest_post
         FROM feeds f LEFT JOIN feed_counts c ON c.feed_id = f.id"""
     )
-    _FEED_SQL = _FEEDS_SQL
 
     @staticmethod
     def _feed(row: sqlite3.Row) -> Feed:
@@ -277,7 +276,7 @@ class Store(SearchPlanner):
 
     def feed(self, url: str) -> Feed | None:
         """The feed stored under ``url``, if any."""
-        row = self.db.execute(self._FEED_SQL + " WHERE f.url = ?", (url,)).fetchone()
+        row = self.db.execute(self._FEEDS_SQL + " WHERE f.url = ?", (url,)).fetchone()
         return self._feed(row) if row else None
 
     def has_feeds(self) -> bool:
