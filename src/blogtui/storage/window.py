@@ -272,6 +272,11 @@ class IdWindow(PagedWindow):
         return int(self._db().execute(sql, (*self._params, row[0], post_id)).fetchone()[0])
 
 
+def _known_length(part: Sequence[int]) -> int | None:
+    """A part's length when known without counting (a list's always is)."""
+    return part.known_length() if isinstance(part, IdSequence) else len(part)
+
+
 class Chain(IdSequence):
     """Sequences of ids one after the other (lists or :class:`IdWindow`)."""
 
@@ -279,7 +284,7 @@ class Chain(IdSequence):
         self._parts = list(parts)
 
     def known_length(self) -> int | None:
-        lengths = [part.known_length() if isinstance(part, IdSequence) else len(part) for part in self._parts]
+        lengths = [_known_length(part) for part in self._parts]
         return None if None in lengths else sum(n for n in lengths if n is not None)
 
     def least_length(self) -> int:
@@ -288,7 +293,7 @@ class Chain(IdSequence):
         screen: the rest's first page is not read for it)."""
         total = 0
         for part in self._parts:
-            known = part.known_length() if isinstance(part, IdSequence) else len(part)
+            known = _known_length(part)
             if known is None:
                 assert isinstance(part, IdSequence)  # only a window leaves its length uncounted
                 return total if total >= PAGE else total + part.least_length()
@@ -313,7 +318,7 @@ class Chain(IdSequence):
         if index < 0:
             raise IndexError("post window index out of range")
         for part in self._parts:
-            known = part.known_length() if isinstance(part, IdSequence) else len(part)
+            known = _known_length(part)
             if known is None:  # not counted: the index lies in what it holds at least, or beyond
                 assert isinstance(part, IdSequence)
                 if index < part.least_length():
