@@ -329,11 +329,9 @@ class SearchPlanner:
         kept = counts.kept_count(self.db, compiled)
         if kept is not None:
             return kept
-        by_index = self._counted_by(compiled)  # words alone: the index counts its matches
-        if by_index is not None:
-            return int(self.db.execute(by_index[0], by_index[1]).fetchone()[0])
-        sql = f"SELECT count(*) FROM {count_source(compiled.where)} WHERE {compiled.where}"
-        return int(self.db.execute(sql, compiled.params).fetchone()[0])
+        # Words alone: the index counts its matches; else the plain count.
+        sql, params, _ = self._counted_by(compiled) or self._plain_count(compiled)
+        return int(self.db.execute(sql, params).fetchone()[0])
 
     def tags(
         self, compiled: Compiled | None = None, *, user: bool | None = None, size_hint: int | None = None
