@@ -367,7 +367,7 @@ class Library:
         ids = self.store.post_window(
             compiled, ranked=ranked, order=_order(order), store_of=lambda: self.store.db
         )
-        known = ids.known_length() if isinstance(ids, window.IdSequence) else len(ids)
+        known = window.known_length(ids)
         if known is not None:  # a window not counted yet is counted when its length is asked for
             self._remember_size(compiled, known)
         return ids

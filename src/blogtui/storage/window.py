@@ -272,8 +272,8 @@ class IdWindow(PagedWindow):
         return int(self._db().execute(sql, (*self._params, row[0], post_id)).fetchone()[0])
 
 
-def _known_length(part: Sequence[int]) -> int | None:
-    """A part's length when known without counting (a list's always is)."""
+def known_length(part: Sequence[int]) -> int | None:
+    """A list's length when known without counting (a plain list's always is)."""
     return part.known_length() if isinstance(part, IdSequence) else len(part)
 
 
@@ -284,7 +284,7 @@ class Chain(IdSequence):
         self._parts = list(parts)
 
     def known_length(self) -> int | None:
-        lengths = [_known_length(part) for part in self._parts]
+        lengths = [known_length(part) for part in self._parts]
         return None if None in lengths else sum(n for n in lengths if n is not None)
 
     def least_length(self) -> int:
@@ -293,7 +293,7 @@ class Chain(IdSequence):
         screen: the rest's first page is not read for it)."""
         total = 0
         for part in self._parts:
-            known = _known_length(part)
+            known = known_length(part)
             if known is None:
                 assert isinstance(part, IdSequence)  # only a window leaves its length uncounted
                 return total if total >= PAGE else total + part.least_length()
@@ -318,7 +318,7 @@ class Chain(IdSequence):
         if index < 0:
             raise IndexError("post window index out of range")
         for part in self._parts:
-            known = _known_length(part)
+            known = known_length(part)
             if known is None:  # not counted: the index lies in what it holds at least, or beyond
                 assert isinstance(part, IdSequence)
                 if index < part.least_length():
