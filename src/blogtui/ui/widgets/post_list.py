@@ -278,7 +278,7 @@ class PostList(ScrollView, can_focus=True):
         # Repainted only where it is on screen: looked for among the lines shown (a window's
         # position of a post far from them would be a count, on the event loop).
         top = int(self.scroll_offset.y)
-        for y in range(top, min(len(self._ids), top + self.size.height)):
+        for y in range(top, min(self._listed, top + self.size.height)):
             if self._ids[y] == post_id:
                 self.refresh_line(y)
                 break
