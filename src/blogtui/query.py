@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 
@@ -651,13 +651,7 @@ class _Compiler:
                 self.remember_all(group)
             return
         if not group.any:  # -(a b)
-            sub = self.child(highlight=False)
-            for part in group.parts:
-                sub.add(part, seen)
-            if not sub.empty():
-                where, params = sub.where()
-                self.clauses.append(f"NOT ({where})")
-                self.params.extend(params)
+            self.exclude(group.parts, seen)
             return
         subs = []
         for part in group.parts:
@@ -765,9 +759,13 @@ class _Compiler:
             for part in inner.terms:  # all parts are ANDed: a view's parts join the query's
                 self.add(part, inside)
             return
+        self.exclude(inner.terms, inside)
+
+    def exclude(self, parts: Sequence[Part], seen: tuple[str, ...]) -> None:
+        """``NOT (...)`` of these parts ANDed (``-(a b)``, ``-@view``); nothing when they search nothing."""
         sub = self.child(highlight=False)
-        for part in inner.terms:
-            sub.add(part, inside)
+        for part in parts:
+            sub.add(part, seen)
         if not sub.empty():
             where, params = sub.where()
             self.clauses.append(f"NOT ({where})")
