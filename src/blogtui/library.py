@@ -31,6 +31,7 @@ from .models import (
 from .output import post_backup_json, post_json
 from .query import READING_KEY, Compiled, Query, compile_query, is_view_name, parse
 from .storage import doctor, faults, window
+from .storage.batches import batches
 from .storage.images import CachedImage, ImageCache
 from .storage.schema import needs_upgrade
 from .storage.schema import reporting as upgrade_progress
@@ -858,10 +859,8 @@ class Library:
 
     def _backup_posts(self, ids: Sequence[int]) -> Iterator[dict[str, object]]:
         # In batches: a 50,000-post backup never sits in memory at once.
-        for start in range(0, len(ids), 500):
-            yield from (
-                post_backup_json(r) for r in self.store.post_records(ids[start : start + 500], full=True)
-            )
+        for chunk in batches(ids):
+            yield from (post_backup_json(r) for r in self.store.post_records(chunk, full=True))
 
     def export_epub(
         self, path: Path | str, text: str | None = None, *, on_post: Callable[[int], None] | None = None
@@ -880,8 +879,8 @@ class Library:
         ids = self.post_ids(self.compile(text))[::-1]
         feeds: Counter[str] = Counter()
         authors: Counter[str] = Counter()
-        for start in range(0, len(ids), 500):
-            for record in self.store.post_records(ids[start : start + 500]):
+        for chunk in batches(ids):
+            for record in self.store.post_records(chunk):
                 feeds[record.feed_title or record.feed_url] += 1
                 if record.author:
                     authors[record.author] += 1

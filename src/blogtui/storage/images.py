@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .batches import batches, marks
 from .codec import Codec
 
 #: The folder in the data dir.
@@ -61,11 +62,10 @@ class ImageCache:
     def known(self, urls: Sequence[str]) -> set[str]:
         """Which of these URLs have a row: stored, or refused before."""
         found: set[str] = set()
-        for start in range(0, len(urls), 500):
-            chunk = list(urls[start : start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk in batches(urls):
             found.update(
-                r[0] for r in self.db.execute(f"SELECT url FROM images WHERE url IN ({marks})", chunk)
+                r[0]
+                for r in self.db.execute(f"SELECT url FROM images WHERE url IN ({marks(len(chunk))})", chunk)
             )
         return found
 
@@ -129,12 +129,10 @@ class ImageCache:
         """The stored images among these URLs whose files exist; ``touch`` marks them read then."""
         wanted = list(dict.fromkeys(urls))
         out: dict[str, CachedImage] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk in batches(wanted):
             for row in self.db.execute(
                 f"SELECT url, hash, mime, width, height, bytes FROM images"
-                f" WHERE hash IS NOT NULL AND url IN ({marks})",
+                f" WHERE hash IS NOT NULL AND url IN ({marks(len(chunk))})",
                 chunk,
             ):
                 path = self._path(row[1], row[2])
@@ -168,10 +166,8 @@ class ImageCache:
             " FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE 1"
         )
         if post_ids is not None:
-            for start in range(0, len(post_ids), 500):
-                chunk = list(post_ids[start : start + 500])
-                marks = ",".join("?" * len(chunk))
-                rows = self.db.execute(f"{sql} AND p.id IN ({marks})", chunk).fetchall()
+            for chunk in batches(post_ids):
+                rows = self.db.execute(f"{sql} AND p.id IN ({marks(len(chunk))})", chunk).fetchall()
                 order = {pid: i for i, pid in enumerate(chunk)}
                 yield from sorted(with_images(rows), key=lambda r: order[r[0]])
             return
