@@ -59,6 +59,31 @@ class TitleWindow(PagedWindow):
         sql = f"{select} ORDER BY {ORDER} LIMIT ? OFFSET ?"
         return [r[0] for r in self._db().execute(sql, (*self._params, end - start, start))]
 
+    def _around(self, post_id: int, before: int, after: int) -> tuple[list[int], list[int]] | None:
+        """The posts either side of one in the title order, each side read from its key: the same
+        title's posts first (by date), then the titles past it (each a seek in the index)."""
+        row = self._key(post_id, "posts.title, posts.published")
+        if row is None:
+            return None
+        title, published = row[0], row[1]
+        select = f"SELECT posts.id FROM {self._source} WHERE ({self._where}) AND "
+        db = self._db()
+
+        def side(same: str, beyond: str, order: str, limit: int) -> list[int]:
+            if limit <= 0:
+                return []
+            sql = f"{select}posts.title COLLATE NOCASE = ? AND {same} ORDER BY {order} LIMIT ?"
+            ids = [r[0] for r in db.execute(sql, (*self._params, title, published, post_id, limit))]
+            if len(ids) < limit:
+                sql = f"{select}posts.title COLLATE NOCASE {beyond} ? ORDER BY {order} LIMIT ?"
+                ids += [r[0] for r in db.execute(sql, (*self._params, title, limit - len(ids)))]
+            return ids
+
+        later = side("(posts.published, posts.id) < (?, ?)", ">", ORDER, after)
+        earlier = side("(posts.published, posts.id) > (?, ?)", "<", BACKWARDS, before)
+        earlier.reverse()
+        return earlier, later
+
     def position(self, post_id: int) -> int | None:
         """Where a post is in the list, or None when it is not in it (a page read, else two queries:
         its key, then the posts before it counted in the index)."""

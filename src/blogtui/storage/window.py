@@ -135,10 +135,50 @@ class PagedWindow(IdSequence):
                 return page
             page = self._fetch(number)
             if page:  # an empty page (the cache changed) is read again next time
-                self._pages[number] = page
-                while len(self._pages) > KEPT_PAGES:
-                    self._forget(self._pages.popitem(last=False)[0])
+                self._keep(number, page)
             return page
+
+    def _keep(self, number: int, page: list[int]) -> None:
+        self._pages[number] = page
+        self._pages.move_to_end(number)
+        while len(self._pages) > KEPT_PAGES:
+            self._forget(self._pages.popitem(last=False)[0])
+
+    def read_around(self, post_id: int, position: int, start: int, stop: int) -> None:
+        """Read the pages holding positions ``start`` to ``stop`` (a first screen) of a list in
+        which ``post_id`` is at ``position``, by the order's key from that post (two index seeks,
+        :meth:`_around`) instead of an ``OFFSET`` from an end (at 1M posts by title, 16-23 ms for
+        a post halfway). The position is taken as counted (a list whose cache changes under it
+        is stale, as a page read by offset would be); near an end of the list it is checked. A
+        window whose pages are not read so (:meth:`_around` is None) reads them as before."""
+        if self._size is None or not 0 <= position < self._size:
+            return
+        first, last = max(0, start) // PAGE, max(start, min(stop, self._size) - 1) // PAGE
+        numbers = [n for n in range(first, last + 1) if n not in self._pages]
+        if not numbers:
+            return
+        low, high = numbers[0] * PAGE, min(self._size, (numbers[-1] + 1) * PAGE)
+        if not low <= position < high:
+            return
+        # One more asked for at either end of the list: what lies past it tells a position that
+        # no longer holds the post (the cache changed since it was counted).
+        first_page, last_page = low == 0, high == self._size
+        found = self._around(post_id, position - low + first_page, high - position - 1 + last_page)
+        if found is None:
+            return
+        before, after = found
+        if len(before) != position - low or len(after) != high - position - 1:
+            return  # the pages are read by offset when asked for
+        ids = [*before, post_id, *after]
+        with self._lock:
+            for number in numbers:
+                if number not in self._pages:
+                    self._keep(number, ids[number * PAGE - low : (number + 1) * PAGE - low])
+
+    def _around(self, post_id: int, before: int, after: int) -> tuple[list[int], list[int]] | None:
+        """The ``before`` ids before ``post_id`` in the list (in list order) and the ``after``
+        ids after it, read by its key; None when the window does not read so."""
+        return None
 
     def _forget(self, number: int) -> None:
         """Page ``number`` is no longer kept (a window keeping more of a page drops it here)."""

@@ -419,6 +419,9 @@ class MainScreen(Screen[None]):
                 position = _position(ids, keep)
         height = self.posts.scrollable_content_region.height or 50
         start = max(0, (position or 0) - height)
+        around = getattr(ids, "read_around", None)
+        if around is not None and position is not None and keep is not None and not worker.is_cancelled:
+            around(keep, position, start, start + 2 * height)  # by the kept post's key, not an offset
         rows = library.rows(list(ids[start : start + 2 * height])) if not worker.is_cancelled else []
         if not worker.is_cancelled:
             query = (compiled, ranked, order or "newest")
@@ -520,7 +523,7 @@ class MainScreen(Screen[None]):
         if error or message:
             self._news_at = time.monotonic()
         if error:
-            status.update(Text(f" {error}", style="bold red"))
+            status.update(Text(f" {error}", style="bold red"), layout=False)
             self._expire_status()
             return
         if message is not None:
@@ -546,7 +549,9 @@ class MainScreen(Screen[None]):
         place = self._place_words()
         if place:
             text.append(f" · {place}", style="")
-        status.update(text)
+        # Its size is the status bar's, whatever it says (#status: 1fr by 1): no layout of the
+        # screen, which repainted every widget (~20-40 ms at each list shown, on the event loop).
+        status.update(text, layout=False)
 
     def on_key(self, event: events.Key) -> None:
         """A key that does something (a live binding: its action runs once the key is back at
