@@ -203,3 +203,31 @@ async def test_a_row_changed_is_repainted_where_it_shows_and_never_looked_for(da
         assert "★" in posts.render_line(1).text  # its line repainted
         assert posts.row_of(shown).starred and posts.row_of(below).starred
     library.close()
+
+
+async def test_a_list_of_another_length_keeps_its_scrollbar_and_its_reach(data_dir: Path) -> None:
+    """Lists longer than the view one after another (set without a layout of the screen), then
+    a short one and a long one again (laid out: the scrollbar comes and goes): the list's height,
+    its scrollbar and how far it scrolls follow each list."""
+    library = seeded_library(data_dir)
+    app = make_app(library)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        posts = app.screen.query_one(PostList)
+        ids = library.post_ids()
+        view = posts.scrollable_content_region.height
+        for length in (500, 120, 3, 40, 500):
+            listed = [ids[n % len(ids)] for n in range(length)]
+            posts.set_posts(listed, rows=library.rows(ids))
+            await pilot.pause()
+            assert posts.virtual_size.height == length
+            assert posts.show_vertical_scrollbar == (length > view)
+            assert posts.max_scroll_y == max(0, length - view)
+            if length > view:
+                assert posts.vertical_scrollbar.window_virtual_size == length
+                posts.action_last()
+                await pilot.pause()
+                assert posts.cursor == length - 1 and posts.scroll_offset.y == length - view
+                posts.action_first()
+                await pilot.pause()
+    library.close()

@@ -444,3 +444,79 @@ async def test_the_status_lines_place_of_a_post_is_found_by_the_readers_worker(d
         assert published is not None
         assert f"post 6 of 16 · {published.strftime('%B %Y')}" in _status(app)
         assert asked == []  # not looked for on the event loop (in a window, that is a count)
+
+
+def _second_feed(library: Library) -> str:
+    """A second feed of three posts beside the demo's, its URL."""
+    from datetime import datetime, timezone
+
+    from blogtui.models import ParsedPost
+
+    url = "https://second.example/feed.xml"
+    store = library.store
+    feed_id = store.add_feed(url)
+    store.update_feed(feed_id, title="The Second Blog")
+    posts = [
+        ParsedPost(guid=f"s{n}", url=f"https://second.example/{n}", title=f"Second {n}",
+                   published=datetime(2026, 11, n + 1, tzinfo=timezone.utc), content_html="<p>x</p>",
+                   text="x")
+        for n in range(3)
+    ]  # fmt: skip
+    with store.transaction():
+        store.upsert_posts(feed_id, posts)
+    return url
+
+
+async def test_a_feed_chosen_drops_the_preview_due_in_the_list_left(
+    demo: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post highlighted in the list left, whose preview is still due when a feed is chosen, is
+    not loaded while the feed's list is on its way (it took the interpreter from the new card)."""
+    import time
+
+    from blogtui.ui.screens.main import MainScreen
+
+    monkeypatch.setattr(MainScreen, "highlight_delay", 0.05)
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        posts = screen.query_one(PostList)
+        loaded: list[int] = []
+        load_post = screen.load_post
+        screen.load_post = lambda post_id, *a, **k: loaded.append(post_id) or load_post(post_id, *a, **k)  # type: ignore[func-returns-value]
+        url = _second_feed(demo)
+        posts.action_cursor_down()
+        left = posts.highlighted_id
+        await pilot.pause()  # the highlight handled: its preview is due in 0.05 s
+        post_window = demo.post_window
+
+        def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+            time.sleep(0.2)  # the list's worker, past the preview's delay
+            return post_window(*args, **kwargs)
+
+        monkeypatch.setattr(demo, "post_window", slow)
+        screen.post_message(Sidebar.Chosen(Entry("feed", url)))
+        await settle(pilot, app)
+        assert left not in loaded
+        assert loaded == [posts.highlighted_id] and posts.highlighted_id in demo.post_ids(f'feed:"{url}"')
+
+
+async def test_the_card_is_as_tall_as_its_facts_from_one_feed_to_another(demo: Library) -> None:
+    """One feed's card after another's: the facts laid out again when their lines change (a
+    failed fetch says more), and kept as they are when the lines are as many."""
+    _second_feed(demo)
+    first, second = sorted(demo.feeds(), key=lambda f: f.url != "https://second.example/feed.xml")
+    demo.store.update_feed(second.id, error="HTTP 503 Service Unavailable")
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        facts = app.screen.query_one("#card-facts", Static)
+        heights = []
+        for feed in (first, second, first, first, second):
+            app.screen.post_message(Sidebar.Chosen(Entry("feed", feed.url)))
+            await settle(pilot, app)
+            lines = str(facts.render()).splitlines()
+            assert facts.size.height == len(lines), (feed.url, lines)
+            heights.append(facts.size.height)
+        assert heights[0] == heights[2] == heights[3] < heights[1] == heights[4]
