@@ -195,3 +195,64 @@ async def test_the_list_shows_its_first_page_then_grows_to_the_count(
         await settle(pilot, app)
         assert posts.counted and posts.count == 400
     library.close()
+
+
+async def test_a_sort_change_shows_the_posts_around_the_kept_one_before_its_place_is_counted(
+    small_pages: None, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """O on a window: the new order's first screen is the posts either side of the highlighted
+    one, read from its key (an Excerpt, the status saying the whole list's count and no place
+    yet); then the whole window, the cursor on the same post on the same line. A move in the
+    excerpt meanwhile is kept when the whole list lands."""
+    from blogtui.storage import feed_window, title_window
+    from blogtui.storage.window import Excerpt, PagedWindow
+
+    for module in (feed_window, title_window):  # their pages as small as the date order's
+        monkeypatch.setattr(module, "PAGE", window.PAGE)
+    long_feed = tmp_path / "long.xml"
+    long_feed.write_text(feed_xml(400), encoding="utf-8")
+    library = seeded_library(data_dir, long_feed)
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        posts = screen.query_one(PostList)
+        await press(pilot, "pagedown", "pagedown", "pagedown", "j", "j")
+        await settle(pilot, app)
+        kept, row = posts.highlighted_id, posts.cursor - int(posts.scroll_offset.y)
+        shown: list[tuple[object, int | None, int, str]] = []
+        show_ids = screen._show_ids
+
+        def recording(ids, *args, **kwargs):  # type: ignore[no-untyped-def]
+            show_ids(ids, *args, **kwargs)
+            status = str(screen.query_one("#status").render())
+            shown.append((ids, posts.highlighted_id, posts.cursor - int(posts.scroll_offset.y), status))
+
+        screen._show_ids = recording
+        for order in ("oldest", "feed", "title", "newest"):
+            shown.clear()
+            await press(pilot, "O")
+            await settle(pilot, app)
+            expected = library.post_ids(order=order)
+            assert screen.sort == order and list(posts.ids) == expected
+            assert posts.highlighted_id == kept and posts.cursor == expected.index(kept)
+            assert posts.cursor - int(posts.scroll_offset.y) == row
+            if order == "title":  # a count to place the post: its neighbours shown first
+                (first, at_first, row_first, status), (whole, *_) = shown
+                assert isinstance(first, Excerpt) and isinstance(whole, PagedWindow)
+                index = expected.index(kept)
+                assert list(first) == expected[max(0, index - len(first) // 2) :][: len(first)]
+                assert at_first == kept and row_first == row
+                assert "400 posts" in status and "post " not in status
+        # The whole list after a move in its excerpt: the cursor stays on the post moved to.
+        titles = library.post_window(library.compile(""), order="title")
+        len(titles)
+        excerpt = titles.excerpt(kept, 5, 5)  # type: ignore[attr-defined]
+        assert excerpt is not None
+        screen._show_ids(excerpt, kept, False, excerpt.position(kept), library.rows(list(excerpt)), False)
+        posts.action_cursor_down()
+        moved = posts.highlighted_id
+        position = titles.position(kept)  # type: ignore[attr-defined]
+        screen._show_ids(titles, kept, False, position, [], False)
+        assert posts.ids is titles and posts.highlighted_id == moved and posts.cursor == position + 1
+    library.close()

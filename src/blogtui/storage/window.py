@@ -175,6 +175,13 @@ class PagedWindow(IdSequence):
                 if number not in self._pages:
                     self._keep(number, ids[number * PAGE - low : (number + 1) * PAGE - low])
 
+    def excerpt(self, post_id: int, before: int, after: int) -> Excerpt | None:
+        """Up to ``before`` ids before ``post_id`` and ``after`` after it, in the list's order,
+        read from the post's key without its position (which may need a count); None when the
+        post is not in the list or the window does not read so."""
+        found = self._around(post_id, before, after)
+        return None if found is None else Excerpt([*found[0], post_id, *found[1]], self, post_id)
+
     def _around(self, post_id: int, before: int, after: int) -> tuple[list[int], list[int]] | None:
         """The ``before`` ids before ``post_id`` in the list (in list order) and the ``after``
         ids after it, read by its key; None when the window does not read so."""
@@ -273,7 +280,9 @@ class IdWindow(PagedWindow):
             return [r[0] for r in rows]
         size = len(self)
         start, end = number * PAGE, min(size, (number + 1) * PAGE)
-        below = max((n for n in self._pages if n < number), default=None)
+        # Seek from the nearest page below whose last key is known (a page read around a post
+        # from its key, read_around, has none).
+        below = max((n for n in self._pages if n < number and n in self._last), default=None)
         skip = start if below is None else (number - below - 1) * PAGE
         select = f"SELECT posts.id, posts.published FROM {self._source} WHERE ({self._where})"
         if size - end < skip:  # nearer the end: read the list backwards from it
@@ -296,6 +305,25 @@ class IdWindow(PagedWindow):
             self._last[number] = (rows[-1][0], rows[-1][1])
         return [r[0] for r in rows]
 
+    def _around(self, post_id: int, before: int, after: int) -> tuple[list[int], list[int]] | None:
+        """The posts either side of one by date, each side a seek from its ``(published, id)``."""
+        row = self._key(post_id, "posts.published")
+        if row is None:
+            return None
+        select = f"SELECT posts.id FROM {self._source} WHERE ({self._where}) AND (posts.published, posts.id)"
+        db = self._db()
+
+        def side(seek: str, descending: bool, limit: int) -> list[int]:
+            if limit <= 0:
+                return []
+            sql = f"{select} {seek} (?, ?) ORDER BY {self._order(descending)} LIMIT ?"
+            return [r[0] for r in db.execute(sql, (*self._params, row[0], post_id, limit))]
+
+        later = side("<" if self._descending else ">", self._descending, after)
+        earlier = side(">" if self._descending else "<", not self._descending, before)
+        earlier.reverse()
+        return earlier, later
+
     def position(self, post_id: int) -> int | None:
         """Where a post is in the list, or None when it is not in it (a page read, else two queries)."""
         kept = self._kept_position(post_id)
@@ -310,6 +338,36 @@ class IdWindow(PagedWindow):
             f" AND (posts.published, posts.id) {before} (?, ?)"
         )
         return int(self._db().execute(sql, (*self._params, row[0], post_id)).fetchone()[0])
+
+
+class Excerpt(IdSequence):
+    """Ids around a post in a window's order, read from the post's key (``PagedWindow.excerpt``):
+    a new order's first screen, shown before the post's position in the whole list is counted
+    (by title at 1M posts, a count over up to a million index entries: 50-100 ms). The whole
+    window, placed at that position, follows it (``whole``)."""
+
+    def __init__(self, ids: list[int], whole: PagedWindow, post_id: int) -> None:
+        self._ids = ids
+        self.whole = whole
+        self.post_id = post_id
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        return self._ids[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids)
+
+    def position(self, post_id: int) -> int | None:
+        return _index(self._ids, post_id)
 
 
 def known_length(part: Sequence[int]) -> int | None:

@@ -333,7 +333,12 @@ class MainScreen(Screen[None]):
     # -- loading -------------------------------------------------------------------------------
 
     def apply_filter(
-        self, *, keep: int | None = None, sidebar: bool = True, reverse: tuple[int, int] | None = None
+        self,
+        *,
+        keep: int | None = None,
+        sidebar: bool = True,
+        reverse: tuple[int, int] | None = None,
+        early: bool = False,
     ) -> None:
         """Re-run the filter; the cursor stays on ``keep`` (default: the highlighted post).
 
@@ -341,6 +346,8 @@ class MainScreen(Screen[None]):
             sidebar: gather the sidebar's counts and tags again (a new sort order changes neither).
             reverse: ``(position, count)`` of the highlighted post in the list shown, when the new
                 list is that one in reverse order (newest first to oldest first, or back).
+            early: a new order of the list shown: its first screen around the kept post read
+                from that post's key and shown before its place in the whole list is counted.
         """
         library = self.app.library
         try:
@@ -349,7 +356,7 @@ class MainScreen(Screen[None]):
             self._set_status(error=str(exc))
             return
         keep = self.posts.highlighted_id if keep is None else keep
-        self._load_ids(compiled, keep, self.sort, sidebar, reverse)
+        self._load_ids(compiled, keep, self.sort, sidebar, reverse, early)
         self.app.remember("ui.filter", self.filter.to_json())
 
     @property
@@ -374,7 +381,7 @@ class MainScreen(Screen[None]):
         # Newest first to oldest first (or back) is the same list reversed: the highlighted post's
         # place in it is known (the worker checks it), no count is needed.
         reverse = (posts.cursor, posts.count) if {was, now} == {"newest", "oldest"} and not resume else None
-        self.apply_filter(keep=place, sidebar=False, reverse=reverse)
+        self.apply_filter(keep=place, sidebar=False, reverse=reverse, early=True)
 
     def read_from_start(self) -> None:
         """Serial reading: the current view oldest first, from where its reading stopped."""
@@ -393,6 +400,7 @@ class MainScreen(Screen[None]):
         order: str | None = None,
         sidebar: bool = True,
         reverse: tuple[int, int] | None = None,
+        early: bool = False,
     ) -> None:
         # Words in the query: best match first (relevance, then date) unless the view has a sort
         # order of its own; otherwise newest first.
@@ -415,6 +423,20 @@ class MainScreen(Screen[None]):
             ):
                 mirrored = count - 1 - reverse[0]
                 position = mirrored if ids[mirrored] == keep else None
+            height = self.posts.scrollable_content_region.height or 50
+            excerpt = getattr(ids, "excerpt", None)
+            if early and position is None and count is not None and excerpt is not None:
+                # The first screen from the kept post's key, before its position in the whole
+                # list is counted (by title at 1M posts: 50-100 ms over the index): the posts
+                # either side of it, then the whole list placed (the cursor where it is then).
+                first = excerpt(keep, height, height)
+                if first is not None and not worker.is_cancelled:
+                    at = first.position(keep)
+                    first_rows = library.rows(list(first))
+                    query = (compiled, ranked, order or "newest")
+                    self.app.call_from_thread(
+                        self._show_ids, first, keep, ranked, at, first_rows, False, query
+                    )
             if position is None:
                 position = _position(ids, keep)
         height = self.posts.scrollable_content_region.height or 50
@@ -437,6 +459,15 @@ class MainScreen(Screen[None]):
         sidebar: bool = True,
         query: tuple[Compiled, bool, str] | None = None,
     ) -> None:
+        shown = self.posts.ids
+        if getattr(shown, "whole", None) is ids and position is not None and keep is not None:
+            # The whole list after its first screen from the kept post (an excerpt): the cursor
+            # stays on the post highlighted in the excerpt meanwhile, on its line.
+            now, kept_at = self.posts.highlighted_id, shown.position(keep)  # type: ignore[attr-defined]
+            at = shown.position(now) if now is not None else None  # type: ignore[attr-defined]
+            if at is not None and kept_at is not None:
+                keep, position = now, position + at - kept_at
+                rows = [*rows, *(row for pid in shown if (row := self.posts.cached_row(pid)) is not None)]
         self._ranked = ranked
         self._list_query = query
         if self._to_top:
@@ -542,7 +573,11 @@ class MainScreen(Screen[None]):
             text.append(self._status_text, style="italic")
             text.append("  ·  ")
         more = "" if self.posts.counted else "+"  # the count follows the first screen
-        text.append(f"{label} · {self.posts.count:,}{more} posts{order}")
+        count = self.posts.count
+        whole = getattr(self.posts.ids, "whole", None)
+        if whole is not None:  # an excerpt, the whole list on its way: its length (known)
+            count, more = len(whole), ""
+        text.append(f"{label} · {count:,}{more} posts{order}")
         if feed is not None:
             # A chosen feed: how its archive came home, as `blogtui feeds` says it.
             text.append(f" · {archive_words(feed)}", style="dim")
@@ -589,8 +624,8 @@ class MainScreen(Screen[None]):
     def _place_words(self) -> str:
         """Where the post being read is in the list: "post 37 of 412 · March 2011"."""
         post_id = self.reader.post_id
-        if post_id is None:
-            return ""
+        if post_id is None or hasattr(self.posts.ids, "whole"):
+            return ""  # none, or an excerpt shown: the place in the whole list follows it
         found = self._reader_found
         if found is not None and found[0] is self.posts.ids and found[1] == post_id:
             position, published = found[2], found[3]  # found by the reader's worker
@@ -999,7 +1034,8 @@ class MainScreen(Screen[None]):
 
     def action_mark_all_read(self) -> None:
         query = self.filter.query()
-        count = len(self.posts.ids)  # the whole list, counted if it was not yet
+        ids = self.posts.ids
+        count = len(getattr(ids, "whole", ids))  # the whole list, counted if it was not yet
 
         def done(confirmed: bool | None) -> None:
             if confirmed:

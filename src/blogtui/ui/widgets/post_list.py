@@ -187,6 +187,10 @@ class PostList(ScrollView, can_focus=True):
         """Where a post is in the list (0 is the first line), or None when it is not listed."""
         return self._position(post_id)
 
+    def cached_row(self, post_id: int) -> PostRow | None:
+        """A post's row when the list has it read (None: not read, or not listed)."""
+        return self._rows.get(post_id)
+
     def row_of(self, post_id: int) -> PostRow | None:
         """A listed post's row (loaded with its page when it is not in the cache)."""
         position = self._position(post_id)
