@@ -34,10 +34,12 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_pathological_html_is_bounded(name: str) -> None:
     html, expected = CASES[name]
-    started = time.perf_counter()
+    # The bound is on the work (this thread's CPU), as the converter's deadline is: a busy machine
+    # stretches the wall clock, not what the post costs.
+    started = time.thread_time()
     markdown = html_to_markdown(html, "https://x.example/post/")
-    took = time.perf_counter() - started
-    assert took < 2.0, f"{name}: {took:.2f} s"
+    took = time.thread_time() - started
+    assert took < 2.0, f"{name}: {took:.2f} s of CPU"
     assert expected in markdown
 
 

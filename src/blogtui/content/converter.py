@@ -392,11 +392,13 @@ class Converter(MarkdownConverter):
             lines.append(line)
         return super().convert_table(el, "\n".join(lines), parent_tags)
 
-    #: ``time.monotonic()`` past which the conversion gives up (:class:`ConversionTimeout`).
+    #: ``time.thread_time()`` past which the conversion gives up (:class:`ConversionTimeout`):
+    #: the CPU the post's conversion costs its thread, not the wall clock (a busy machine must
+    #: not turn an ordinary post into plain text).
     deadline: float | None = None
 
     def process_tag(self, node, parent_tags=None):  # type: ignore[no-untyped-def]
-        if self.deadline is not None and time.monotonic() > self.deadline:
+        if self.deadline is not None and time.thread_time() > self.deadline:
             raise ConversionTimeout
         # A <pre> is read from the tree (pre_text) and dropped elements are dropped: converting
         # what is inside them first is wasted work.

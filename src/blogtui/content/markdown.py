@@ -23,7 +23,8 @@ _BASE_RE = re.compile(r'^\s*<base\s+href="([^"]*)"\s*/?>', re.IGNORECASE)
 #: converting cost tens of microseconds a tag, and a post should show within 2 s whatever it
 #: holds (the corpus's largest, a MathML post, has 31,137).
 MAX_TAGS = 50_000
-#: The converter's deadline for one post, parsing included (checked at every element).
+#: The converter's deadline for one post, parsing included (checked at every element), in CPU
+#: seconds of the converting thread: what the post costs, whatever else the machine runs.
 MAX_SECONDS = 1.8
 #: The note over a post shown as plain text (the reason follows it).
 PLAIN_TEXT_NOTE = "Shown as plain text"
@@ -86,7 +87,7 @@ def html_to_markdown(fragment: str | None, base_url: str = "") -> str:
     from .converter import OPTIONS, ConversionTimeout, Converter
 
     converter = Converter(base_url, **OPTIONS)
-    converter.deadline = time.monotonic() + MAX_SECONDS
+    converter.deadline = time.thread_time() + MAX_SECONDS
     try:
         markdown = converter.convert(cleaned)
     except RecursionError:
