@@ -520,3 +520,62 @@ async def test_the_card_is_as_tall_as_its_facts_from_one_feed_to_another(demo: L
             assert facts.size.height == len(lines), (feed.url, lines)
             heights.append(facts.size.height)
         assert heights[0] == heights[2] == heights[3] < heights[1] == heights[4]
+
+
+async def test_a_post_asked_for_before_a_feed_is_chosen_waits_for_the_feeds_card(
+    demo: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post's layout already on its way when a feed is chosen (a preview of the list left) lets
+    the feed's card paint first, then goes on: the reader gets it, nothing is dropped."""
+    import threading
+
+    from blogtui.ui.screens import main
+
+    monkeypatch.setattr(main, "CARD_FIRST_WAIT", 5.0)  # no timing in the test: the card's word
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        post_id = demo.post_ids("")[1]
+        asked, go = threading.Event(), threading.Event()
+        post = demo.post
+
+        def held(wanted: int):  # type: ignore[no-untyped-def]
+            asked.set()
+            go.wait(5)  # the worker holds here until the feed is chosen
+            return post(wanted)
+
+        monkeypatch.setattr(demo, "post", held)
+        screen.load_post(post_id)
+        for _ in range(100):  # the worker starts once the event loop has its turn
+            if asked.is_set():
+                break
+            await pilot.pause(0.05)
+        assert asked.is_set()
+        screen._card_painted.clear()  # a card on its way, as load_card leaves it
+        screen._chosen += 1  # a feed chosen after the post was asked for
+        go.set()
+        await pilot.pause(0.2)
+        assert screen.reader.post_id != post_id  # the layout waits for the card
+        screen._card_painted.set()  # the card painted
+        await settle(pilot, app)
+        assert screen.reader.post_id == post_id
+
+
+async def test_choosing_a_feed_lets_the_card_paint_before_a_post_asked_for_earlier(demo: Library) -> None:
+    """The card's event: cleared while a chosen feed's card is on its way, set once it is painted
+    (and set when the entry chosen has no card)."""
+    url = _second_feed(demo)
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        chosen = screen._chosen
+        screen.post_message(Sidebar.Chosen(Entry("feed", url)))
+        await settle(pilot, app)
+        assert screen.query_one(FeedCard).feed.url == url
+        assert screen._chosen == chosen + 1 and screen._card_painted.is_set()
+        screen._card_painted.clear()
+        _choose(app, Entry("smart", "all"))
+        await settle(pilot, app)
+        assert screen._card_painted.is_set()
