@@ -71,6 +71,8 @@ def stages(urls: list[str], jobs: int) -> None:
 
     from blogtui.content import text as content_text
     from blogtui.fetching import http as fetch
+    from blogtui.fetching.archive.base import Site
+    from blogtui.fetching.archive.sitemaps import probe_urls
     from blogtui.parsing import feed as feed_module
     from blogtui.parsing import xml_fast
     from blogtui.parsing.feed import parse_feed
@@ -94,15 +96,15 @@ def stages(urls: list[str], jobs: int) -> None:
             seconds = min(seconds, time.process_time() - start)
         return seconds, out
 
-    async def probe(homes: list[str]) -> int:
-        """The archive walk's requests for a feed without paging: robots.txt and the usual
-        sitemap paths at the host (once a run) and under each blog's home (answered 404)."""
+    async def probe(sites: list[Site]) -> int:
+        """The archive walk's requests for a feed without paging: robots.txt (once a run) and
+        the sitemap names the walk asks for when it names none (sitemaps.probe_urls: under each
+        blog's home, and at the host's root once a run; answered 404 here)."""
         from blogtui.errors import FetchError
-        from blogtui.fetching.archive.sitemaps import WELL_KNOWN
 
         origin = urls[0].split("/", 3)[:3]
-        asked = ["/".join(origin) + "/robots.txt"] + ["/".join(origin) + "/" + w for w in WELL_KNOWN]
-        asked += [home.rstrip("/") + "/" + w for home in homes for w in WELL_KNOWN]
+        asked = ["/".join(origin) + "/robots.txt"]
+        asked += list(dict.fromkeys(u for site in sites for u in probe_urls(site)))
         gate = asyncio.Semaphore(2)  # refresh.PER_HOST
         async with fetch.make_client(jobs, 60) as client:
 
@@ -121,8 +123,8 @@ def stages(urls: list[str], jobs: int) -> None:
     xml, _ = best(lambda: [etree.fromstring(b, xml_fast._PARSER) for b in bodies])
     parse, parsed_ = best(lambda: [parse_feed(b, u) for b, u in zip(bodies, urls)])
     parsed = list(parsed_)  # type: ignore[call-overload]
-    homes = [f.site_url or u.rsplit("/", 1)[0] for f, u in zip(parsed, urls)]
-    probes, asked = best(lambda: asyncio.run(probe(homes)), 1)
+    sites = [Site(u, f.site_url, f, b) for f, u, b in zip(parsed, urls, bodies)]
+    probes, asked = best(lambda: asyncio.run(probe(sites)), 1)
     html = [p.content_html for f in parsed for p in f.posts]
     posts = len(html)
     text, _ = best(lambda: [content_text.html_to_text(h) for h in html])

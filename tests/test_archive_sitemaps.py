@@ -395,3 +395,162 @@ def test_refresh_reads_again_only_pages_changed_since_and_only_once(
     assert post is not None and post.updated == lastmods[edited.slug]
     assert library.count("") == 15
     library.close()
+
+
+# -- which sitemap names are asked for (sitemaps.probe_urls) ---------------------------------------
+
+
+def _below(server: FeedServer, blog: sites.Blog, prefix: str) -> list[str]:
+    """The blog's post pages served again under ``prefix`` (a blog below the host's root)."""
+    paths = []
+    for post in blog.posts:
+        path = prefix + blog.post_paths[post.slug]
+        server.add(path, server.routes[blog.post_paths[post.slug]])
+        paths.append(path)
+    return paths
+
+
+def _feed(server: FeedServer, path: str, home: str, urls: list[str], generator: str = "") -> None:
+    gen = f"<generator>{generator}</generator>" if generator else ""
+    items = "".join(
+        f"<item><title>T{n}</title><link>{u}</link><guid>{u}</guid></item>" for n, u in enumerate(urls)
+    )
+    server.add(
+        path,
+        Response(
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>B</title><link>{home}</link>'
+            f"<description>d</description>{gen}{items}</channel></rss>".encode(),
+            content_type="application/rss+xml",
+        ),
+    )
+
+
+async def _walk_feed(server: FeedServer, feed_path: str) -> tuple[list[ParsedPost], Walk, list[str]]:
+    async with make_client(2, 10.0) as client:
+        get = LoopbackGetter(client)
+        first = await get(server.url(feed_path))
+        from blogtui.parsing.feed import parse_feed
+
+        feed = parse_feed(first.body, server.url(feed_path))
+        site = Site(feed_url=server.url(feed_path), site_url=feed.site_url, feed=feed, feed_body=first.body)
+        get.asked.clear()
+        posts, state = await walk_all(SitemapSource(), site, get)
+        return posts, state, [urlsplit(u).path for u in get.asked]
+
+
+async def test_wordpress_below_the_root_is_found_by_its_wp_sitemap(server: FeedServer) -> None:
+    """WordPress installed in /blog/: core's index is at the install's home, asked for first."""
+    blog = sites.hugo_like_pages(server, 6)
+    paths = _below(server, blog, "/blog")
+    urls = [server.url(p) for p in paths]
+    _feed(server, "/blog/feed/", server.url("/blog/"), urls[:2], "https://wordpress.org/?v=6.5.2")
+    server.add(
+        "/blog/wp-sitemap.xml",
+        sites.sitemap_index(
+            [server.url("/blog/wp-sitemap-posts-post-1.xml"), server.url("/blog/wp-sitemap-users-1.xml")]
+        ),
+    )
+    server.add("/blog/wp-sitemap-posts-post-1.xml", sites._sitemap(urls))
+    server.add("/blog/wp-sitemap-users-1.xml", sites._sitemap([server.url("/blog/author/admin/")]))
+    posts, state, asked = await _walk_feed(server, "/blog/feed/")
+    assert sorted(canonical_url(p.url) for p in posts) == sorted(canonical_url(u) for u in urls)
+    assert state.complete and state.expected == 6
+    # robots.txt (none here), then the install's wp-sitemap.xml: nothing else was probed.
+    assert asked[:3] == ["/robots.txt", "/blog/wp-sitemap.xml", "/blog/wp-sitemap-posts-post-1.xml"]
+    assert not [a for a in asked if a.startswith("/sitemap") or a == "/wp-sitemap.xml"]
+
+
+async def test_an_unknown_blog_below_the_root_costs_seven_requests_to_find_no_sitemap(
+    server: FeedServer,
+) -> None:
+    """No generator, home /notes/, no sitemap anywhere, robots.txt naming none: robots.txt, one
+    name under the home (sitemap.xml) and the five generic names at the root; N = 7. (The root's
+    answers are kept for the run: a second blog of the host costs one request more; see
+    test_blogs_of_one_host_share_the_roots_answers.)"""
+    blog = sites.hugo_like_pages(server, 4)
+    paths = _below(server, blog, "/notes")
+    _feed(server, "/notes/index.xml", server.url("/notes/"), [server.url(p) for p in paths[:2]])
+    posts, state, asked = await _walk_feed(server, "/notes/index.xml")
+    assert posts == [] and state.note == "no sitemap"
+    assert asked == [
+        "/robots.txt",
+        "/notes/sitemap.xml",
+        "/sitemap.xml",
+        "/sitemap_index.xml",
+        "/sitemap-index.xml",
+        "/sitemap.xml.gz",
+        "/sitemap_index.xml.gz",
+    ]
+    # The one name asked under the home is the one static generators write there: found.
+    server.add("/notes/sitemap.xml", sites._sitemap([server.url(p) for p in paths]))
+    posts, state, asked = await _walk_feed(server, "/notes/index.xml")
+    assert len(posts) == 4 and state.complete
+    assert asked[:2] == ["/robots.txt", "/notes/sitemap.xml"]
+
+
+async def test_robots_txt_sitemap_lines_win_over_the_platforms_names(server: FeedServer) -> None:
+    """A WordPress blog whose robots.txt names its sitemap: that one is read, no name is probed
+    (wp-sitemap.xml is there too, listing one page only)."""
+    blog = sites.hugo_like_pages(server, 5)
+    urls = post_urls = [blog.url(p) for p in blog.posts]
+    _feed(server, "/feed/", server.url("/"), urls[:1], "https://wordpress.org/?v=6.5.2")
+    server.add("/wp-sitemap.xml", sites._sitemap(urls[:1]))
+    server.add("/maps/all-posts.xml", sites._sitemap(post_urls))
+    server.add(
+        "/robots.txt", Response(f"User-agent: *\nSitemap: {server.url('/maps/all-posts.xml')}\n".encode())
+    )
+    posts, state, asked = await _walk_feed(server, "/feed/")
+    assert len(posts) == 5 and state.complete and state.expected == 5
+    assert asked[:2] == ["/robots.txt", "/maps/all-posts.xml"]
+    assert not [a for a in asked if "sitemap" in a]
+
+
+def test_blogs_of_one_host_share_the_roots_answers(server: FeedServer, data_dir: Path) -> None:
+    """Two unknown blogs below one host's root, added together: the root's five names are asked
+    once; each blog adds its one name (sitemap.xml under its home)."""
+    blog = sites.hugo_like_pages(server, 3)
+    for prefix in ("/a", "/b"):
+        paths = _below(server, blog, prefix)
+        _feed(server, f"{prefix}/index.xml", server.url(f"{prefix}/"), [server.url(p) for p in paths])
+    library = lib(data_dir)
+    outcomes = library.subscribe([server.url("/a/index.xml"), server.url("/b/index.xml")])
+    assert [o.error for o in outcomes] == [None, None]
+    probed = sorted(r.path for r in server.requests if "sitemap" in r.path)
+    root = [
+        "/sitemap.xml",
+        "/sitemap_index.xml",
+        "/sitemap-index.xml",
+        "/sitemap.xml.gz",
+        "/sitemap_index.xml.gz",
+    ]
+    assert probed == sorted(["/a/sitemap.xml", "/b/sitemap.xml", *root])
+    library.close()
+
+
+def test_probe_urls_by_platform() -> None:
+    """The names each recognised platform serves, under its home then at the root."""
+    from blogtui.fetching.archive.sitemaps import probe_urls
+
+    def site(feed_url: str, home: str, generator: str = "", page: bytes | None = None) -> Site:
+        body = (
+            f"<rss><channel><generator>{generator}</generator></channel></rss>".encode()
+            if generator
+            else b"<rss/>"
+        )
+        return Site(feed_url=feed_url, site_url=home, feed=ParsedFeed(), feed_body=body, home=page)
+
+    h = "https://example.com"
+    assert probe_urls(site(f"{h}/feed/", f"{h}/", "https://wordpress.org/?v=6.5")) == [
+        f"{h}/wp-sitemap.xml", f"{h}/sitemap_index.xml", f"{h}/sitemap.xml"
+    ]  # fmt: skip
+    assert probe_urls(site(f"{h}/rss/", f"{h}/", "Ghost 5.82")) == [f"{h}/sitemap.xml"]
+    # Hugo's section feed links the section: its sitemap is the site's, at the root.
+    assert probe_urls(site(f"{h}/posts/index.xml", f"{h}/posts/", "Hugo -- gohugo.io")) == [
+        f"{h}/posts/sitemap.xml", f"{h}/sitemap.xml"
+    ]  # fmt: skip
+    astro = site(f"{h}/rss.xml", f"{h}/", page=b'<meta name="generator" content="Astro v4.5.0">')
+    assert probe_urls(astro) == [f"{h}/sitemap-index.xml", f"{h}/sitemap.xml"]
+    assert probe_urls(site("https://x.blogspot.com/feeds/posts/default", "https://x.blogspot.com/")) == [
+        "https://x.blogspot.com/sitemap.xml"
+    ]
+    assert len(probe_urls(site(f"{h}/index.xml", f"{h}/"))) == 5

@@ -1,10 +1,29 @@
 """The ``sitemap`` source: a blog's sitemaps list its posts' URLs; the post pages are read one by one.
 
-Sitemaps are found from ``robots.txt``'s ``Sitemap:`` lines, else at the usual paths
-(``wp-sitemap.xml``, ``sitemap_index.xml``, ``sitemap.xml``, ``sitemap-posts.xml``, gzipped or
-not). Indexes are followed, their post sub-sitemaps first (the others only when none says it
-holds posts). Each document is parsed by ultimate-sitemap-parser (``usp``: expat with DOCTYPE
-and entities refused, so no XML bomb); this module bounds the rest: a document's size once
+Sitemaps are found from ``robots.txt``'s ``Sitemap:`` lines (they always win); when it names
+none, at the names the blog's platform serves (:func:`probe_urls`), the first that answers with
+a sitemap being it. Every name is asked for under the blog's home first, then at the host's root
+when the home is below it (a Hugo section's feed links the section; the sitemap is the site's):
+
+- WordPress (:func:`paging.is_wordpress`): ``wp-sitemap.xml`` (core since 5.5), then
+  ``sitemap_index.xml`` (Yoast SEO, Rank Math; both turn core's off), then ``sitemap.xml``
+  (core redirects it to ``wp-sitemap.xml`` when installed at the root; All in One SEO serves it);
+- Ghost, Blogger, Hugo, Jekyll (their generator): ``sitemap.xml`` (Ghost's and Blogger's an index
+  of ``sitemap-posts.xml`` / ``?page=N``; Hugo's and jekyll-sitemap's at the site's base);
+- Astro (its generator): ``sitemap-index.xml`` (@astrojs/sitemap), then ``sitemap.xml``;
+- any other blog, :data:`GENERIC`: at the host's root ``sitemap.xml``, ``sitemap_index.xml``,
+  ``sitemap-index.xml``, ``sitemap.xml.gz``, ``sitemap_index.xml.gz``; under a home below the
+  root only ``sitemap.xml`` (:data:`GENERIC_BELOW_ROOT`), the name the generators that write a
+  sitemap at a base path use; the others are server-wide set-ups, kept at the root. A sitemap
+  under ``/blog/`` may list only ``/blog/`` pages (sitemaps.org, "Sitemap file location").
+
+The root's names are asked once per host and run (the getter keeps the answers "not there"),
+so a host of many blogs below its root costs robots.txt, the root's names, and one name a blog
+for an unknown platform.
+
+Indexes are followed, their post sub-sitemaps first (the others only when none says it holds
+posts). Each document is parsed by ultimate-sitemap-parser (``usp``: expat with DOCTYPE and
+entities refused, so no XML bomb); this module bounds the rest: a document's size once
 decompressed (a gzip bomb), the sitemaps of one walk, the URLs taken (a million-URL sitemap),
 indexes that loop, and hosts (only the blog's own).
 
@@ -36,12 +55,24 @@ from ...models import FetchResult, ParsedPost
 from ...urls import canonical_url, same_site
 from . import pages
 from .base import Batch, Getter, Parse, Site, Walk
+from .paging import feed_generators, is_blogger, is_wordpress
 
-#: The usual sitemap paths, tried in order when robots.txt names none.
-WELL_KNOWN = (
-    "wp-sitemap.xml", "sitemap_index.xml", "sitemap.xml", "sitemap-posts.xml", "sitemap.xml.gz",
-    "sitemap_index.xml.gz",
-)  # fmt: skip
+#: The sitemap names of a platform not recognised, tried in order at the host's root when
+#: robots.txt names none.
+GENERIC = ("sitemap.xml", "sitemap_index.xml", "sitemap-index.xml", "sitemap.xml.gz", "sitemap_index.xml.gz")
+#: The same under a blog's home below the host's root: the name static generators write at a
+#: base path (Hugo, jekyll-sitemap, Zola, MkDocs, ...).
+GENERIC_BELOW_ROOT = ("sitemap.xml",)
+#: What WordPress serves: core's index, Yoast's and Rank Math's, the ``sitemap.xml`` core
+#: redirects from (at the root) and All in One SEO serves.
+WORDPRESS = ("wp-sitemap.xml", "sitemap_index.xml", "sitemap.xml")
+#: Ghost, Blogger, Hugo, Jekyll: ``sitemap.xml`` (an index for Ghost and large Blogger blogs).
+SITEMAP_XML = ("sitemap.xml",)
+#: Astro's @astrojs/sitemap: ``sitemap-index.xml`` over ``sitemap-0.xml``...
+ASTRO = ("sitemap-index.xml", "sitemap.xml")
+#: Generator names (lower-cased, as :func:`paging.feed_generators` gives them) whose platform
+#: serves :data:`SITEMAP_XML`.
+_SITEMAP_XML_GENERATORS = ("ghost", "blogger", "hugo", "jekyll")
 #: A sitemap document is read up to this size once decompressed (the protocol allows 50 MB;
 #: a blog's runs to a few hundred KB): past it, the rest is left and the feed gets a note.
 MAX_SITEMAP_BYTES = 8 * 1024 * 1024
@@ -93,7 +124,7 @@ class SitemapSource:
         logging.getLogger("usp").setLevel(logging.CRITICAL)
         home = _home(site)
         hosts = {urlsplit(u).netloc for u in (home, site.feed_url) if urlsplit(u).netloc}
-        finder = _Finder(get, hosts, state)
+        finder = _Finder(get, hosts, state, site)
         urls = await finder.urls(home)
         if not finder.found:
             if finder.problems:  # sitemaps there, but none could be read
@@ -177,8 +208,9 @@ class SitemapSource:
 class _Finder:
     """Finds and reads the blog's sitemaps into a list of page URLs, within the bounds."""
 
-    def __init__(self, get: Getter, hosts: set[str], state: Walk) -> None:
+    def __init__(self, get: Getter, hosts: set[str], state: Walk, site: Site) -> None:
         self.get = get
+        self.site = site
         self.hosts = hosts
         self.state = state
         self.found = False
@@ -195,10 +227,7 @@ class _Finder:
         """The pages the sitemaps list, each with its ``<lastmod>`` (None when it has none)."""
         roots = await self.declared(home)
         if not roots:
-            roots = [urljoin(home, p) for p in WELL_KNOWN]
-            origin = _origin(home) + "/"
-            if origin != home:
-                roots += [urljoin(origin, p) for p in WELL_KNOWN]
+            roots = probe_urls(self.site, home)
             first_only = True
         else:
             first_only = False
@@ -403,6 +432,29 @@ class _Crawl:
             await asyncio.gather(*workers, return_exceptions=True)
         if posts or skipped:
             yield Batch(tuple(posts), tuple(skipped))
+
+
+def probe_urls(site: Site, home: str | None = None) -> list[str]:
+    """The sitemap URLs asked for, in order, when robots.txt names none: the names the blog's
+    platform serves under its home, then at the host's root when the home is below it (see the
+    module's docstring)."""
+    home = home or _home(site)
+    root = _origin(home) + "/"
+    generators = feed_generators(site)
+    names: tuple[str, ...]
+    at_root: tuple[str, ...]
+    if is_wordpress(site):
+        names, at_root = WORDPRESS, WORDPRESS
+    elif any("astro" in g for g in generators):
+        names, at_root = ASTRO, ASTRO
+    elif is_blogger(site) or any(n in g for g in generators for n in _SITEMAP_XML_GENERATORS):
+        names, at_root = SITEMAP_XML, SITEMAP_XML
+    else:
+        names, at_root = (GENERIC if home == root else GENERIC_BELOW_ROOT), GENERIC
+    urls = [urljoin(home, n) for n in names]
+    if home != root:
+        urls += [urljoin(root, n) for n in at_root]
+    return list(dict.fromkeys(urls))
 
 
 def _home(site: Site) -> str:
