@@ -376,6 +376,12 @@ class _Crawl:
             else:
                 self.forbidden = 0
             self.failures_in_a_row += 1
+            # Decided here, by the worker that saw it, before any worker takes another URL (the
+            # loop reading the results may be a few pages behind on a busy machine).
+            if self.stopped is None and self.forbidden >= BOT_WALL:
+                self.stopped = "the site refuses post pages with HTTP 403 Forbidden (a bot wall)"
+            elif self.stopped is None and self.failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
+                self.stopped = f"{MAX_FAILURES_IN_A_ROW} post pages failed in a row: stopped"
             return url, None
         self.forbidden = 0
         self.failures_in_a_row = 0
@@ -419,10 +425,6 @@ class _Crawl:
                 elif isinstance(got, str) and not self.again:
                     skipped.append((canonical_url(url), got))
                     self.not_posts += got != DISALLOWED
-                if self.stopped is None and self.forbidden >= BOT_WALL:
-                    self.stopped = "the site refuses post pages with HTTP 403 Forbidden (a bot wall)"
-                elif self.stopped is None and self.failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
-                    self.stopped = f"{MAX_FAILURES_IN_A_ROW} post pages failed in a row: stopped"
                 if len(posts) >= BATCH or len(skipped) >= 4 * BATCH:
                     yield Batch(tuple(posts), tuple(skipped))
                     posts, skipped = [], []
