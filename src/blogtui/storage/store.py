@@ -18,6 +18,7 @@ from ..models import Feed, FeedState, ParsedPost, Post, PostRecord, PostRow
 from ..query import Compiled, fold_key, fold_tag, index_rows
 from ..urls import canonical_url
 from . import faults
+from .batches import batches, marks
 from .codec import Codec
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .search import SearchPlanner
@@ -348,11 +349,10 @@ class Store(SearchPlanner):
     def post_ids_by_guid(self, feed_id: int, guids: Sequence[str]) -> dict[str, int]:
         """The ids of a feed's posts with these guids (guids not stored are left out)."""
         found: dict[str, int] = {}
-        for start in range(0, len(guids), 500):
-            chunk = list(guids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk in batches(guids):
+            holes = marks(len(chunk))
             for r in self.db.execute(
-                f"SELECT guid, id FROM posts WHERE feed_id = ? AND guid IN ({marks})", (feed_id, *chunk)
+                f"SELECT guid, id FROM posts WHERE feed_id = ? AND guid IN ({holes})", (feed_id, *chunk)
             ):
                 found[r["guid"]] = int(r["id"])
         return found
@@ -606,11 +606,10 @@ class Store(SearchPlanner):
         pack = self.codec.pack
         self.codec.refresh()
         guids = list({p.guid for p in posts})
-        for start in range(0, len(guids), 500):
-            chunk = guids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
+        for chunk in batches(guids):
+            holes = marks(len(chunk))
             for row in db.execute(
-                f"SELECT guid, {columns}, from_page FROM posts WHERE feed_id = ? AND guid IN ({marks})",
+                f"SELECT guid, {columns}, from_page FROM posts WHERE feed_id = ? AND guid IN ({holes})",
                 (feed_id, *chunk),
             ):
                 stored[row["guid"]] = self._stored(row)
@@ -760,8 +759,7 @@ class Store(SearchPlanner):
         new = [p for p in posts if p.guid not in stored]
         gone: set[str] = set()
         urls: set[str] = set()
-        for start in range(0, len(new), 500):
-            chunk = new[start : start + 500]
+        for chunk in batches(new):
             guids = [p.guid for p in chunk]
             canon = [c for c in (canonical_url(p.url) if p.url else "" for p in chunk) if c]
             gone.update(
@@ -803,12 +801,11 @@ class Store(SearchPlanner):
             return posts
         by_key: dict[str, sqlite3.Row] = {}
         wanted = list(keys)
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
+        for chunk in batches(wanted):
+            holes = marks(len(chunk))
             for row in self.db.execute(
                 f"SELECT canonical, guid, {columns}, from_page FROM posts"
-                f" WHERE feed_id = ? AND canonical IN ({marks})",
+                f" WHERE feed_id = ? AND canonical IN ({holes})",
                 (feed_id, *chunk),
             ):
                 by_key.setdefault(row["canonical"], row)
@@ -871,9 +868,9 @@ class Store(SearchPlanner):
             return 0
         changed = 0
         with self.transaction():
-            for chunk in _chunks(list(post_ids), 500):
-                marks = ",".join("?" * len(chunk))
-                cur = self.db.execute(f"UPDATE posts SET {', '.join(sets)} WHERE id IN ({marks})", chunk)
+            for chunk in batches(post_ids):
+                holes = marks(len(chunk))
+                cur = self.db.execute(f"UPDATE posts SET {', '.join(sets)} WHERE id IN ({holes})", chunk)
                 changed += cur.rowcount
         return changed
 
@@ -890,9 +887,9 @@ class Store(SearchPlanner):
     def existing_ids(self, post_ids: Sequence[int]) -> set[int]:
         """Which of these post ids exist."""
         found: set[int] = set()
-        for chunk in _chunks(list(post_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self.db.execute(f"SELECT id FROM posts WHERE id IN ({marks})", chunk))
+        for chunk in batches(post_ids):
+            holes = marks(len(chunk))
+            found.update(r[0] for r in self.db.execute(f"SELECT id FROM posts WHERE id IN ({holes})", chunk))
         return found
 
     # -- posts: reads --------------------------------------------------------------------------
@@ -938,11 +935,11 @@ class Store(SearchPlanner):
         if not post_ids:
             return []
         by_id: dict[int, PostRow] = {}
-        for chunk in _chunks(list(post_ids), 500):
-            marks = ",".join("?" * len(chunk))
+        for chunk in batches(post_ids):
+            holes = marks(len(chunk))
             for r in self.db.execute(
                 "SELECT p.id, p.title, coalesce(nullif(f.title, ''), f.url), p.published, p.read,"
-                f" p.starred FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.id IN ({marks})",
+                f" p.starred FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.id IN ({holes})",
                 chunk,
             ):
                 by_id[r[0]] = PostRow(r[0], r[1], r[2], _dt(r[3]), bool(r[4]), bool(r[5]))
@@ -956,13 +953,13 @@ class Store(SearchPlanner):
         """
         out: list[PostRecord] = []
         extra = ", p.guid, p.updated, p.summary, p.content_html, p.summary_only" if full else ""
-        for chunk in _chunks(list(post_ids), 500):
-            marks = ",".join("?" * len(chunk))
+        for chunk in batches(post_ids):
+            holes = marks(len(chunk))
             tags: dict[int, list[str]] = {}
             mine: dict[int, list[str]] = {}
             for r in self.db.execute(
                 "SELECT pt.post_id, pt.user, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id"
-                f" WHERE pt.post_id IN ({marks}) ORDER BY t.name COLLATE NOCASE",
+                f" WHERE pt.post_id IN ({holes}) ORDER BY t.name COLLATE NOCASE",
                 chunk,
             ):
                 tags.setdefault(r["post_id"], []).append(r["name"])
@@ -973,7 +970,7 @@ class Store(SearchPlanner):
                 for r in self.db.execute(
                     "SELECT p.id, f.url AS feed_url, f.title AS feed_title, p.title, p.url, p.author,"
                     f" p.published, p.read, p.starred, p.backlog{extra}"
-                    f" FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.id IN ({marks})",
+                    f" FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.id IN ({holes})",
                     chunk,
                 )
             }
@@ -1087,8 +1084,3 @@ class Store(SearchPlanner):
             if cur.rowcount:
                 self.db.execute("DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM post_tags)")
         return bool(cur.rowcount)
-
-
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

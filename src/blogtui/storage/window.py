@@ -24,6 +24,7 @@ from typing import Any, overload
 
 from ..content.text import OPENING_HTML, opening_words
 from ..models import PostRow
+from .batches import batches, marks
 
 #: Ids read per query.
 PAGE = 256
@@ -461,17 +462,17 @@ def row_marks(db: sqlite3.Connection, rows: Sequence[PostRow]) -> list[PostRow]:
     if not rows:
         return []
     backlog: set[int] = set()
-    for chunk in _chunks([row.id for row in rows]):
-        marks = ",".join("?" * len(chunk))
-        sql = f"SELECT id FROM posts INDEXED BY posts_by_id WHERE id IN ({marks}) AND backlog = 1"
+    for chunk in batches([row.id for row in rows]):
+        holes = marks(len(chunk))
+        sql = f"SELECT id FROM posts INDEXED BY posts_by_id WHERE id IN ({holes}) AND backlog = 1"
         backlog.update(r[0] for r in db.execute(sql, chunk))
     words: dict[int, str] = {}
     wanting = [row.id for row in rows if not row.title]
     for column in ("summary", "content_html"):
-        for chunk in _chunks(wanting):
-            marks = ",".join("?" * len(chunk))
+        for chunk in batches(wanting):
+            holes = marks(len(chunk))
             head = f"substr(blogtui_text({column}), 1, {OPENING_HTML})"
-            sql = f"SELECT id, {head} FROM posts WHERE id IN ({marks})"
+            sql = f"SELECT id, {head} FROM posts WHERE id IN ({holes})"
             for post_id, text in db.execute(sql, chunk):
                 found = opening_words(text)
                 if found:
@@ -485,8 +486,3 @@ def row_marks(db: sqlite3.Connection, rows: Sequence[PostRow]) -> list[PostRow]:
         else row
         for row in rows
     ]
-
-
-def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
