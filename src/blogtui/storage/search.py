@@ -208,41 +208,45 @@ class SearchPlanner:
                 descending=order == "newest", size=size, counted_by=self._counted_by(compiled),
             )  # fmt: skip
         table, match = ranking
-        size, whole = self._rank_size(match, table, total)
-        if size <= RANK_LIMIT:  # ranked whole, as post_ids ranks (its size check is this one)
-            sql, params = self._ranked_sql(match, compiled, table)
-            return [r[0] for r in self.db.execute(sql, params)]
         title = f"{{title}} : ({match})"
+        # The ranking's choice, then the title tier's, each from a count capped past RANK_LIMIT:
+        # the list's length is counted when it is asked for (after the first screen). A word
+        # being typed (``"archive"*``) costs a whole evaluation however capped (FTS5 merges every
+        # word it begins first: ~22 ms at a million posts), so its title matches are counted
+        # first: more than RANK_LIMIT of them are more matches too (the title matches are
+        # matches, unless the words exclude some), and the matches are not counted at all.
+        title_size = None
+        if '"*' in match and " NOT " not in match:
+            title_size = self._match_size(title, RANK_LIMIT + 1, table)
+        if title_size is None or title_size <= RANK_LIMIT:
+            if self._match_size(match, RANK_LIMIT + 1, table) <= RANK_LIMIT:
+                sql, params = self._ranked_sql(match, compiled, table)  # ranked whole, as post_ids
+                return [r[0] for r in self.db.execute(sql, params)]
+            if title_size is None:
+                title_size = self._match_size(title, RANK_LIMIT + 1, table)
         hits = f"posts.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
         first: Sequence[int]
-        title_size, title_whole = self._rank_size(title, table, total)
         words_alone = compiled.where in (MATCH_CLAUSE, CJK_CLAUSE)
         if title_size <= RANK_LIMIT:
             sql, params = self._ranked_sql(title, compiled, table)
             first = [r[0] for r in self.db.execute(sql, params)]
         elif words_alone:  # the title matches are matches, counted by the index when asked
             by_index = (self._fts_count(table), (title,), 0)
-            first = IdWindow(db, by_date, hits, (title,), size=title_size if title_whole else None,
-                             counted_by=by_index)  # fmt: skip
+            first = IdWindow(db, by_date, hits, (title,), counted_by=by_index)
         else:
             dated = self._dated_source(compiled)  # a feed's matches: from its own index
             first = IdWindow(db, dated, f"({compiled.where}) AND {hits}", (*compiled.params, title))
         # The title matches are matches: the rest is the others (one count, no NOT IN to count),
-        # counted when the length is asked for unless the index counted them already.
-        rest_size, rest_count = None, None
+        # counted when the length is asked for.
+        rest_count = None
         if isinstance(first, list) or words_alone:
-            if whole and words_alone:
-                rest_size = size - (len(first) if isinstance(first, list) else title_size)
-            else:
-                sql, params, _ = self._counted_by(compiled) or self._plain_count(compiled)
-                minus = len(first) if isinstance(first, list) else 0
-                rest_count = (sql, params, minus)
-                if not isinstance(first, list):  # less the title matches, as counted by the index
-                    rest_count = (f"SELECT ({sql}) - ({self._fts_count(table)})", (*params, title), 0)
+            sql, params, _ = self._counted_by(compiled) or self._plain_count(compiled)
+            rest_count = (sql, params, len(first) if isinstance(first, list) else 0)
+            if not isinstance(first, list):  # less the title matches, as counted by the index
+                rest_count = (f"SELECT ({sql}) - ({self._fts_count(table)})", (*params, title), 0)
         rest = IdWindow(
             db, by_date if words_alone else self._dated_source(compiled),
-            f"({compiled.where}) AND NOT {hits}", (*compiled.params, title), size=rest_size,
-            counted_by=rest_count,
+            f"({compiled.where}) AND NOT {hits}", (*compiled.params, title), counted_by=rest_count,
         )  # fmt: skip
         return Chain([first, rest])
 
@@ -292,16 +296,6 @@ class SearchPlanner:
             table = "posts_fts" if compiled.where == MATCH_CLAUSE else "posts_cjk"
             return self._fts_count(table), (compiled.params[0],), 0
         return None
-
-    def _rank_size(self, match: str, table: str, total: int) -> tuple[int, bool]:
-        """How many posts ``match`` matches, counted up to past ``RANK_LIMIT`` (the ranking's
-        choice) or whole, and whether it was counted whole. A word being typed (``"archive"*``) is
-        counted whole: FTS5 merges every word it begins before the first row, so a capped count
-        costs what a whole one does (40 ms at a million posts), and the list's length needs it."""
-        if '"*' in match:
-            return self._match_size(match, total + 1, table), True
-        size = self._match_size(match, RANK_LIMIT + 1, table)
-        return size, size <= RANK_LIMIT
 
     def _tiered_ids(self, compiled: Compiled, limit: int | None, table: str, match: str) -> list[int]:
         """The ranked order for a search matching many posts (see :meth:`post_ids`)."""
