@@ -256,3 +256,51 @@ async def test_a_sort_change_shows_the_posts_around_the_kept_one_before_its_plac
         screen._show_ids(titles, kept, False, position, [], False)
         assert posts.ids is titles and posts.highlighted_id == moved and posts.cursor == position + 1
     library.close()
+
+
+TYPED = ["arch", "archive", "archive ca", "-tag:garden arch", 'feed:"invalid/1.xml" arch']
+
+
+@pytest.mark.parametrize("rank_limit", [40, 120, 400])  # title matches past it; only the rest; none
+@pytest.mark.parametrize("query", TYPED)
+def test_a_query_as_typed_shows_the_ranked_order_before_any_count(
+    small_pages: None, library: Library, monkeypatch: pytest.MonkeyPatch, query: str, rank_limit: int
+) -> None:
+    # Issue 15: a word being typed ("arch"*) is ranked by choices made from capped counts, the
+    # title matches counted first; the first screen is post_ids's ranked order (which counts and
+    # reads every match), and the whole list is too once counted.
+    monkeypatch.setattr(search, "RANK_LIMIT", rank_limit)
+    compiled = library.compile(query, prefix_last=True)
+    assert compiled.match is not None and '"*' in compiled.match
+    expected = library.post_ids(compiled, ranked=True)
+    assert len(expected) > window.PAGE
+    reads: list[str] = []
+    library.store.db.set_trace_callback(reads.append)
+    ids = library.post_window(compiled, ranked=True)
+    least = window.known_length(ids) or ids.least_length()  # type: ignore[attr-defined]
+    assert least >= window.PAGE
+    assert ids[: window.PAGE] == expected[: window.PAGE]
+    whole = [sql for sql in reads if "count(*)" in sql and "LIMIT" not in sql]
+    assert whole == [], whole  # the first screen counts nothing whole
+    library.store.db.set_trace_callback(None)
+    assert len(ids) == len(expected) and list(ids) == expected
+
+
+def test_a_word_typed_with_many_title_matches_is_searched_twice_for_its_first_screen(
+    small_pages: None, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # More title matches than RANK_LIMIT are more matches too: the matches are not counted, and
+    # the index is searched twice (the title matches counted up to past the limit, the first page).
+    monkeypatch.setattr(search, "RANK_LIMIT", 40)
+    compiled = library.compile("arch", prefix_last=True)
+    title = f"{{title}} : ({compiled.match})"
+    assert library.store._match_size(title, 10**6) > 40
+    expected = library.post_ids(compiled, ranked=True)
+    searches: list[str] = []
+    library.store.db.set_trace_callback(lambda sql: searches.append(sql) if "MATCH" in sql else None)
+    ids = library.post_window(compiled, ranked=True)
+    assert isinstance(ids, Chain) and ids.known_length() is None
+    assert ids[: window.PAGE] == expected[: window.PAGE]
+    library.store.db.set_trace_callback(None)
+    assert len(searches) == 2, searches
+    assert all(compiled.match in sql and "{title}" in sql for sql in searches)
