@@ -196,3 +196,24 @@ async def test_t_at_80_columns_shows_the_sidebar_on_the_tags(data_dir: Path, tmp
         assert entry is not None and entry.kind == "tag"
         assert sidebar.highlighted is not None and _on_screen(sidebar, sidebar.highlighted)
     library.close()
+
+
+async def test_a_count_that_changes_updates_its_line_in_place(data_dir: Path) -> None:
+    """A post read changes a count: the line is updated where it is, the others left as they
+    are (clearing and adding every line laid out the whole screen while a post was shown)."""
+    library = seeded_library(data_dir)
+    app = make_app(library)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        sidebar = app.screen.query_one(Sidebar)
+        before = [sidebar.get_option_at_index(i) for i in range(sidebar.option_count)]
+        lines = [str(option.prompt) for option in before]
+        unread = next(i for i, e in enumerate(sidebar._entries) if e == Entry("smart", "unread"))
+        app.screen.open_post(library.post_ids("is:unread")[0])
+        await settle(pilot, app)
+        after = [sidebar.get_option_at_index(i) for i in range(sidebar.option_count)]
+        assert [a is b for a, b in zip(after, before)] == [True] * len(before)  # none made anew
+        assert str(after[unread].prompt) != lines[unread]  # the unread count went down by one
+        changed = [i for i, option in enumerate(after) if str(option.prompt) != lines[i]]
+        assert unread in changed and len(changed) < len(lines) // 2
+    library.close()
