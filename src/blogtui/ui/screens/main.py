@@ -422,6 +422,8 @@ class MainScreen(Screen[None]):
         known = getattr(ids, "known_length", None)
         count = known() if known is not None else len(ids)
         position = None
+        height = self.posts.scrollable_content_region.height or 50
+        query = (compiled, ranked, order or "newest")
         if keep is not None and not worker.is_cancelled:
             if (
                 count is not None
@@ -431,7 +433,6 @@ class MainScreen(Screen[None]):
             ):
                 mirrored = count - 1 - reverse[0]
                 position = mirrored if ids[mirrored] == keep else None
-            height = self.posts.scrollable_content_region.height or 50
             excerpt = getattr(ids, "excerpt", None)
             if early and position is None and count is not None and excerpt is not None:
                 # The first screen from the kept post's key, before its position in the whole
@@ -441,20 +442,17 @@ class MainScreen(Screen[None]):
                 if first is not None and not worker.is_cancelled:
                     at = first.position(keep)
                     first_rows = library.rows(list(first))
-                    query = (compiled, ranked, order or "newest")
                     self.app.call_from_thread(
                         self._show_ids, first, keep, ranked, at, first_rows, False, query
                     )
             if position is None:
                 position = _position(ids, keep)
-        height = self.posts.scrollable_content_region.height or 50
         start = max(0, (position or 0) - height)
         around = getattr(ids, "read_around", None)
         if around is not None and position is not None and keep is not None and not worker.is_cancelled:
             around(keep, position, start, start + 2 * height)  # by the kept post's key, not an offset
         rows = library.rows(list(ids[start : start + 2 * height])) if not worker.is_cancelled else []
         if not worker.is_cancelled:
-            query = (compiled, ranked, order or "newest")
             self.app.call_from_thread(self._show_ids, ids, keep, ranked, position, rows, sidebar, query)
 
     def _show_ids(
