@@ -249,10 +249,11 @@ class SearchPlanner:
         rest_count = None
         if isinstance(first, list) or words_alone:
             sql, params, _ = self._counted_by(compiled) or self._plain_count(compiled)
-            rest_count = (sql, params, len(first) if isinstance(first, list) else 0)
-            if title_page is not None:  # less the title matches, counted whole already
+            if isinstance(first, list):  # less the ranked title tier
+                rest_count = (sql, params, len(first))
+            elif title_page is not None:  # less the title matches, counted whole already
                 rest_count = (sql, params, title_size)
-            elif not isinstance(first, list):  # less the title matches, as counted by the index
+            else:  # less the title matches, as counted by the index
                 rest_count = (f"SELECT ({sql}) - ({self._fts_count(table)})", (*params, title), 0)
         # The title matches left out: the ranked tier's ids when it is a list (a set from its JSON
         # in ~1 ms, where searching the index again for them took ~10 ms at 200,000 posts: bm25
