@@ -4,6 +4,7 @@ read a page at a time; and the list widget on a window (G, page keys, a kept pla
 from __future__ import annotations
 
 import random
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import pytest
 
 from blogtui.library import Library
 from blogtui.models import ParsedPost
-from blogtui.storage import search, window
-from blogtui.storage.window import Chain, IdWindow
+from blogtui.storage import feed_window, search, title_window, window
+from blogtui.storage.window import Chain, IdSequence, IdWindow
 from blogtui.ui.widgets.post_list import PostList
 from ui_harness import feed_xml, make_app, press, seeded_library, settle
 
@@ -25,7 +26,8 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     # page read again) is taken on a few hundred posts.
     monkeypatch.setattr(search, "WINDOW_MIN", 10)
     monkeypatch.setattr(search, "LOOKUP_LIMIT", 20)
-    monkeypatch.setattr(window, "PAGE", 7)
+    for module in (window, feed_window, title_window):  # each reads its pages of window.PAGE
+        monkeypatch.setattr(module, "PAGE", 7)
     monkeypatch.setattr(window, "KEPT_PAGES", 3)
 
 
@@ -93,6 +95,52 @@ def test_window_holds_the_ids_of_post_ids_in_order(
     assert 10**9 not in ids
     with pytest.raises(IndexError):
         ids[len(expected)]
+
+
+THREADED = [*CASES, ("", False, "title"), ("tag:garden", False, "title"), ("", False, "feed")]
+
+
+@pytest.mark.parametrize(("query", "ranked", "order"), THREADED)
+def test_one_window_read_from_two_threads_at_once_gives_each_the_right_ids(
+    small_pages: None, library: Library, monkeypatch: pytest.MonkeyPatch, query: str, ranked: bool, order: str
+) -> None:
+    # The list reads its window on the event loop while the reader's worker asks it where the
+    # post opened is ("post 37 of 412"): pages read, kept and dropped (3 kept of 7 ids each)
+    # by both threads, each on its own connection, and neither sees another's ids.
+    monkeypatch.setattr(search, "RANK_LIMIT", 40)
+    compiled = library.compile(query)
+    expected = library.post_ids(compiled, ranked=ranked, order=order)
+    if not expected:
+        pytest.skip(f"{query!r} matches nothing in the fixture")
+    ids = library.post_window(compiled, ranked=ranked, order=order)
+    errors: list[str] = []
+    start = threading.Barrier(2)
+
+    def items(seed: int) -> None:
+        rng = random.Random(seed)
+        start.wait()
+        for _ in range(150):
+            index = rng.randrange(len(expected))
+            if ids[index] != expected[index]:
+                errors.append(f"ids[{index}] = {ids[index]}, not {expected[index]}")
+
+    def positions(seed: int) -> None:
+        rng = random.Random(seed)
+        start.wait()
+        for _ in range(150):
+            index = rng.randrange(len(expected))
+            found = (
+                ids.position(expected[index]) if isinstance(ids, IdSequence) else ids.index(expected[index])
+            )
+            if found != index:
+                errors.append(f"position of {expected[index]} = {found}, not {index}")
+
+    threads = [threading.Thread(target=items, args=(1,)), threading.Thread(target=positions, args=(2,))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors[:5] == [] and list(ids) == expected
 
 
 def test_a_window_reads_pages_not_every_id(small_pages: None, library: Library) -> None:

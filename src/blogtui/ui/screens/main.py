@@ -213,8 +213,6 @@ class MainScreen(Screen[None]):
         self._reader_found: tuple[Sequence[int], int, int | None, datetime | None] | None = None
         #: The post whose place in the list the reader's worker is finding.
         self._finding: int | None = None
-        #: How the list shown was asked for (the filter compiled, ranked, the order).
-        self._list_query: tuple[Compiled, bool, str] | None = None
         self._status_timer: Timer | None = None
         self._ranked = False
         #: Each view's sort order (``Filter.key``: an order of SORT_ORDERS); none: newest first,
@@ -291,7 +289,6 @@ class MainScreen(Screen[None]):
         try:
             compiled = library.compile(self.filter.query(), prefix_last=True)
             ids = library.post_window(compiled, order=self.sort or "newest")
-            self._list_query = (compiled, False, self.sort or "newest")
         except LibraryError:
             self.filter = Filter()
             ids = library.post_window()
@@ -423,7 +420,6 @@ class MainScreen(Screen[None]):
         count = known() if known is not None else len(ids)
         position = None
         height = self.posts.scrollable_content_region.height or 50
-        query = (compiled, ranked, order or "newest")
         if keep is not None and not worker.is_cancelled:
             if (
                 count is not None
@@ -442,9 +438,7 @@ class MainScreen(Screen[None]):
                 if first is not None and not worker.is_cancelled:
                     at = first.position(keep)
                     first_rows = library.rows(list(first))
-                    self.app.call_from_thread(
-                        self._show_ids, first, keep, ranked, at, first_rows, False, query
-                    )
+                    self.app.call_from_thread(self._show_ids, first, keep, ranked, at, first_rows, False)
             if position is None:
                 position = _position(ids, keep)
         start = max(0, (position or 0) - height)
@@ -453,7 +447,7 @@ class MainScreen(Screen[None]):
             around(keep, position, start, start + 2 * height)  # by the kept post's key, not an offset
         rows = library.rows(list(ids[start : start + 2 * height])) if not worker.is_cancelled else []
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_ids, ids, keep, ranked, position, rows, sidebar, query)
+            self.app.call_from_thread(self._show_ids, ids, keep, ranked, position, rows, sidebar)
 
     def _show_ids(
         self,
@@ -463,7 +457,6 @@ class MainScreen(Screen[None]):
         position: int | None = None,
         rows: Sequence[PostRow] = (),
         sidebar: bool = True,
-        query: tuple[Compiled, bool, str] | None = None,
     ) -> None:
         shown = self.posts.ids
         if getattr(shown, "whole", None) is ids and position is not None and keep is not None:
@@ -475,7 +468,6 @@ class MainScreen(Screen[None]):
                 keep, position = now, position + at - kept_at
                 rows = [*rows, *(row for pid in shown if (row := self.posts.cached_row(pid)) is not None)]
         self._ranked = ranked
-        self._list_query = query
         if self._to_top:
             self._to_top, keep = False, None
         if self._anchor_or_top:
@@ -893,16 +885,11 @@ class MainScreen(Screen[None]):
         self, post_id: int, published: datetime | None
     ) -> tuple[Sequence[int], int, int | None, datetime | None]:
         """Where a post is in the list shown, for the status line, found in the reader's worker:
-        in a window on the cache, by a window of its own on the same query (the list's is the
-        event loop's), a count when the post's page is not read yet."""
-        ids, query = self.posts.ids, self._list_query
-        if not hasattr(ids, "position"):
-            return ids, post_id, _position(ids, post_id), published
-        if query is None:
-            return ids, post_id, None, None  # not known here: the list looks (_place_words)
-        compiled, ranked, order = query
-        own = self.app.library.post_window(compiled, ranked=ranked, order=order)
-        return ids, post_id, _position(own, post_id), published
+        in a window on the cache it can be a count when the post's page is not kept. The list's
+        own window is asked (windows are read from any thread, each on its own connection): the
+        post opened from the list is on a page it keeps, found without a query."""
+        ids = self.posts.ids
+        return ids, post_id, _position(ids, post_id), published
 
     def _found_in_list(self, found: tuple[Sequence[int], int, int | None, datetime | None]) -> None:
         if found[1] == self._finding:
