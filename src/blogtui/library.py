@@ -36,6 +36,8 @@ from .storage.images import CachedImage, ImageCache
 from .storage.schema import needs_upgrade
 from .storage.schema import reporting as upgrade_progress
 from .storage.store import Store
+from .storage.window import IdSequence as PostWindow
+from .storage.window import as_window
 
 if TYPE_CHECKING:  # the fetcher, the image fetcher and the backup readers load when first used
     from .fetching.images import ImageRef, ImageReport, Prepared
@@ -51,7 +53,16 @@ class Vacuumed(NamedTuple):
     dropped: int
 
 
-__all__ = ["INCOMPLETE_NOTE", "NOT_SAVED", "SORT_ORDERS", "Library", "LibraryError", "describe_store_error"]
+__all__ = [
+    "INCOMPLETE_NOTE",
+    "NOT_SAVED",
+    "SORT_ORDERS",
+    "Library",
+    "LibraryError",
+    "PostWindow",
+    "as_window",
+    "describe_store_error",
+]
 
 
 def describe_store_error(exc: BaseException, data_dir: Path | str) -> StoreError:
@@ -358,7 +369,7 @@ class Library:
 
     def post_window(
         self, text: str | Compiled | None = None, *, ranked: bool = False, order: str = "newest"
-    ) -> Sequence[int]:
+    ) -> PostWindow:
         """The ids of :meth:`post_ids`, in its order, as a list shows them: read a page at a time
         from the cache when there are many (the first screen of a million posts costs one page;
         its length, when the cache does not keep that count, is counted when first asked for:
@@ -371,7 +382,7 @@ class Library:
         known = window.known_length(ids)
         if known is not None:  # a window not counted yet is counted when its length is asked for
             self._remember_size(compiled, known)
-        return ids
+        return as_window(ids)
 
     def count(self, text: str | Compiled | None = None) -> int:
         """How many posts a query matches (all posts when no query)."""

@@ -48,11 +48,30 @@ def count_source(where: str) -> str:
 
 class IdSequence(Sequence[int]):
     """A list's ids read lazily: a post is in it when it has a position, and two lists are equal
-    when they hold the same ids in the same order (as a list of them would be)."""
+    when they hold the same ids in the same order (as a list of them would be).
+
+    What the reader's list asks of any list of ids (``Library.post_window`` gives one of these,
+    and ``as_window`` makes one of a plain list): where a post is, the length when known without
+    counting, the rows known at least, an excerpt around a post and the pages around one read by
+    key (where the window reads so), and ``whole``: for an excerpt, the list it is the first
+    screen of."""
+
+    #: The whole list this one is the first screen of (an :class:`Excerpt`); None: it is whole.
+    whole: IdSequence | None = None
 
     def position(self, post_id: int) -> int | None:
         """Where a post is in the list, or None when it is not in it."""
         raise NotImplementedError
+
+    def excerpt(self, post_id: int, before: int, after: int) -> Excerpt | None:
+        """Up to ``before`` ids before ``post_id`` and ``after`` after it, in the list's order,
+        read from the post's key without its position (which may need a count); None when the
+        post is not in the list or the list does not read so."""
+        return None
+
+    def read_around(self, post_id: int, position: int, start: int, stop: int) -> None:
+        """Read positions ``start`` to ``stop`` (a first screen) by the key of ``post_id``, at
+        ``position``, where the list reads pages so (a list held whole has nothing to read)."""
 
     def known_length(self) -> int | None:
         """The list's length when it is known without counting (None: ``len()`` would count)."""
@@ -177,9 +196,6 @@ class PagedWindow(IdSequence):
                     self._keep(number, ids[number * PAGE - low : (number + 1) * PAGE - low])
 
     def excerpt(self, post_id: int, before: int, after: int) -> Excerpt | None:
-        """Up to ``before`` ids before ``post_id`` and ``after`` after it, in the list's order,
-        read from the post's key without its position (which may need a count); None when the
-        post is not in the list or the window does not read so."""
         found = self._around(post_id, before, after)
         return None if found is None else Excerpt([*found[0], post_id, *found[1]], self, post_id)
 
@@ -358,7 +374,7 @@ class Excerpt(IdSequence):
 
     def __init__(self, ids: list[int], whole: PagedWindow, post_id: int) -> None:
         self._ids = ids
-        self.whole = whole
+        self.whole: PagedWindow = whole
         self.post_id = post_id
 
     def __len__(self) -> int:
@@ -378,6 +394,43 @@ class Excerpt(IdSequence):
 
     def position(self, post_id: int) -> int | None:
         return _index(self._ids, post_id)
+
+
+class IdList(IdSequence):
+    """A list of ids held whole (a short list, or a search's matches listed): positions from a
+    map made when first asked for."""
+
+    def __init__(self, ids: Sequence[int]) -> None:
+        self._ids = list(ids)
+        self._index: dict[int, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        return self._ids[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids)
+
+    def position(self, post_id: int) -> int | None:
+        if self._index is None:
+            index: dict[int, int] = {}
+            for at, pid in enumerate(self._ids):
+                index.setdefault(pid, at)
+            self._index = index
+        return self._index.get(post_id)
+
+
+def as_window(ids: Sequence[int]) -> IdSequence:
+    """``ids`` as a list of ids the reader's list can ask what it asks (a window is one)."""
+    return ids if isinstance(ids, IdSequence) else IdList(ids)
 
 
 def known_length(part: Sequence[int]) -> int | None:

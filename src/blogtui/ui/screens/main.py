@@ -84,17 +84,6 @@ def _json_map(raw: str | None, kind: type) -> dict[str, Any]:
     return {str(k): v for k, v in data.items() if isinstance(v, kind) and not isinstance(v, bool)}
 
 
-def _position(ids: Sequence[int], post_id: int) -> int | None:
-    """Where ``post_id`` is in a list of ids (or a window on the cache, which knows positions)."""
-    position = getattr(ids, "position", None)
-    if position is not None:
-        return position(post_id)  # type: ignore[no-any-return]
-    try:
-        return ids.index(post_id)
-    except ValueError:
-        return None
-
-
 @dataclass
 class Filter:
     """What the list shows: a base entry, tags that must all be present, and a query."""
@@ -416,8 +405,7 @@ class MainScreen(Screen[None]):
         # What the list's first screen needs is read here, off the event loop: where the kept
         # post is and the rows around it. Not the count, unless it is known without counting (a
         # list the count tables cannot size is counted after its first screen: _count_list).
-        known = getattr(ids, "known_length", None)
-        count = known() if known is not None else len(ids)
+        count = ids.known_length()
         position = None
         height = self.posts.scrollable_content_region.height or 50
         if keep is not None and not worker.is_cancelled:
@@ -429,22 +417,20 @@ class MainScreen(Screen[None]):
             ):
                 mirrored = count - 1 - reverse[0]
                 position = mirrored if ids[mirrored] == keep else None
-            excerpt = getattr(ids, "excerpt", None)
-            if early and position is None and count is not None and excerpt is not None:
+            if early and position is None and count is not None:
                 # The first screen from the kept post's key, before its position in the whole
                 # list is counted (by title at 1M posts: 50-100 ms over the index): the posts
                 # either side of it, then the whole list placed (the cursor where it is then).
-                first = excerpt(keep, height, height)
+                first = ids.excerpt(keep, height, height)
                 if first is not None and not worker.is_cancelled:
                     at = first.position(keep)
                     first_rows = library.rows(list(first))
                     self.app.call_from_thread(self._show_ids, first, keep, ranked, at, first_rows, False)
             if position is None:
-                position = _position(ids, keep)
+                position = ids.position(keep)
         start = max(0, (position or 0) - height)
-        around = getattr(ids, "read_around", None)
-        if around is not None and position is not None and keep is not None and not worker.is_cancelled:
-            around(keep, position, start, start + 2 * height)  # by the kept post's key, not an offset
+        if position is not None and keep is not None and not worker.is_cancelled:
+            ids.read_around(keep, position, start, start + 2 * height)  # by its key, not an offset
         rows = library.rows(list(ids[start : start + 2 * height])) if not worker.is_cancelled else []
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_ids, ids, keep, ranked, position, rows, sidebar)
@@ -459,11 +445,11 @@ class MainScreen(Screen[None]):
         sidebar: bool = True,
     ) -> None:
         shown = self.posts.ids
-        if getattr(shown, "whole", None) is ids and position is not None and keep is not None:
+        if shown.whole is ids and position is not None and keep is not None:
             # The whole list after its first screen from the kept post (an excerpt): the cursor
             # stays on the post highlighted in the excerpt meanwhile, on its line.
-            now, kept_at = self.posts.highlighted_id, shown.position(keep)  # type: ignore[attr-defined]
-            at = shown.position(now) if now is not None else None  # type: ignore[attr-defined]
+            now, kept_at = self.posts.highlighted_id, shown.position(keep)
+            at = shown.position(now) if now is not None else None
             if at is not None and kept_at is not None:
                 keep, position = now, position + at - kept_at
                 rows = [*rows, *(row for pid in shown if (row := self.posts.cached_row(pid)) is not None)]
@@ -572,7 +558,7 @@ class MainScreen(Screen[None]):
             text.append("  ·  ")
         more = "" if self.posts.counted else "+"  # the count follows the first screen
         count = self.posts.count
-        whole = getattr(self.posts.ids, "whole", None)
+        whole = self.posts.ids.whole
         if whole is not None:  # an excerpt, the whole list on its way: its length (known)
             count, more = len(whole), ""
         text.append(f"{label} · {count:,}{more} posts{order}")
@@ -622,7 +608,7 @@ class MainScreen(Screen[None]):
     def _place_words(self) -> str:
         """Where the post being read is in the list: "post 37 of 412 · March 2011"."""
         post_id = self.reader.post_id
-        if post_id is None or hasattr(self.posts.ids, "whole"):
+        if post_id is None or self.posts.ids.whole is not None:
             return ""  # none, or an excerpt shown: the place in the whole list follows it
         found = self._reader_found
         if found is not None and found[0] is self.posts.ids and found[1] == post_id:
@@ -889,7 +875,7 @@ class MainScreen(Screen[None]):
         own window is asked (windows are read from any thread, each on its own connection): the
         post opened from the list is on a page it keeps, found without a query."""
         ids = self.posts.ids
-        return ids, post_id, _position(ids, post_id), published
+        return ids, post_id, ids.position(post_id), published
 
     def _found_in_list(self, found: tuple[Sequence[int], int, int | None, datetime | None]) -> None:
         if found[1] == self._finding:
@@ -1041,7 +1027,7 @@ class MainScreen(Screen[None]):
     def action_mark_all_read(self) -> None:
         query = self.filter.query()
         ids = self.posts.ids
-        count = len(getattr(ids, "whole", ids))  # the whole list, counted if it was not yet
+        count = len(ids if ids.whole is None else ids.whole)  # the whole list, counted if not yet
 
         def done(confirmed: bool | None) -> None:
             if confirmed:

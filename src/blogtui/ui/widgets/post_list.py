@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...library import PostWindow, as_window
 from ...models import PostRow
 
 RowLoader = Callable[[Sequence[int]], list[PostRow]]
@@ -132,12 +133,11 @@ class PostList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._load_rows = load_rows
         self.empty_text = empty_text
-        self._ids: Sequence[int] = []
+        self._ids: PostWindow = as_window([])
         #: The rows the list has: the ids' length, or as many as are known before they are counted.
         self._listed = 0
         self._found: dict[int, int | None] = {}  # a window's positions asked for, by post id
         self._listed_whole = True
-        self._index: dict[int, int] | None = None
         self._rows: OrderedDict[int, PostRow] = OrderedDict()
         self._strips: OrderedDict[tuple[PostRow, int, bool, bool, int], Strip] = OrderedDict()
         self._last_highlight: int | None = -1
@@ -148,7 +148,7 @@ class PostList(ScrollView, can_focus=True):
     # -- data ----------------------------------------------------------------------------------
 
     @property
-    def ids(self) -> Sequence[int]:
+    def ids(self) -> PostWindow:
         """The ids in the list, in order."""
         return self._ids
 
@@ -197,18 +197,14 @@ class PostList(ScrollView, can_focus=True):
         return self._row(position) if position is not None else None
 
     def _position(self, post_id: int) -> int | None:
-        finder = getattr(self._ids, "position", None)
-        if finder is not None:  # a window: it knows where its posts are without reading them all
-            # Kept while these ids are shown (the status line asks for the post being read after
-            # each list and each sidebar update: a count in the cache each time, 50-100 ms at 1M).
-            if post_id not in self._found:
-                if len(self._found) > 64:
-                    self._found.clear()
-                self._found[post_id] = finder(post_id)
-            return self._found[post_id]
-        if self._index is None:
-            self._index = {pid: i for i, pid in enumerate(self._ids)}
-        return self._index.get(post_id)
+        # Kept while these ids are shown (the status line asks for the post being read after
+        # each list and each sidebar update: in a window, a count in the cache each time, 50-100
+        # ms at 1M).
+        if post_id not in self._found:
+            if len(self._found) > 64:
+                self._found.clear()
+            self._found[post_id] = self._ids.position(post_id)
+        return self._found[post_id]
 
     def set_posts(
         self,
@@ -230,8 +226,7 @@ class PostList(ScrollView, can_focus=True):
         """
         # Where the cursor sits on screen now, so that a kept post can stay on that line.
         screen_row = self.cursor - int(self.scroll_offset.y)
-        self._ids = ids if hasattr(ids, "position") else list(ids)
-        self._index = None
+        self._ids = as_window(ids)
         self._found.clear()
         self._rows.clear()
         self._strips.clear()
@@ -239,10 +234,8 @@ class PostList(ScrollView, can_focus=True):
         for row in rows:
             self._rows[row.id] = row
             self._longest_feed = max(self._longest_feed, cell_len(row.feed_title))
-        known = getattr(self._ids, "known_length", None)
-        self._listed_whole = known is None or known() is not None
-        least = getattr(self._ids, "least_length", None)
-        self._listed = least() if least is not None else len(self._ids)
+        self._listed_whole = self._ids.known_length() is not None
+        self._listed = self._ids.least_length()
         target = None
         if keep is not None and position is not None and position >= 0:
             try:  # found by the caller off the event loop: checked with one read, not a count
