@@ -366,36 +366,6 @@ class IdWindow(PagedWindow):
         return int(self._db().execute(sql, (*self._params, row[0], post_id)).fetchone()[0])
 
 
-class Excerpt(IdSequence):
-    """Ids around a post in a window's order, read from the post's key (``PagedWindow.excerpt``):
-    a new order's first screen, shown before the post's position in the whole list is counted
-    (by title at 1M posts, a count over up to a million index entries: 50-100 ms). The whole
-    window, placed at that position, follows it (``whole``)."""
-
-    def __init__(self, ids: list[int], whole: PagedWindow, post_id: int) -> None:
-        self._ids = ids
-        self.whole: PagedWindow = whole
-        self.post_id = post_id
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    @overload
-    def __getitem__(self, index: int) -> int: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[int]: ...
-
-    def __getitem__(self, index: int | slice) -> int | list[int]:
-        return self._ids[index]
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._ids)
-
-    def position(self, post_id: int) -> int | None:
-        return _index(self._ids, post_id)
-
-
 class IdList(IdSequence):
     """A list of ids held whole (a short list, or a search's matches listed): positions from a
     map made when first asked for."""
@@ -426,6 +396,18 @@ class IdList(IdSequence):
                 index.setdefault(pid, at)
             self._index = index
         return self._index.get(post_id)
+
+
+class Excerpt(IdList):
+    """Ids around a post in a window's order, read from the post's key (``PagedWindow.excerpt``):
+    a new order's first screen, shown before the post's position in the whole list is counted
+    (by title at 1M posts, a count over up to a million index entries: 50-100 ms). The whole
+    window, placed at that position, follows it (``whole``)."""
+
+    def __init__(self, ids: list[int], whole: PagedWindow, post_id: int) -> None:
+        super().__init__(ids)
+        self.whole: PagedWindow = whole
+        self.post_id = post_id
 
 
 def as_window(ids: Sequence[int]) -> IdSequence:
@@ -498,7 +480,7 @@ class Chain(IdSequence):
         """Where a post is in the list, or None when it is not in it."""
         offset = 0
         for part in self._parts:
-            found = part.position(post_id) if isinstance(part, IdWindow) else _index(part, post_id)
+            found = part.position(post_id) if isinstance(part, IdSequence) else _index(part, post_id)
             if found is not None:
                 return offset + found
             offset += len(part)
