@@ -217,3 +217,63 @@ async def test_a_count_that_changes_updates_its_line_in_place(data_dir: Path) ->
         changed = [i for i, option in enumerate(after) if str(option.prompt) != lines[i]]
         assert unread in changed and len(changed) < len(lines) // 2
     library.close()
+
+
+def _line_options(sidebar: Sidebar) -> list[tuple[int, set[int]]]:
+    """For each line on screen: the option it shows and the option indices its cells carry (what
+    a click there chooses)."""
+    top = int(sidebar.scroll_offset.y)
+    shown = []
+    for y in range(min(sidebar.scrollable_content_region.height, len(sidebar._lines) - top)):
+        strip = sidebar.render_line(y)
+        marks = {s.style.meta["option"] for s in strip if s.style is not None and "option" in s.style.meta}
+        shown.append((sidebar._lines[top + y][0], marks))
+    return shown
+
+
+async def test_an_entry_that_appears_or_goes_is_put_in_or_taken_out_in_place(data_dir: Path) -> None:
+    """A post half read makes "Continue reading" appear (and reading it to the end, go): that one
+    line is put in (taken out) where it belongs, the other lines kept with their rendering and the
+    cursor on its entry, not every option cleared and added again; counts and clicks stay right."""
+    library = seeded_library(data_dir)
+    app = make_app(library)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        sidebar = screen.query_one(Sidebar)
+        reading = Entry("smart", "reading")
+        assert reading not in sidebar._entries
+        cleared: list[int] = []
+        clear = sidebar.clear_options
+        sidebar.clear_options = lambda: cleared.append(1) or clear()  # type: ignore[assignment,func-returns-value]
+        feed = next(e for e in sidebar._entries if e and e.kind == "feed")
+        sidebar.highlighted = sidebar._entries.index(feed)
+        before = {entry: sidebar.get_option_at_index(i) for i, entry in enumerate(sidebar._entries)}
+        post_id = library.post_ids()[2]
+        library.set_reading_place(post_id, 0.5)
+        screen.load_sidebar()
+        await settle(pilot, app)
+        assert cleared == []
+        assert sidebar._entries.count(reading) == 1
+        index = sidebar._entries.index(reading)
+        assert str(sidebar.get_option_at_index(index).prompt).split()[-1] == "1"  # one post half read
+        # The lines before it and after it are the options they were (none made anew), in order.
+        kept = [sidebar.get_option_at_index(i) for i, e in enumerate(sidebar._entries) if e != reading]
+        assert kept == [before[e] for e in sidebar._entries if e != reading]
+        assert sidebar.highlighted_entry == feed  # the cursor stayed on its feed, one line down
+        assert all(marks == {option} for option, marks in _line_options(sidebar))  # clicks: the line's own
+        assert len(sidebar._lines) == sum(1 + s[1] for s in sidebar._shape)
+        # Read to its end: the entry goes, the same way.
+        library.set_reading_place(post_id, None)
+        screen.load_sidebar()
+        await settle(pilot, app)
+        assert cleared == [] and reading not in sidebar._entries
+        assert [sidebar.get_option_at_index(i) for i in range(sidebar.option_count)] == [
+            before[e] for e in sidebar._entries
+        ]
+        assert sidebar.highlighted_entry == feed
+        assert all(marks == {option} for option, marks in _line_options(sidebar))
+        await pilot.click(Sidebar, offset=(4, sidebar._index_to_line[sidebar._entries.index(feed)]))
+        await settle(pilot, app)
+        assert screen.filter.base == feed  # a click on the feed's line chose that feed
+    library.close()

@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -53,6 +57,34 @@ def short_reason(error: str) -> str:
         if len(head) >= 4:
             text = head
     return text
+
+
+def _option_list_internals(option_list: OptionList) -> bool:
+    """Whether ``option_list`` has the lists and caches of Textual 8.2's OptionList that
+    :meth:`Sidebar._update_in_place` works on."""
+    lines = getattr(option_list, "_line_cache", None)
+    return (
+        isinstance(getattr(option_list, "_options", None), list)
+        and isinstance(getattr(option_list, "_option_to_index", None), dict)
+        and hasattr(getattr(option_list, "_option_render_cache", None), "discard")
+        and all(isinstance(getattr(lines, name, None), kind) for name, kind in
+                (("lines", list), ("heights", dict), ("index_to_line", dict)))
+        and hasattr(Option, "_set_prompt")
+        and hasattr(option_list, "_update_lines")
+    )  # fmt: skip
+
+
+def _with_index(strip: Strip, index: int) -> Strip:
+    """A rendered line of an option, marked as option ``index``'s (over the mark it had)."""
+    mark = Style.from_meta({"option": index})
+    return Strip(Segment.apply_style(list(strip), post_style=mark), strip.cell_length)
+
+
+def _same_prompt(one: object, other: object) -> bool:
+    """Whether two prompts show the same: the same text, styles and spans."""
+    if isinstance(one, Text) and isinstance(other, Text):
+        return one.plain == other.plain and one.spans == other.spans and one.style == other.style
+    return one == other
 
 
 @dataclass(frozen=True)
@@ -256,22 +288,105 @@ class Sidebar(OptionList):
                     continue
                 add(Entry("tag", tag.name), line(tag.name, tag.count, on, "✓" if on else " "))
         shape = [(o.disabled, p.plain.count("\n")) for o, p in zip(options, prompts) if o is not None]
-        if entries == self._entries and shape == self._shape and self.option_count == len(shape):
-            # The same lines (a count changed, a post read): prompts replaced in place. Clearing
-            # and adding them again lays out the whole screen, which repaints every widget
-            # (~35 ms at 160x48, in the middle of a post being shown).
-            for index, prompt in enumerate(prompts):
-                if self.get_option_at_index(index).prompt != prompt:
-                    self.replace_option_prompt_at_index(index, prompt)
-        else:
-            self._entries = entries
-            self._shape = shape
+        if not self._update_in_place(entries, [o for o in options if o is not None], shape):
             self.clear_options()
             self.add_options([o for o in options if o is not None])
+        self._entries = entries
+        self._shape = shape
         target = 0
         if current is not None and current in entries:
             target = entries.index(current)
         self.highlighted = target if entries else None
+
+    def _update_in_place(
+        self, entries: list[Entry | None], options: list[Option], shape: list[tuple[bool, int]]
+    ) -> bool:
+        """Make the lines ``options`` (one per entry of ``entries``, each of ``shape``) by changing
+        only the lines that differ from those shown: a count changed is its prompt replaced, an
+        entry that appears or goes ("Continue reading" once a post is half read, a feed added) is
+        its one option put in or taken out, the others kept with the lines they have rendered.
+
+        Clearing the options and adding them all again (what OptionList's public methods offer for
+        an option put in the middle) renders every line afresh and moves the cursor and the scroll
+        to the top and back: 15-30 ms at 145 lines, while a post just opened is being painted. This
+        works on OptionList's own lists and caches (Textual 8.2): False, and nothing done, when they
+        are not there to work on (the caller then clears and adds)."""
+        if not _option_list_internals(self):
+            return False
+        old_options: list[Option] = self._options
+        old_entries = self._entries
+        if len(old_options) != len(old_entries) or len(self._shape) != len(old_entries):
+            return False  # not the lines this sidebar made: start again
+        merged: list[Option] = []
+        redrawn: list[int] = []  # new indices whose prompt changed, the line's height the same
+        first_moved: int | None = None  # the first line from which the lines are not where they were
+        matcher = SequenceMatcher(None, old_entries, entries, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                for was, now in zip(range(i1, i2), range(j1, j2)):
+                    option, new = old_options[was], options[now]
+                    if self._shape[was] != shape[now]:
+                        merged.append(new)  # another height, or heading or not: a new line
+                        if first_moved is None:
+                            first_moved = now
+                        continue
+                    if not _same_prompt(option.prompt, new.prompt):
+                        option._set_prompt(new.prompt)
+                        redrawn.append(now)
+                    merged.append(option)
+                    if was != now and first_moved is None:
+                        first_moved = now
+            else:  # lines put in, taken out or replaced
+                merged.extend(options[j1:j2])
+                if first_moved is None:
+                    first_moved = j1
+        if first_moved is None and len(merged) != len(old_options):
+            first_moved = len(merged)
+        # The lines rendered before: a line gone or whose prompt changed is rendered again; a line
+        # moved keeps its rendering, told its new index (each rendered line carries its option's
+        # index, for the mouse): rendering a line is most of what a line costs.
+        was_at = {id(option): index for index, option in enumerate(old_options)}
+        now_at = {id(option): index for index, option in enumerate(merged)}
+        stale = {id(option) for option in old_options if id(option) not in now_at}
+        stale.update(id(merged[index]) for index in redrawn)
+        cache = self._option_render_cache
+        for key in list(cache.keys()):
+            number = id(key[0])
+            if number in stale:
+                cache.discard(key)
+            elif number in now_at and now_at[number] != was_at.get(number, now_at[number]):
+                strips = cache.get(key)
+                if strips is not None:
+                    cache.discard(key)  # (set keeps a value already there)
+                    cache.set(key, [_with_index(strip, now_at[number]) for strip in strips])
+        self._options[:] = merged
+        self._option_to_index.clear()
+        self._option_to_index.update((option, index) for index, option in enumerate(merged))
+        if first_moved is None:
+            # The same lines where they were: only the prompts that changed are painted again.
+            for index in redrawn:
+                line = self._index_to_line.get(index)
+                if line is None:  # not laid out yet: all of it when it is
+                    self.refresh()
+                    break
+                self.refresh_lines(line, self._heights[index])
+            return True
+        # The lines above the first that moved keep their place; from there they are counted again.
+        lines = self._line_cache
+        cut = lines.index_to_line.get(first_moved, len(lines.lines))
+        del lines.lines[cut:]
+        for index in [index for index in lines.heights if index >= first_moved]:
+            del lines.heights[index]
+            lines.index_to_line.pop(index, None)
+        self._mouse_hovering_over = None
+        self._update_lines()
+        self.refresh()
+        return True
+
+    @property
+    def filled(self) -> bool:
+        """Whether the lines have been shown once (:meth:`show`)."""
+        return self._shown is not None
 
     @property
     def highlighted_entry(self) -> Entry | None:
