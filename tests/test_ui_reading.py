@@ -416,9 +416,9 @@ async def test_the_sidebars_counts_wait_for_a_chosen_feeds_card(demo: Library) -
         screen = app.screen
         card = screen.query_one(FeedCard)
         events: list[str] = []
-        show, load_sidebar = card.show, screen.load_sidebar
+        show, gather = card.show, screen._gather_sidebar
         card.show = lambda feed, *args: events.append("card" if feed else "no card") or show(feed, *args)  # type: ignore[func-returns-value]
-        screen.load_sidebar = lambda: events.append("sidebar") or load_sidebar()  # type: ignore[func-returns-value]
+        screen._gather_sidebar = lambda: events.append("sidebar") or gather()  # type: ignore[func-returns-value]
         _choose(app, Entry("feed", feed.url))
         await settle(pilot, app)
         assert events == ["card", "sidebar"]
@@ -579,3 +579,120 @@ async def test_choosing_a_feed_lets_the_card_paint_before_a_post_asked_for_earli
         _choose(app, Entry("smart", "all"))
         await settle(pilot, app)
         assert screen._card_painted.is_set()
+
+
+async def test_the_sidebar_waits_for_a_half_read_posts_first_screen(
+    demo: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A half-read post opened: the sidebar's counts (and its new "Continue reading" line) come
+    once the post's first screen is painted at its place, not in the frame that paints it."""
+    import threading
+
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        sidebar = screen.query_one(Sidebar)
+        reading = Entry("smart", "reading")
+        post_id = demo.post_ids()[3]
+        demo.set_reading_place(post_id, 0.5)
+        events: list[str] = []
+        show, reader_show = sidebar.show, screen.reader.show
+        sidebar.show = lambda **kw: events.append("sidebar") or show(**kw)  # type: ignore[method-assign,func-returns-value]
+        screen.reader.show = lambda doc, **kw: (
+            events.append(f"reader {doc.post_id}") or reader_show(doc, **kw)
+        )  # type: ignore[method-assign,func-returns-value]
+        asked, go = threading.Event(), threading.Event()
+        post = demo.post
+
+        def held(wanted: int):  # type: ignore[no-untyped-def]
+            asked.set()
+            go.wait(5)  # the reader's worker holds here: the counts are gathered meanwhile
+            return post(wanted)
+
+        monkeypatch.setattr(demo, "post", held)
+        screen.open_post(post_id)  # marks it read: the counts are asked for again
+        for _ in range(100):
+            if asked.is_set() and not [
+                w for w in app.workers if w.group in ("write", "sidebar") and not w.is_finished
+            ]:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause(0.1)
+        assert events == [] and reading not in sidebar._entries  # gathered, kept until the post is painted
+        go.set()
+        await settle(pilot, app)
+        assert events[0] == f"reader {post_id}" and "sidebar" in events
+        assert reading in sidebar._entries
+        unread = sidebar.get_option_at_index(sidebar._entries.index(Entry("smart", "unread")))
+        assert str(unread.prompt).split()[-1] == str(len(demo.post_ids("is:unread")))
+
+
+async def test_the_sidebar_is_held_no_longer_than_its_wait(
+    demo: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What holds the sidebar and never comes (a post's worker that fails) holds it SIDEBAR_WAIT
+    at most: then the counts asked for meanwhile are gathered."""
+    from blogtui.ui.screens import main
+
+    monkeypatch.setattr(main, "SIDEBAR_WAIT", 0.1)
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        gathered: list[str] = []
+        gather = screen._gather_sidebar
+        screen._gather_sidebar = lambda: gathered.append("sidebar") or gather()  # type: ignore[method-assign,func-returns-value]
+        screen._hold_sidebar("reader")  # a first screen on its way that never comes
+        screen.load_sidebar()
+        assert gathered == []
+        await pilot.pause(0.3)
+        await settle(pilot, app)
+        assert gathered == ["sidebar"] and not screen._sidebar_holds
+
+
+async def test_a_post_asked_for_just_before_a_feed_is_chosen_waits_for_the_card(
+    demo: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feeds chosen when a post was asked for are read on the event loop, not by its worker
+    once it runs: a worker that starts after the choice still lets the card paint first."""
+    from blogtui.ui.screens import main
+
+    monkeypatch.setattr(main, "CARD_FIRST_WAIT", 5.0)  # no timing in the test: the card's word
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        post_id = demo.post_ids("")[2]
+        screen.load_post(post_id)  # its worker has not started yet
+        screen._card_painted.clear()  # a card on its way, as load_card leaves it
+        screen._chosen += 1  # a feed chosen before the worker runs
+        await pilot.pause(0.3)
+        assert screen.reader.post_id != post_id  # the layout waits for the card
+        screen._card_painted.set()
+        await settle(pilot, app)
+        assert screen.reader.post_id == post_id
+
+
+async def test_a_preview_due_as_a_feed_is_chosen_is_dropped(demo: Library) -> None:
+    """A highlight's preview whose timer comes due once a feed has been chosen (too late to be
+    stopped) is of the list left: it loads nothing."""
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        posts = screen.query_one(PostList)
+        posts.action_cursor_down()
+        await settle(pilot, app)
+        posts.action_cursor_down()
+        post_id = posts.highlighted_id
+        loaded: list[int] = []
+        load_post = screen.load_post
+        screen.load_post = lambda wanted, *a, **k: loaded.append(wanted) or load_post(wanted, *a, **k)  # type: ignore[method-assign,func-returns-value]
+        chosen = screen._chosen
+        screen._chosen += 1  # a feed chosen meanwhile
+        screen._preview(post_id, chosen)
+        assert loaded == []
+        screen._preview(post_id, screen._chosen)  # the highlight of the list shown now
+        assert loaded == [post_id]
+        await settle(pilot, app)

@@ -62,6 +62,9 @@ FIRST_PAINT_WAIT = 0.25
 #: How long a post's layout, started before a feed was chosen, waits for the feed's card to be
 #: painted (seconds): the card is what the person looks at; the post was of the list left.
 CARD_FIRST_WAIT = 0.3
+#: The longest the sidebar's counts wait for what is being painted (a chosen feed's card, a post's
+#: first screen), in seconds: then they go whatever is on its way.
+SIDEBAR_WAIT = 0.5
 #: Seconds a status message stays (stale news clears itself).
 STATUS_SECONDS = 6.0
 #: Seconds news is shown at least before a key makes it stale: news that lands as a key is
@@ -190,8 +193,14 @@ class MainScreen(Screen[None]):
         self._status_lasting = False
         self._news_at = 0.0  # when the news (or error) shown now came (time.monotonic)
         self._status_error = False
-        #: A card on its way (None: none): True once the sidebar's counts wait for it.
-        self._card_waits: bool | None = None
+        #: What the sidebar's counts wait for ("card", "reader": a chosen feed's card, a post's
+        #: first screen, until painted), each with its token and its timer (SIDEBAR_WAIT).
+        self._sidebar_holds: dict[str, tuple[int, Timer]] = {}
+        self._hold_tokens = 0
+        #: The counts were asked for while held: gathered once nothing holds them.
+        self._sidebar_due = False
+        #: Counts gathered before a hold, come while it holds: shown once nothing holds them.
+        self._sidebar_kept: tuple[Any, ...] | None = None
         #: Feeds chosen so far, and set when no card is on its way (cleared while one is): the
         #: reader's worker of a post asked for before the last choice lets the card paint first.
         self._chosen = 0
@@ -464,15 +473,7 @@ class MainScreen(Screen[None]):
         self._count_list(ids)
         self._set_status()
         if sidebar:
-            self._sidebar_after_card()
-
-    def _sidebar_after_card(self) -> None:
-        """Gather the sidebar's counts again, once a card on its way is shown (the two would
-        share the cache's connection, and the card wait its turn)."""
-        if self._card_waits is not None:
-            self._card_waits = True
-        else:
-            self.load_sidebar()
+            self.load_sidebar()  # after the card, when one is on its way (they share the connection)
 
     def _count_list(self, ids: Sequence[int]) -> None:
         """Count a list shown before it was counted (a window on a large cache), off the UI thread."""
@@ -489,8 +490,55 @@ class MainScreen(Screen[None]):
         if self.posts.set_length(ids, size):
             self._set_status()
 
-    @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
     def load_sidebar(self) -> None:
+        """Gather the sidebar's counts again: now, or once what holds them is painted (its first
+        lines never wait: they are part of the first screen)."""
+        if self._sidebar_holds and self.sidebar.filled:
+            self._sidebar_due = True
+        else:
+            self._gather_sidebar()
+
+    def _hold_sidebar(self, reason: str) -> None:
+        """Keep the sidebar as it is until ``reason`` is painted (:meth:`_release_sidebar`), or
+        SIDEBAR_WAIT has passed: its counts, gathered in a worker beside the paint, and its lines,
+        laid out again in the same frame (an entry that appears: "Continue reading" as a post is
+        opened half read), took the interpreter from a card or a post's first screen."""
+        kept = self._sidebar_holds.pop(reason, None)
+        if kept is not None:
+            kept[1].stop()
+        self._hold_tokens += 1
+        token = self._hold_tokens
+        timer = self.set_timer(
+            SIDEBAR_WAIT, lambda: self._release_sidebar(reason, token), name=f"{DEBOUNCE}sidebar-{reason}"
+        )
+        self._sidebar_holds[reason] = (token, timer)
+
+    def _release_after_paint(self, reason: str) -> None:
+        """Let the sidebar go once the frame being prepared is painted (the hold placed now, not a
+        later one for the same reason)."""
+        kept = self._sidebar_holds.get(reason)
+        if kept is not None:
+            token = kept[0]
+            self.call_after_refresh(lambda: self._release_sidebar(reason, token))
+
+    def _release_sidebar(self, reason: str, token: int | None = None) -> None:
+        """``reason`` is painted: the counts asked for meanwhile go, once nothing else holds them."""
+        kept = self._sidebar_holds.get(reason)
+        if kept is None or (token is not None and kept[0] != token):
+            return
+        del self._sidebar_holds[reason]
+        kept[1].stop()
+        if self._sidebar_holds:
+            return
+        shown, self._sidebar_kept = self._sidebar_kept, None
+        if self._sidebar_due:
+            self._sidebar_due = False
+            self._gather_sidebar()
+        elif shown is not None:
+            self._show_sidebar(*shown)
+
+    @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
+    def _gather_sidebar(self) -> None:
         """Counts, feeds, tags within the current filter and saved views, gathered off the UI thread."""
         library = self.app.library
         feeds = library.feeds()
@@ -512,6 +560,9 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self._show_sidebar, counts, feeds, tags, views)
 
     def _show_sidebar(self, counts, feeds, tags, views) -> None:  # type: ignore[no-untyped-def]
+        if self._sidebar_holds and self.sidebar.filled:  # come as something is painted: after it
+            self._sidebar_kept = (counts, feeds, tags, views)
+            return
         self.sidebar.show(
             counts=counts,
             feeds=feeds,
@@ -635,8 +686,7 @@ class MainScreen(Screen[None]):
             self.query_one(FeedCard).show(None)
             self._card_done()
             return
-        if self._card_waits is None:
-            self._card_waits = False  # a card on its way: the sidebar's counts wait for it
+        self._hold_sidebar("card")  # a card on its way: the sidebar's counts wait for it
         self._card_painted.clear()
         self._load_card(base.value)
 
@@ -659,13 +709,11 @@ class MainScreen(Screen[None]):
         self._card_done()
 
     def _card_done(self) -> None:
-        """The card is shown (or failed): the sidebar's counts waiting for it go now."""
+        """The card is shown (or failed): once it is painted, the sidebar's counts waiting for it
+        go (feeds, then tags within the view: 40-80 ms of a worker at 200,000 posts, which took
+        the interpreter from the card's paint)."""
         self.call_after_refresh(self._card_painted.set)
-        waits, self._card_waits = self._card_waits, None
-        if waits:
-            # Once the card is painted: the sidebar's counts (feeds, then tags within the view:
-            # 40-80 ms of a worker at 200,000 posts) took the interpreter from the card's paint.
-            self.call_after_refresh(self.load_sidebar)
+        self._release_after_paint("card")
 
     @property
     def chosen_feed(self) -> str | None:
@@ -748,9 +796,9 @@ class MainScreen(Screen[None]):
         if event.post_id is None:
             self.reader.show(None)
             return
-        post_id = event.post_id
+        post_id, chosen = event.post_id, self._chosen
         self._highlight_timer = self._debounce(
-            self.highlight_delay, lambda: self._preview(post_id), "highlight"
+            self.highlight_delay, lambda: self._preview(post_id, chosen), "highlight"
         )
 
     def _debounce(self, delay: float, callback: Callable[[], None], name: str) -> Timer | None:
@@ -760,7 +808,9 @@ class MainScreen(Screen[None]):
             return None
         return self.set_timer(delay, callback, name=DEBOUNCE + name)
 
-    def _preview(self, post_id: int) -> None:
+    def _preview(self, post_id: int, chosen: int | None = None) -> None:
+        if chosen is not None and chosen != self._chosen:
+            return  # of the list left for a feed chosen since (its timer due as it was chosen)
         if self.posts.highlighted_id == post_id and post_id not in (self.reader.post_id, self._reader_wants):
             self.load_post(post_id)
 
@@ -800,13 +850,18 @@ class MainScreen(Screen[None]):
         at = None
         if keep_scroll and document is not None and document.post_id == post_id:
             at = document.place_of(int(reader.scroll_y))
-        self._load_post(post_id, keep_scroll, at)
+        self._hold_sidebar("reader")  # until its first screen is painted
+        # The feeds chosen so far, read here: the worker may start after another is chosen.
+        self._load_post(post_id, keep_scroll, at, self._chosen)
 
     @work(thread=True, exclusive=True, group="reader", exit_on_error=False)
-    def _load_post(self, post_id: int, keep_scroll: bool = False, at: float | None = None) -> None:
+    def _load_post(
+        self, post_id: int, keep_scroll: bool = False, at: float | None = None, chosen: int | None = None
+    ) -> None:
         worker = get_current_worker()
         library = self.app.library
-        chosen = self._chosen
+        if chosen is None:
+            chosen = self._chosen
 
         def card_first() -> None:
             # A feed chosen since this post was asked for (a preview of the list left, most
@@ -817,6 +872,8 @@ class MainScreen(Screen[None]):
 
         post = library.post(post_id)
         if post is None or worker.is_cancelled:
+            if post is None:  # nothing to paint: the sidebar need not wait
+                self.app.call_from_thread(self._release_sidebar, "reader")
             return
         if not post.title:  # an untitled post's header shows its opening words, as the list does
             post = replace(post, title=opening_words(post.summary) or opening_words(post.content_html))
@@ -903,6 +960,7 @@ class MainScreen(Screen[None]):
             top = document.line_of(at) if at is not None else int(reader.scroll_y)
         reader.show(document, top=top)
         self._set_status()
+        self._release_after_paint("reader")
 
     def _reader_scrolled(self, y: float) -> None:
         document = self.reader.document
