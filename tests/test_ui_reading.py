@@ -696,3 +696,32 @@ async def test_a_preview_due_as_a_feed_is_chosen_is_dropped(demo: Library) -> No
         screen._preview(post_id, screen._chosen)  # the highlight of the list shown now
         assert loaded == [post_id]
         await settle(pilot, app)
+
+
+async def test_the_garbage_collector_waits_while_a_card_or_a_first_screen_is_painted(demo: Library) -> None:
+    """Python's cyclic collector is off while something holds the sidebar (a card, a post's first
+    screen on its way), on again once it is painted, and on when the screen goes."""
+    import gc
+
+    assert gc.isenabled()
+    feed = demo.feeds()[0]
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        assert gc.isenabled()
+        states: list[bool] = []
+        show = screen.query_one(FeedCard).show
+        screen.query_one(FeedCard).show = lambda *a: states.append(gc.isenabled()) or show(*a)  # type: ignore[method-assign,func-returns-value]
+        _choose(app, Entry("feed", feed.url))
+        await settle(pilot, app)
+        assert states == [False] and gc.isenabled()  # off as the card was shown, on once painted
+        documents: list[bool] = []
+        reader_show = screen.reader.show
+        screen.reader.show = lambda doc, **kw: documents.append(gc.isenabled()) or reader_show(doc, **kw)  # type: ignore[method-assign,func-returns-value]
+        screen.open_post(demo.post_ids()[4])
+        await settle(pilot, app)
+        assert documents and documents[0] is False and gc.isenabled()
+        screen._hold_sidebar("reader")  # held as the app closes
+        assert not gc.isenabled()
+    assert gc.isenabled()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
@@ -201,6 +202,8 @@ class MainScreen(Screen[None]):
         self._sidebar_due = False
         #: Counts gathered before a hold, come while it holds: shown once nothing holds them.
         self._sidebar_kept: tuple[Any, ...] | None = None
+        #: The garbage collector waits while something holds the sidebar (_pause_collector).
+        self._collector_paused = False
         #: Feeds chosen so far, and set when no card is on its way (cleared while one is): the
         #: reader's worker of a post asked for before the last choice lets the card paint first.
         self._chosen = 0
@@ -512,6 +515,7 @@ class MainScreen(Screen[None]):
             SIDEBAR_WAIT, lambda: self._release_sidebar(reason, token), name=f"{DEBOUNCE}sidebar-{reason}"
         )
         self._sidebar_holds[reason] = (token, timer)
+        self._pause_collector()
 
     def _release_after_paint(self, reason: str) -> None:
         """Let the sidebar go once the frame being prepared is painted (the hold placed now, not a
@@ -530,12 +534,30 @@ class MainScreen(Screen[None]):
         kept[1].stop()
         if self._sidebar_holds:
             return
+        self._resume_collector()
         shown, self._sidebar_kept = self._sidebar_kept, None
         if self._sidebar_due:
             self._sidebar_due = False
             self._gather_sidebar()
         elif shown is not None:
             self._show_sidebar(*shown)
+
+    def _pause_collector(self) -> None:
+        """While a card or a post's first screen is being painted (something holds the sidebar),
+        Python's cyclic garbage collector waits too: a full collection at 200,000 posts took
+        60-100 ms, in the middle of those frames when it came due then (traced). It runs once they
+        are painted (SIDEBAR_WAIT at most); a collector switched off by someone else is left so."""
+        if not self._collector_paused and gc.isenabled():
+            gc.disable()
+            self._collector_paused = True
+
+    def _resume_collector(self) -> None:
+        if self._collector_paused:
+            self._collector_paused = False
+            gc.enable()
+
+    def on_unmount(self) -> None:
+        self._resume_collector()
 
     @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
     def _gather_sidebar(self) -> None:
