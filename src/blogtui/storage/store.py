@@ -18,7 +18,7 @@ from ..models import Feed, FeedState, ParsedPost, Post, PostRecord, PostRow
 from ..query import Compiled, fold_key, fold_tag, index_rows
 from ..urls import canonical_url
 from . import faults
-from .batches import batches, marks
+from .batches import batches, insert_rows, marks
 from .codec import Codec
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .search import SearchPlanner
@@ -584,8 +584,9 @@ class Store(SearchPlanner):
         ``undated``; a later fetch that dates it replaces that date.
 
         Call inside :meth:`transaction` so that a feed's fetch lands as one (outside one, it opens
-        its own). Stored posts are looked up in batches and new ones inserted with ``executemany``
-        (posts, search index and tags), so a new feed costs a few statements, not a few per post.
+        its own). Stored posts are looked up in batches and new ones inserted many rows a statement
+        (posts and tags: ``insert_rows``; the search index with ``executemany``), so a new feed
+        costs a few statements, not a few per post.
         """
         if not self.db.in_transaction:
             with self.transaction():
@@ -631,10 +632,10 @@ class Store(SearchPlanner):
             self.codec.maybe_train([p.content_html for p in fresh.values()])
             next_id = int(db.execute("SELECT coalesce(max(id), 0) FROM posts").fetchone()[0]) + 1
             ids = {guid: next_id + n for n, guid in enumerate(fresh)}
-            db.executemany(
+            insert_rows(
+                db,
                 "INSERT INTO posts(id, feed_id, guid, url, title, author, published, updated,"
-                " summary, content_html, summary_only, backlog, canonical, from_page, undated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " summary, content_html, summary_only, backlog, canonical, from_page, undated)",
                 [
                     (
                         ids[p.guid], feed_id, p.guid, p.url, p.title, p.author, _ts(p.published) or seen,
@@ -646,8 +647,9 @@ class Store(SearchPlanner):
                 ],
             )  # fmt: skip
             self._fts_insert((ids[p.guid], p.title, p.author, p.text) for p in fresh.values())
-            db.executemany(
-                "INSERT OR IGNORE INTO post_tags(post_id, tag_id) VALUES (?, ?)",
+            insert_rows(
+                db,
+                "INSERT OR IGNORE INTO post_tags(post_id, tag_id)",
                 [(ids[p.guid], t) for p in fresh.values() for t in self._tag_ids(p.tags, cache)],
             )
             for guid, p in fresh.items():
