@@ -35,6 +35,25 @@ def test_clean_text_never_leaves_control_characters(value: str) -> None:
     assert not CONTROL.search(clean_line(value))
 
 
+_ASCII = st.text(alphabet=st.characters(max_codepoint=0x7F))
+
+
+@PROPERTY
+@given(st.one_of(_ASCII, st.text()))
+def test_clean_text_removes_what_the_regex_does(value: str) -> None:
+    # ASCII text is cleaned with bytes.translate: the same result as the regex every string had.
+    from blogtui.content.sanitize import _CR_RE, _UNSAFE_RE
+
+    assert clean_text(value) == _UNSAFE_RE.sub("", _CR_RE.sub("\n", value))
+
+
+def test_clean_text_of_every_ascii_character() -> None:
+    every = "".join(map(chr, range(128)))
+    kept = clean_text(every * 2)
+    assert kept == ("\t\n\n" + "".join(map(chr, range(0x20, 0x7F)))) * 2  # the \r a newline
+    assert clean_text("plain text, nothing to take out\n") == "plain text, nothing to take out\n"
+
+
 _tags = st.sampled_from(
     ["p", "div", "a", "img", "pre", "code", "ul", "ol", "li", "table", "tr", "td", "th", "script", "style",
      "iframe", "blockquote", "h1", "h3", "em", "strong", "br", "figure", "figcaption", "sup", "video", "svg"]
