@@ -3,10 +3,14 @@ subscripts, markup in titles. The corpus items these come from are in test_conte
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blogtui.content.markdown import html_to_markdown
-from blogtui.content.text import html_to_text, script_text, title_from_markup
+from blogtui.content.text import fold_lines, html_to_text, script_text, title_from_markup
 from blogtui.parsing.common import title_text
 from blogtui.parsing.feed import parse_feed
 
@@ -96,3 +100,14 @@ def test_rss_titles_with_markup_on_both_parse_paths(title_xml: str, expected: st
     )
     slow = parse_feed(slow_body, "https://blog.example/feed")  # xml:base: feedparser's job
     assert slow.posts[0].title == expected
+
+
+_LINES = st.text(alphabet=st.sampled_from(["a", "b", " ", "\n", "\t", "\xa0", "\u2028", "\u3000", "é"]))
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.one_of(_LINES, st.text()))
+def test_fold_lines_as_the_search_text_was_folded(text: str) -> None:
+    # Before: every line folded, then runs of blank lines made one newline, then stripped.
+    folded = "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    assert fold_lines(text) == re.sub(r"\n\s*\n+", "\n", folded).strip()
