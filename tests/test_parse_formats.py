@@ -188,6 +188,24 @@ def test_rss_description_only_is_summary_when_it_looks_cut(description: str, sum
     assert _stored(post).summary_only is summary_only
 
 
+def test_a_description_is_converted_to_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The test for a cut description reads its text, which is then the post's search text.
+    from blogtui.parsing import feed as feed_module
+
+    converted: list[str] = []
+    real = feed_module.html_to_text
+
+    def counting(fragment: str) -> str:
+        converted.append(fragment)
+        return real(fragment)
+
+    monkeypatch.setattr(feed_module, "html_to_text", counting)
+    body = RSS20.replace(b"<p>Body <b>text</b></p>", b"<p>A whole short post.</p>")
+    (post,) = parse_feed(body, "https://blog.example/feed").posts
+    assert post.text == "A whole short post." and not post.summary_only
+    assert converted == ["<p>A whole short post.</p>"]
+
+
 def test_content_and_summary_is_full() -> None:
     body = RSS20.replace(
         b"</description>",

@@ -132,20 +132,31 @@ def read_in_part(exc: Any, body: bytes) -> str | None:
     return f"the document is ill-formed at line {line} ({clean_line(message)}), items after it may be missing"
 
 
-def summary_looks_truncated(fragment: str) -> bool:
+def _text_of(fragment: str, texts: dict[str, str] | None) -> str:
+    """html_to_text of ``fragment``, kept in ``texts`` (one entry's: its fields are converted
+    once however many tests read them, and the post's text is then one of them, often)."""
+    if texts is None:
+        return html_to_text(fragment)
+    text = texts.get(fragment)
+    if text is None:
+        text = texts[fragment] = html_to_text(fragment)
+    return text
+
+
+def summary_looks_truncated(fragment: str, texts: dict[str, str] | None = None) -> bool:
     """Whether an RSS description reads as the start of a post ("…", "[…]", "Read more")."""
-    return looks_truncated(html_to_text(fragment[-2000:] if len(fragment) > 2000 else fragment))
+    return looks_truncated(_text_of(fragment[-2000:] if len(fragment) > 2000 else fragment, texts))
 
 
 #: Text (characters) up to which a field much shorter than the other reads as its teaser.
 TEASER_CHARS = 600
 
 
-def _teaser_of(short_html: str, long_html: str) -> bool:
+def _teaser_of(short_html: str, long_html: str, texts: dict[str, str] | None = None) -> bool:
     """Whether ``short_html`` is the start or a teaser of ``long_html`` (whose text is much longer)."""
     if len(short_html) >= len(long_html):
         return False
-    short, long = html_to_text(short_html), html_to_text(long_html)
+    short, long = _text_of(short_html, texts), _text_of(long_html, texts)
     if len(long) < len(short) * 1.25 + 40:
         return False  # about as long: the same text, or two teasers
     start = " ".join(TRUNCATED_RE.sub("", short).split())
@@ -196,16 +207,17 @@ def _entry(entry: Any, base: str, site_url: str, doc_url: str, summaries_only: b
                 break
     summary = entry.get("summary") or ""
     summary_only = False
+    texts: dict[str, str] = {}  # the text of each field converted (a test, then the post's text)
     if summary and "html" not in ((entry.get("summary_detail") or {}).get("type") or "html"):
         summary = as_html({"value": summary, "type": "text/plain"})
     if not content_html:
         content_html, summary, detail = summary, "", entry.get("summary_detail")
         summary_only = bool(content_html.strip()) and (
-            summaries_only or summary_looks_truncated(content_html)
+            summaries_only or summary_looks_truncated(content_html, texts)
         )
     elif summary and summary.strip() == content_html.strip():
         summary = ""
-    elif summary and _teaser_of(content_html, summary):
+    elif summary and _teaser_of(content_html, summary, texts):
         # The "content" is a teaser of the description (Google's Cloud Blog nests an Open Graph
         # <description> that feedparser reads as the content): the longer one is the article.
         content_html, summary, detail = summary, content_html, entry.get("summary_detail")
@@ -233,6 +245,6 @@ def _entry(entry: Any, base: str, site_url: str, doc_url: str, summaries_only: b
         summary=clean_text(summary),
         summary_only=summary_only,
         content_html=content_html,
-        text=html_to_text(content_html),
+        text=_text_of(content_html, texts),
         tags=tag_names(entry.get("tags")),
     )
