@@ -830,8 +830,8 @@ class MainScreen(Screen[None]):
             return None
         return self.set_timer(delay, callback, name=DEBOUNCE + name)
 
-    def _preview(self, post_id: int, chosen: int | None = None) -> None:
-        if chosen is not None and chosen != self._chosen:
+    def _preview(self, post_id: int, chosen: int) -> None:
+        if chosen != self._chosen:
             return  # of the list left for a feed chosen since (its timer due as it was chosen)
         if self.posts.highlighted_id == post_id and post_id not in (self.reader.post_id, self._reader_wants):
             self.load_post(post_id)
@@ -877,13 +877,9 @@ class MainScreen(Screen[None]):
         self._load_post(post_id, keep_scroll, at, self._chosen)
 
     @work(thread=True, exclusive=True, group="reader", exit_on_error=False)
-    def _load_post(
-        self, post_id: int, keep_scroll: bool = False, at: float | None = None, chosen: int | None = None
-    ) -> None:
+    def _load_post(self, post_id: int, keep_scroll: bool, at: float | None, chosen: int) -> None:
         worker = get_current_worker()
         library = self.app.library
-        if chosen is None:
-            chosen = self._chosen
 
         def card_first() -> None:
             # A feed chosen since this post was asked for (a preview of the list left, most
