@@ -725,3 +725,23 @@ async def test_the_garbage_collector_waits_while_a_card_or_a_first_screen_is_pai
         screen._hold_sidebar("reader")  # held as the app closes
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+async def test_start_up_objects_are_frozen_once_the_first_screen_is_painted(demo: Library) -> None:
+    """What start-up made is out of the collector's sight once the first full screen (its sidebar
+    filled) is painted: a full collection then walks only what was made since, a fraction of what
+    it walked before. Back in sight when the screen goes, so a closed app's objects are freed."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.pause()
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000  # Textual's styles, the widgets, their caches
+        assert len(gc.get_objects()) < frozen  # a full collection walks less than start-up made
+        _choose(app, Entry("feed", demo.feeds()[0].url))  # later screens freeze nothing more
+        await settle(pilot, app)  # (frozen objects freed meanwhile leave the count)
+        assert gc.get_freeze_count() <= frozen
+    assert gc.get_freeze_count() == 0
