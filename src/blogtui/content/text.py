@@ -12,12 +12,35 @@ from .sanitize import COMMENT_RE, DROP_BLOCK_RE, IFRAME_BODY_RE, UNCLOSED_RE, cl
 if TYPE_CHECKING:
     from ..models import Post
 
+
+def _any_case(*names: str) -> str:
+    """An alternation of element names in either case, each letter a class (``[pP]``): Python's
+    ``re`` is slower at every ``<`` with IGNORECASE (ASCII names only: ``<ſcript>`` is no script
+    element, as browsers agree)."""
+    return "|".join(
+        "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in name) for name in names
+    )
+
+
 _BLOCK_TAG_RE = re.compile(
-    r"</?(p|div|br|li|ul|ol|h[1-6]|pre|blockquote|tr|table|section|article|figure|figcaption)\b[^>]*>",
-    re.IGNORECASE,
+    r"</?(?:"
+    + _any_case("p", "div", "br", "li", "ul", "ol", "h[1-6]", "pre", "blockquote", "tr", "table", "section")
+    + "|"
+    + _any_case("article", "figure", "figcaption")
+    + r")\b[^>]*>"
 )
-_CELL_TAG_RE = re.compile(r"</?(td|th|dd|dt)\b[^>]*>", re.IGNORECASE)
+_CELL_TAG_RE = re.compile(r"</?(?:" + _any_case("td", "th", "dd", "dt") + r")\b[^>]*>")
 _TAG_RE = re.compile(r"<[^>]*>")
+#: Where any of the elements DROP_BLOCK_RE, UNCLOSED_RE and IFRAME_BODY_RE take out may start: one
+#: pass instead of three over the many posts that hold none (98 % of the bench corpus's and the
+#: real corpus's posts).
+_DROP_HINT_RE = re.compile(
+    "<(?:"
+    + _any_case(
+        "script", "style", "noscript", "template", "object", "embed", "svg", "title", "head", "iframe"
+    )
+    + r")\b"
+)
 _WORD_RE = re.compile(r"\w+")
 # A superscript or subscript and what it holds (no nesting of its own kind: they do not nest).
 _SCRIPT_RE = re.compile(r"<(sup|sub)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -72,8 +95,9 @@ def html_to_text(fragment: str | None, *, scripts: bool = True) -> str:
     if not fragment:
         return ""
     text = COMMENT_RE.sub(" ", fragment) if "<!--" in fragment else fragment
-    text = UNCLOSED_RE.sub(" ", DROP_BLOCK_RE.sub(" ", text))
-    text = IFRAME_BODY_RE.sub(" ", text)
+    if _DROP_HINT_RE.search(text):
+        text = UNCLOSED_RE.sub(" ", DROP_BLOCK_RE.sub(" ", text))
+        text = IFRAME_BODY_RE.sub(" ", text)
     if scripts and ("<su" in text or "<SU" in text or "<Su" in text):
         text = _SCRIPT_RE.sub(_script_html, text)
     text = _BLOCK_TAG_RE.sub("\n", text)
