@@ -75,8 +75,10 @@ def test_nesting_is_bounded() -> None:
 
 def test_or_of_words_is_one_fts_expression_and_ranks() -> None:
     compiled = compile_query(parse("tomatoes (python OR rust) -worms"))
-    assert compiled.match == '"tomatoes" AND ("python" OR "rust")'
-    assert compiled.where.startswith(MATCH_CLAUSE + " AND ")
+    # The left-out word is part of the one expression (FTS5's NOT), not a clause of its own.
+    assert compiled.match == '("tomatoes" AND ("python" OR "rust")) NOT (("worms"))'
+    assert compiled.excluded == '("worms")'
+    assert compiled.where == MATCH_CLAUSE and compiled.filters == "1"
     assert [t.value for t in compiled.text_terms] == ["tomatoes", "python", "rust"]
     mixed = compile_query(parse("python OR tag:rust"))
     assert mixed.match is None and " OR " in mixed.where  # either may match: no required words
@@ -284,3 +286,35 @@ def test_a_colon_word_finds_what_its_quoted_form_finds(library: object) -> None:
     assert [titles[i] for i in library.post_ids("-re:invent")] == ["Invent something"]
     with pytest.raises(LibraryError, match=r"^tags:python: unknown prefix tags: \(did you mean tag:\?\)$"):
         library.post_ids("tags:python")
+
+
+@pytest.mark.parametrize(
+    ("query", "match", "title"),
+    [
+        ("but -will", '("but") NOT (("will"))', '({title} : ("but")) NOT (("will"))'),
+        ('a "b c" -d -(e f)', None, None),  # -(e f) stays a clause: checked below
+        ("x -y -z", '("x") NOT (("y") OR ("z"))', '({title} : ("x")) NOT (("y") OR ("z"))'),
+        ("tomatoes", '"tomatoes"', '{title} : ("tomatoes")'),
+    ],
+)
+def test_left_out_words_fold_into_the_match_and_the_title_tier_keeps_them_out_everywhere(
+    query: str, match: str | None, title: str | None
+) -> None:
+    from blogtui.query import NOT_MATCH_CLAUSE, title_match
+
+    compiled = compile_query(parse(query))
+    assert NOT_MATCH_CLAUSE not in compiled.where  # no set of every post holding a left-out word
+    if match is not None:
+        assert compiled.match == match
+        assert title_match(compiled, compiled.match) == title
+    else:
+        assert compiled.match == '("a" AND "b c") NOT (("d"))'
+        assert compiled.where == MATCH_CLAUSE + " AND NOT (" + MATCH_CLAUSE + ")"
+
+
+def test_left_out_words_alone_stay_a_clause() -> None:
+    from blogtui.query import NOT_MATCH_CLAUSE
+
+    compiled = compile_query(parse("-will tag:x"))  # nothing required: FTS5 has no NOT alone
+    assert compiled.match is None and compiled.excluded is None
+    assert compiled.where.startswith(NOT_MATCH_CLAUSE)

@@ -173,13 +173,16 @@ def test_every_plan_gives_the_same_posts(lib: Library, monkeypatch: pytest.Monke
     _forced(monkeypatch, 0, 0)  # many matches: scan of the date index, coarse ranking
     assert lib.post_ids(query) == by_lookup
     assert lib.count(query) == count == len(by_lookup)
-    compiled = lib.compile(query)
+    # The title tier: the required words in the title, less posts holding a left-out word anywhere.
+    words = query.split()
+    required = lib.compile(" ".join(w for w in words if not w.startswith("-") or ":" in w)).match
+    left_out = " ".join(w[1:] for w in words if w.startswith("-") and ":" not in w)
     title_hits = {
         r[0]
         for r in lib.store.db.execute(
-            "SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?", (f"{{title}} : ({compiled.match})",)
+            "SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?", (f"{{title}} : ({required})",)
         )
-    }
+    } - (set(lib.post_ids(left_out)) if left_out else set())
     for rank_limit in (0, 1):  # title hits newest first, or (when few enough) by bm25
         _forced(monkeypatch, 0, rank_limit)
         tiered = lib.post_ids(query, ranked=True)
@@ -633,3 +636,15 @@ def test_corpus_chinese_feed_is_searchable(library: Library) -> None:
     assert "★★低出爱藏MS66评级币★★" in titles(library, "ms66")
     spans = highlight_spans("出建国纪念币", library.compile("纪念币"))
     assert spans == [(3, 6)]
+
+
+def test_a_left_out_word_in_the_body_keeps_a_title_match_out_of_the_title_tier(
+    lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Tomatoes in July" has tomatoes in its title and "water" in its body: -water leaves it out
+    # of every tier (folded into one FTS5 expression, NOT applies to every column, not the title's).
+    for rank_limit in (0, 1, 10_000):
+        _forced(monkeypatch, 0, rank_limit)
+        assert "Tomatoes in July" not in titles(lib, "tomatoes -water", ranked=True)
+        assert sorted(titles(lib, "tomatoes -water", ranked=True)) == sorted(titles(lib, "tomatoes -water"))
+    assert titles(lib, "tomatoes -water") == [t for t in titles(lib, "tomatoes") if t != "Tomatoes in July"]

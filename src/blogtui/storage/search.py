@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from ..models import Tag
-from ..query import CJK_CLAUSE, IS_SQL, MATCH_CLAUSE, Compiled
+from ..query import CJK_CLAUSE, IS_SQL, MATCH_CLAUSE, Compiled, title_match
 from . import counts
 from . import window as windows
 from .feed_window import FeedWindow
@@ -209,7 +209,7 @@ class SearchPlanner:
                 descending=order == "newest", size=size, counted_by=self._counted_by(compiled),
             )  # fmt: skip
         table, match = ranking
-        title = f"{{title}} : ({match})"
+        title = title_match(compiled, match)
         # The ranking's choice, then the title tier's, each from a count capped past RANK_LIMIT:
         # the list's length is counted when it is asked for (after the first screen). A word
         # being typed (``"archive"*``) costs a whole evaluation however capped (FTS5 merges every
@@ -336,7 +336,7 @@ class SearchPlanner:
     def _tiered_ids(self, compiled: Compiled, limit: int | None, table: str, match: str) -> list[int]:
         """The ranked order for a search matching many posts (see :meth:`post_ids`)."""
         newest = self.post_ids(compiled)
-        title = f"{{title}} : ({match})"
+        title = title_match(compiled, match)
         if self._match_size(title, RANK_LIMIT + 1, table) <= RANK_LIMIT:
             sql, params = self._ranked_sql(title, compiled, table)
             first = [r[0] for r in self.db.execute(sql, params)]
