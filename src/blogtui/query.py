@@ -795,11 +795,7 @@ class _Compiler:
         kept: list[str] = []
         kept_params: list[object] = []
         excluded: list[str] = []
-        taken = 0
-        for clause in self.clauses:  # a clause's parameters are its placeholders
-            wanted = clause.count("?")
-            values = self.params[taken : taken + wanted]
-            taken += wanted
+        for clause, values in _with_params(self.clauses, self.params):
             if clause == NOT_MATCH_CLAUSE:
                 excluded.append(str(values[0]))
             else:
@@ -811,6 +807,17 @@ class _Compiler:
         left_out = " OR ".join(f"({e})" for e in excluded)
         self.positive = [f"({' AND '.join(self.positive)}) NOT ({left_out})"]
         return left_out
+
+
+def _with_params(clauses: Sequence[str], params: Sequence[object]) -> list[tuple[str, tuple[object, ...]]]:
+    """Each of ANDed ``clauses`` with its share of ``params``: a clause's parameters are its
+    placeholders, in order (values are never inlined)."""
+    parts, taken = [], 0
+    for clause in clauses:
+        wanted = clause.count("?")
+        parts.append((clause, tuple(params[taken : taken + wanted])))
+        taken += wanted
+    return parts
 
 
 def compile_query(
@@ -851,14 +858,9 @@ def compile_query(
     if compiler.cjk:
         filters.insert(0, CJK_CLAUSE)
         filter_params.insert(0, " AND ".join(compiler.cjk))
-    parts, taken = [], 0
     clauses = [MATCH_CLAUSE] * bool(compiler.positive) + [CJK_CLAUSE] * bool(compiler.cjk) + compiler.clauses
-    for clause in clauses:  # a clause's parameters are its placeholders (values are never inlined)
-        wanted = clause.count("?")
-        parts.append((clause, tuple(params[taken : taken + wanted])))
-        taken += wanted
     return Compiled(
-        parts=tuple(parts),
+        parts=tuple(_with_params(clauses, params)),
         where=where,
         params=tuple(params),
         match=" AND ".join(compiler.positive) or None,
