@@ -124,8 +124,9 @@ class Compiled:
     #: ``where``'s ANDed clauses one by one with their parameters (the search planner reads a
     #: query whose counts the cache keeps from them); empty when ``where`` is "1".
     parts: tuple[tuple[str, tuple[object, ...]], ...] = ()
-    #: The words and phrases a result must not hold, when ``match`` leaves them out itself
-    #: (``(required) NOT (excluded)``: see :func:`title_match`).
+    #: When ``match`` leaves words out itself (``(required) NOT (excluded)``), its two sides:
+    #: the words and phrases required, and those a result must not hold (see :func:`title_match`).
+    required: str | None = None
     excluded: str | None = None
 
 
@@ -785,11 +786,12 @@ class _Compiler:
             params.insert(0, " AND ".join(self.positive))
         return " AND ".join(clauses) or "1", params
 
-    def fold_excluded(self) -> str | None:
+    def fold_excluded(self) -> tuple[str, str] | None:
         """Take the words left out (:data:`NOT_MATCH_CLAUSE`s) into the required words' FTS5
         expression as ``NOT``, when some are required: one evaluation of the index, whose doclists
         FTS5 merges, where each clause built the set of every post holding the left-out words
-        (``but -will`` at 200,000 posts: two sets of ~60,000). Returns the left-out expression."""
+        (``but -will`` at 200,000 posts: two sets of ~60,000). Returns the expressions required and
+        left out."""
         if not self.positive:
             return None
         kept: list[str] = []
@@ -804,9 +806,9 @@ class _Compiler:
         if not excluded:
             return None
         self.clauses, self.params = kept, kept_params
-        left_out = " OR ".join(f"({e})" for e in excluded)
-        self.positive = [f"({' AND '.join(self.positive)}) NOT ({left_out})"]
-        return left_out
+        required, left_out = " AND ".join(self.positive), " OR ".join(f"({e})" for e in excluded)
+        self.positive = [f"({required}) NOT ({left_out})"]
+        return required, left_out
 
 
 def _with_params(clauses: Sequence[str], params: Sequence[object]) -> list[tuple[str, tuple[object, ...]]]:
@@ -851,7 +853,7 @@ def compile_query(
     compiler = _Compiler(shared)
     for part in query.terms:
         compiler.add(part, ())
-    excluded = compiler.fold_excluded()
+    folded = compiler.fold_excluded()
     where, params = compiler.where()
     filters = list(compiler.clauses)
     filter_params = list(compiler.params)
@@ -869,7 +871,8 @@ def compile_query(
         filter_params=tuple(filter_params),
         text_terms=tuple(shared.text_terms),
         cjk=" AND ".join(compiler.cjk) or None,
-        excluded=excluded,
+        required=folded[0] if folded else None,
+        excluded=folded[1] if folded else None,
     )
 
 
@@ -878,8 +881,7 @@ def title_match(compiled: Compiled, match: str) -> str:
     required words in the title, less the posts that hold a left-out word anywhere (``{title} :``
     over the whole of a folded ``(a) NOT (b)`` would leave out only a ``b`` in the title)."""
     if compiled.excluded is not None and match == compiled.match:
-        required = match[1 : -len(f") NOT ({compiled.excluded})")]
-        return f"({{title}} : ({required})) NOT ({compiled.excluded})"
+        return f"({{title}} : ({compiled.required})) NOT ({compiled.excluded})"
     return f"{{title}} : ({match})"
 
 
