@@ -65,6 +65,24 @@ def test_a_second_subscription_is_refused(server: FeedServer, data_dir: Path) ->
     assert sorted(f.url for f in library.feeds()) == sorted([server.url("/feed"), server.url("/other.xml")])
 
 
+def test_the_same_url_added_again_says_it_is_already_subscribed(
+    server: FeedServer, data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.add("/feed", atom("Same Blog", [2, 1]))
+    library = Library(data_dir)
+    [first] = library.subscribe([server.url("/feed")])
+    assert not any("already subscribed" in note for note in first.notes)
+    library.rename(server.url("/feed"), "Mine")
+    [again] = library.subscribe([server.url("/feed")])  # fetched again: no second subscription
+    assert again.error is None and again.new_posts == 0
+    assert f"already subscribed as “Mine” ({server.url('/feed')}): fetched again" in again.notes
+    assert [f.url for f in library.feeds()] == [server.url("/feed")]
+    library.close()
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)  # notes are for a person at a terminal
+    code, _, err = run(capsys, "add", "--no-archive", server.url("/feed"))
+    assert code == 0 and f"{server.url('/feed')}: already subscribed as “Mine”" in err
+
+
 def test_a_home_page_whose_feed_is_subscribed_is_refused(server: FeedServer, data_dir: Path) -> None:
     server.add("/feed", atom("Blog", [1]))
     link = f'<link rel="alternate" type="application/atom+xml" href="{server.url("/feed")}">'

@@ -123,6 +123,9 @@ class Refresher:
                     was_complete=bool(stored and stored.archive_complete),
                     discover=True,
                     new=stored is None,
+                    # The same URL again is no second subscription: the feed is fetched again
+                    # (its archive walk resumed), and the summary must not read as a new one.
+                    notes=[f"{_already(stored.title, stored.url)}: fetched again"] if stored else [],
                 )
             )
         return jobs
