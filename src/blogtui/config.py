@@ -326,14 +326,9 @@ def _trust_problem(value: str) -> str | None:
 
 def _protocol_problem(value: str) -> str | None:
     """What is wrong with an ``image_protocol`` (None: nothing)."""
-    if value in ("auto", "kitty", "halfcell"):
+    if value in ("auto", "kitty", "sixel", "halfcell"):
         return None
-    if value == "sixel":
-        return (
-            "Sixel is not drawn (pixels painted outside the reader's compositor, torn by each"
-            " scroll and overlay): one of auto, kitty, halfcell"
-        )
-    return "must be one of auto, kitty, halfcell"
+    return "must be one of auto, kitty, sixel, halfcell"
 
 
 #: One rule per field of Config.

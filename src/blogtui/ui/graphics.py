@@ -2,22 +2,23 @@
 
 The reader draws a picture with Kitty's graphics protocol where the terminal speaks it (the
 picture sent once, then shown by Unicode placeholder cells, which are text to Textual's
-compositor: they scroll, crop and repaint like any line), else in half cells (``▀``, which every
-terminal shows, tmux included). The ``image_protocol`` setting forces one (``kitty`` or
-``halfcell``); ``auto`` asks the terminal.
+compositor: they scroll, crop and repaint like any line), else in Sixel where the terminal
+draws it and says the pixel size of its cells (each line of the picture its own Sixel image, one
+cell tall, written after that line's cells: see ``widgets/images.py``), else in half cells (``▀``,
+which every terminal shows, tmux included). The ``image_protocol`` setting forces one
+(``kitty``, ``sixel`` or ``halfcell``); ``auto`` asks the terminal.
 
-The question is three escape sequences written in one go: Kitty's graphics query (a 1x1 image
-the terminal is asked to check, not keep), XTVERSION (the terminal's name) and Primary Device
-Attributes (DA1), which nearly every terminal answers, and answers last: its answer ends the
-wait. No answer within ``TIMEOUT`` (a terminal that answers nothing) is a terminal without
-graphics; the probe never waits longer. stdin is read in cbreak mode meanwhile (no echo), only
-until DA1's answer, so a key typed during those few milliseconds may be lost, never more.
+The question is four escape sequences written in one go: Kitty's graphics query (a 1x1 image
+the terminal is asked to check, not keep), XTVERSION (the terminal's name), the size of a cell
+in pixels (``CSI 16 t``) and Primary Device Attributes (DA1: attribute 4 is Sixel), which nearly
+every terminal answers, and answers last: its answer ends the wait. No answer within ``TIMEOUT``
+(a terminal that answers nothing) is a terminal without graphics; the probe never waits longer.
+stdin is read in cbreak mode meanwhile (no echo), only until DA1's answer, so a key typed during
+those few milliseconds may be lost, never more.
 
-Sixel is not drawn (``image_protocol = "sixel"`` is refused, config.py): a Sixel image is pixels
-the terminal paints over its cells, outside the compositor, so Textual would have to write it
-again at every frame that repaints those lines (each scroll step, a megabyte a screen), cropped to
-the part still on screen, and a toast or a dialog drawn over it, then gone, leaves a hole of blank
-cells the compositor believes are right. textual-image's own Sixel widget has the same limits.
+Sixel is chosen only when the cell size is known (the terminal's answer, else ``TIOCGWINSZ``):
+a picture's line must be exactly one cell tall, or it would spill over the next line or leave a
+gap.
 """
 
 from __future__ import annotations
@@ -34,12 +35,17 @@ TIMEOUT = 0.5
 
 #: The Kitty graphics query's image id (any; the answer names it back).
 _QUERY_ID = 31
-#: Kitty's query (``a=q``: check a 1x1 RGB image, keep nothing), XTVERSION, then DA1.
-QUERY = f"\x1b_Gi={_QUERY_ID},s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\".encode() + b"\x1b[>0q" + b"\x1b[c"
+#: Kitty's query (``a=q``: check a 1x1 RGB image, keep nothing), XTVERSION, the cell size in
+#: pixels, then DA1.
+QUERY = (
+    f"\x1b_Gi={_QUERY_ID},s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\".encode() + b"\x1b[>0q" + b"\x1b[16t" + b"\x1b[c"
+)
 
 _KITTY_ANSWER = re.compile(rb"\x1b_G([^\x1b]*)\x1b\\")
 _VERSION_ANSWER = re.compile(rb"\x1bP>\|([^\x1b]*)\x1b\\")
 _DA1_ANSWER = re.compile(rb"\x1b\[\?([0-9;]*)c")
+#: ``CSI 6 ; height ; width t``: a cell's size in pixels.
+_CELL_ANSWER = re.compile(rb"\x1b\[6;([0-9]{1,4});([0-9]{1,4})t")
 
 #: Terminals that answer Kitty's query but draw no Unicode placeholders (they show the images
 #: only where a placement puts them, which a compositor of lines cannot do): by the name
@@ -60,14 +66,19 @@ class Answers:
     version: str = ""
     #: DA1 answered (all that would come has come).
     complete: bool = False
+    #: A cell's size in pixels, width and height, if the terminal said (``CSI 16 t``).
+    cell: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Choice:
     """The way pictures are drawn, and why."""
 
-    protocol: str  # "kitty" or "halfcell"
+    protocol: str  # "kitty", "sixel" or "halfcell"
     reason: str
+    #: A cell's size in pixels, width and height, if known (the terminal's answer, else the one
+    #: given to ``probe``).
+    cell: tuple[int, int] | None = None
 
 
 def parse_answers(data: bytes) -> Answers:
@@ -79,11 +90,14 @@ def parse_answers(data: bytes) -> Answers:
             kitty = status == b"OK"
     version = _VERSION_ANSWER.search(data)
     da1 = _DA1_ANSWER.search(data)
+    size = _CELL_ANSWER.search(data)
+    cell = (int(size.group(2)), int(size.group(1))) if size else None
     return Answers(
         kitty=kitty,
         sixel=da1 is not None and b"4" in da1.group(1).split(b";"),
         version=version.group(1).decode("utf-8", "replace") if version else "",
         complete=da1 is not None,
+        cell=cell if cell and min(cell) > 0 else None,
     )
 
 
@@ -121,32 +135,44 @@ def _in_multiplexer(env: Mapping[str, str]) -> bool:
     return bool(env.get("TMUX")) or term.startswith(("screen", "tmux"))
 
 
-def choose_protocol(setting: str, answers: Answers | None, env: Mapping[str, str]) -> Choice:
+def choose_protocol(
+    setting: str, answers: Answers | None, env: Mapping[str, str], cell: tuple[int, int] | None = None
+) -> Choice:
     """How pictures are drawn: the setting's way if it forces one, else what the terminal answered
-    (``answers``; None: not asked, e.g. not a terminal)."""
-    if setting == "kitty":
-        return Choice("kitty", "image_protocol = kitty")
-    if setting == "halfcell":
-        return Choice("halfcell", "image_protocol = halfcell")
+    (``answers``; None: not asked, e.g. not a terminal): Kitty graphics, else Sixel when the size
+    of a cell is known (the answers', else ``cell``), else half cells."""
+    cell = (answers.cell if answers else None) or cell
+    if setting in ("kitty", "sixel", "halfcell"):
+        return Choice(setting, f"image_protocol = {setting}", cell)
     if _in_multiplexer(env):
         # tmux answers for itself, and passes Kitty's sequences on only with allow-passthrough:
         # half cells unless the setting says the terminal beyond it draws them.
-        return Choice("halfcell", "inside tmux or screen (image_protocol = kitty if passthrough works)")
+        return Choice("halfcell", "inside tmux or screen (image_protocol = kitty if passthrough works)", cell)
     if answers is None:
-        return Choice("halfcell", "not a terminal")
-    if not answers.kitty:
-        why = "no answer" if not answers.complete else "no Kitty graphics"
-        return Choice("halfcell", f"the terminal said {why}")
+        return Choice("halfcell", "not a terminal", cell)
     name = answers.version.lower()
-    marked = [key for key, value in _NO_PLACEHOLDERS_ENV.items() if key in env and value in env[key].lower()]
-    if any(known in name for known in _NO_PLACEHOLDERS) or marked:
-        return Choice("halfcell", f"{answers.version or marked[0]}: Kitty graphics without placeholders")
-    return Choice("kitty", f"the terminal ({answers.version or 'unnamed'}) speaks Kitty graphics")
+    if answers.kitty:
+        marked = [
+            key for key, value in _NO_PLACEHOLDERS_ENV.items() if key in env and value in env[key].lower()
+        ]
+        if not (any(known in name for known in _NO_PLACEHOLDERS) or marked):
+            return Choice(
+                "kitty", f"the terminal ({answers.version or 'unnamed'}) speaks Kitty graphics", cell
+            )
+        why = f"{answers.version or marked[0]}: Kitty graphics without placeholders"
+    else:
+        why = "the terminal said " + ("no answer" if not answers.complete else "no Kitty graphics")
+    if answers.sixel:
+        if cell is None:
+            return Choice("halfcell", f"{why}; Sixel, but not the pixel size of its cells", cell)
+        return Choice("sixel", f"the terminal ({answers.version or 'unnamed'}) draws Sixel", cell)
+    return Choice("halfcell", why, cell)
 
 
-def probe(setting: str, env: Mapping[str, str] | None = None) -> Choice:
+def probe(setting: str, env: Mapping[str, str] | None = None, cell: tuple[int, int] | None = None) -> Choice:
     """Choose how pictures are drawn for the terminal on stdin and stdout (asked only when the
-    setting is ``auto``, both are terminals, and no multiplexer stands between)."""
+    setting is ``auto``, both are terminals, and no multiplexer stands between); ``cell``: the
+    pixel size of a cell if known otherwise (``TIOCGWINSZ``)."""
     import sys
 
     env = os.environ if env is None else env
@@ -157,10 +183,10 @@ def probe(setting: str, env: Mapping[str, str] | None = None) -> Choice:
         try:
             import termios
         except ImportError:  # not a POSIX terminal
-            return choose_protocol(setting, None, env)
+            return choose_protocol(setting, None, env, cell)
         try:
             stdout.flush()
             answers = parse_answers(ask_terminal(stdin.fileno(), stdout.fileno()))
         except (OSError, ValueError, termios.error):  # a stream closed, or not a terminal after all
             answers = None
-    return choose_protocol(setting, answers, env)
+    return choose_protocol(setting, answers, env, cell)

@@ -11,12 +11,19 @@ app starts (``probe_terminal``, from the CLI; ``ui/graphics.py`` asks the termin
   the terminal draws the picture's part in each cell. The sequences are written by the main thread
   through Textual's driver (``send_uploads``, from ``ReaderView.show``), in order with its frames;
   a picture dropped from the LRU is deleted from the terminal.
+* **Sixel**: each line of the picture is its own Sixel image, one cell tall and as wide as the
+  picture's cells, written after that line's blank cells: save the cursor, back over the cells,
+  the image, the cursor restored (``sixel_strips``). Each line the compositor writes whole draws
+  its own part of the picture again, so scrolling redraws exactly what is on screen, and nothing
+  is drawn past the lines shown. A Sixel image is pixels over the cells, not cells, so the reader
+  (``ReaderView.render_lines``) draws a picture's lines in half cells where another widget
+  stands over them (a toast; a dialog's screen over the reader's), and draws itself whole again
+  once they go, and after any repaint of part of a line (which would not write the image).
 * **Half cells**: each cell is ``▀``, its colour the upper pixel and its background the lower one,
   which every terminal shows, tmux included.
 
-Sixel is not drawn: see ``ui/graphics.py``.
-
-The terminal's cell size is read once before the app starts (``TIOCGWINSZ``); unprobed (tests,
+The terminal's cell size is read once before the app starts (its answer to ``CSI 16 t``, else
+``TIOCGWINSZ``); unprobed (tests,
 the screenshots) a cell is 10 x 20 pixels, so the drawing never depends on the terminal.
 """
 
@@ -35,7 +42,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rich.color import Color
-from rich.segment import Segment
+from rich.segment import ControlType, Segment
 from rich.style import Style
 from textual.strip import Strip
 
@@ -106,7 +113,7 @@ def probe_terminal(setting: str = "auto") -> str:
     terminal, see ``ui/graphics.py``; ``kitty`` or ``halfcell`` force one).
 
     Returns:
-        The way chosen, ``kitty`` or ``halfcell``.
+        The way chosen, ``kitty``, ``sixel`` or ``halfcell``.
     """
     import os
     import struct
@@ -128,8 +135,10 @@ def probe_terminal(setting: str = "auto") -> str:
             rows = columns = width = height = 0
         if rows and columns and width >= columns and height >= rows:
             cell = (width // columns, height // rows)
-    choice = graphics.probe(setting)
-    use_protocol(choice.protocol, cell=cell, tmux=bool(os.environ.get("TMUX")), reason=choice.reason)
+    choice = graphics.probe(setting, cell=cell if cell != DEFAULT_CELL else None)
+    use_protocol(
+        choice.protocol, cell=choice.cell or cell, tmux=bool(os.environ.get("TMUX")), reason=choice.reason
+    )
     if choice.protocol == "kitty" and os.environ.get("COLORTERM", "").lower() not in ("truecolor", "24bit"):
         # A placeholder's colour is its image's id: it must reach the terminal as 24-bit (a Kitty
         # graphics terminal has them), not rounded to 256 colours (ssh often drops COLORTERM).
@@ -137,14 +146,18 @@ def probe_terminal(setting: str = "auto") -> str:
     return choice.protocol
 
 
+#: The ways pictures are drawn.
+PROTOCOLS = ("kitty", "sixel", "halfcell")
+
+
 def use_protocol(
     protocol: str, *, cell: tuple[int, int] | None = None, tmux: bool = False, reason: str = ""
 ) -> None:
-    """Draw pictures the ``protocol`` way (``kitty`` or ``halfcell``) from now on, with cells of
-    ``cell`` pixels (the probe's; tests and benchmarks set it too). Pictures drawn before are
-    forgotten (and in Kitty mode deleted from the terminal at the next ``send_uploads``)."""
-    if protocol not in ("kitty", "halfcell"):
-        raise ValueError(f"{protocol}: not a way to draw pictures (kitty or halfcell)")
+    """Draw pictures the ``protocol`` way (``kitty``, ``sixel`` or ``halfcell``) from now on, with
+    cells of ``cell`` pixels (the probe's; tests and benchmarks set it too). Pictures drawn before
+    are forgotten (and in Kitty mode deleted from the terminal at the next ``send_uploads``)."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"{protocol}: not a way to draw pictures (kitty, sixel or halfcell)")
     _Terminal.protocol = protocol
     _Terminal.tmux = tmux
     _Terminal.reason = reason or protocol
@@ -154,7 +167,7 @@ def use_protocol(
 
 
 def protocol() -> str:
-    """How pictures are drawn: ``kitty`` or ``halfcell``."""
+    """How pictures are drawn: ``kitty``, ``sixel`` or ``halfcell``."""
     return _Terminal.protocol
 
 
@@ -203,14 +216,16 @@ def _open(path: Path, size: tuple[int, int]) -> Any:
 
 def picture_strips(path: Path, cells: int, rows: int, background: tuple[int, int, int]) -> tuple[Strip, ...]:
     """A picture drawn as ``rows`` lines of ``cells`` cells, the way chosen (``use_protocol``):
-    Kitty placeholders, or half cells (transparency over ``background``). Drawn once per size,
-    then kept. Safe to call from a worker thread.
+    Kitty placeholders, Sixel lines (``sixel_strips``) or half cells (transparency over
+    ``background``). Drawn once per size, then kept. Safe to call from a worker thread.
 
     Raises:
         OSError: the file cannot be read or decoded (the caller shows the image's link instead).
     """
     if _Terminal.protocol == "kitty" and max(cells, rows) <= len(_tgp()._NUMBER_TO_DIACRITIC):
         return _kitty.strips(path, cells, rows)
+    if _Terminal.protocol == "sixel":
+        return sixel_strips(path, cells, rows, background, _Terminal.cell)
     # Half cells: the way chosen, or a picture wider than Kitty's placeholders can number (297).
     return halfcell_strips(path, cells, rows, background)
 
@@ -256,6 +271,107 @@ def halfcell_strips(path: Path, cells: int, rows: int, background: tuple[int, in
             segments.append(Segment(_HALF * run, styles[run_key]))
         lines.append(Strip(segments, cells))
     return tuple(lines)
+
+
+#: Around the Sixel images at the end of a line: the cursor saved (where the compositor has it),
+#: then restored, so that what follows is written where the compositor expects.
+_SAVE, _RESTORE = "\x1b7", "\x1b8"
+
+
+def _band_cells(segment: Segment) -> int:
+    """The cells a line's Sixel image covers, left of where it stands (0: not a Sixel image)."""
+    control = segment.control
+    if (
+        control
+        and len(control) == 1
+        and control[0][0] == ControlType.CURSOR_BACKWARD
+        and len(control[0]) == 2
+    ):
+        return int(control[0][1])
+    return 0
+
+
+def is_sixel_line(strip: Strip) -> bool:
+    """Whether ``strip`` holds a Sixel image (a line of ``sixel_strips``)."""
+    return any(_band_cells(segment) for segment in strip)
+
+
+@functools.lru_cache(maxsize=KEPT)
+def sixel_strips(
+    path: Path, cells: int, rows: int, background: tuple[int, int, int], cell: tuple[int, int]
+) -> tuple[Strip, ...]:
+    """A picture drawn as ``rows`` lines of ``cells`` cells in Sixel (``cell``: a cell's size in
+    pixels); kept. Each line is its cells, blank in ``background``, then a control segment (no
+    cells) holding the line's part of the picture: a Sixel image exactly one cell tall and
+    ``cells`` wide, its palette shared by the whole picture (textual-image's encoder). A line is
+    written with ``sixel_line``, which puts the image after the line's last cell (Textual's
+    crops count a control segment's text as cells, and would cut it).
+
+    Raises:
+        OSError: the file cannot be read or decoded.
+    """
+    from PIL import Image
+    from textual_image._sixel import image_to_sixels
+
+    cell_w, cell_h = cell
+    size = (cells * cell_w, rows * cell_h)
+    image = _open(path, size)
+    flat = Image.new("RGBA", image.size, (*background, 255))
+    flat.alpha_composite(image)
+    picture = flat.convert("RGB").resize(size, Image.Resampling.LANCZOS)
+    picture = picture.quantize(COLOURS, method=Image.Quantize.FASTOCTREE)
+    blank = Style(bgcolor=Color.from_rgb(*background))
+    lines = []
+    for row in range(rows):
+        band = image_to_sixels(picture.crop((0, row * cell_h, size[0], (row + 1) * cell_h)))
+        draw = Segment(band, None, ((ControlType.CURSOR_BACKWARD, cells),))
+        lines.append(Strip([Segment(" " * cells, blank), draw], cells))
+    return tuple(lines)
+
+
+def split_sixel(strip: Strip) -> tuple[Strip, tuple[tuple[int, int, str], ...]]:
+    """A line without its Sixel images, and each image: the cell it starts at, its cells, its
+    Sixel data."""
+    bands: list[tuple[int, int, str]] = []
+    kept: list[Segment] = []
+    at = 0
+    for segment in strip:
+        cells = _band_cells(segment)
+        if cells:
+            bands.append((at - cells, cells, segment.text))
+        else:
+            kept.append(segment)
+            at += segment.cell_length
+    return (Strip(kept, strip.cell_length), tuple(bands)) if bands else (strip, ())
+
+
+def sixel_line(
+    strip: Strip, bands: Sequence[tuple[int, int, str]], column: int, at: int | None = None
+) -> Strip:
+    """``strip`` (a line as written, starting at the screen's ``column``) with Sixel images
+    written after its cells up to ``at`` (default: all of them), save the last: the cursor
+    saved, each image at its cell (``CSI n G``), the cursor restored. Written after the cells,
+    an image is over them (the cells' own blanks would erase it); an image reaching the last
+    cell before ``at`` is left out (that cell is written after it).
+
+    The images are a control segment (no cells) before the last cell: Textual's compositor
+    keeps it with the cells before ``at`` when it cuts the line there (at the scroll bar,
+    which it writes on its own) and writes them in order. Nothing may crop the line after this
+    but the compositor (Textual's own crops count a control segment's text as cells).
+    """
+    end = strip.cell_length if at is None else min(at, strip.cell_length)
+    drawn = "".join(
+        f"\x1b[{column + start + 1}G{band}"
+        for start, cells, band in bands
+        if start >= 0 and start + cells < end
+    )
+    if not drawn:
+        return strip
+    images = Segment(f"{_SAVE}{drawn}{_RESTORE}", None, ((ControlType.CURSOR_FORWARD, 0),))
+    pieces = strip.divide([end - 1, end, strip.cell_length] if end < strip.cell_length else [end - 1, end])
+    return Strip(
+        [*pieces[0], images, *(segment for piece in pieces[1:] for segment in piece)], strip.cell_length
+    )
 
 
 @functools.cache
@@ -440,6 +556,7 @@ def send_uploads(app: Any) -> None:
 def forget_drawn() -> None:
     """Drop every picture drawn (both ways): they are drawn again when next shown."""
     halfcell_strips.cache_clear()
+    sixel_strips.cache_clear()
     _kitty.forget()
 
 

@@ -19,7 +19,7 @@ from rich.text import Text
 from rich.theme import Theme
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -32,11 +32,15 @@ from .images import (
     ImageRef,
     Picture,
     fit,
+    halfcell_strips,
+    is_sixel_line,
     picture_index,
     picture_strips,
     place_pictures,
     placed,
     send_uploads,
+    sixel_line,
+    split_sixel,
 )
 
 # [text](url) or [text](url "title"), not images-in-links; nested brackets are rare in converted HTML.
@@ -224,6 +228,9 @@ class Document:
     #: The blocks laid out here, in order, and the length of the whole post's Markdown.
     blocks: tuple[Block, ...] = ()
     length: int = 0
+    #: The pictures' Sixel lines drawn in half cells, by line: shown where another widget stands
+    #: over the line (a Sixel image is pixels over the cells; see ``ReaderView.render_lines``).
+    under: dict[int, Strip] = field(default_factory=dict)
 
     def place_of(self, line: int) -> float | None:
         """How far into the post's text line ``line`` stands, from 0 to 1 (a reading place: the
@@ -548,7 +555,7 @@ class PostLayout:
             blocks.append(Block(index, start, end, len(strips), len(lines)))
             places += [(len(strips) + at, picture, cells, rows) for at, picture, cells, rows in pictures]
             strips += lines
-        picture_lines, shown, later = _draw_pictures(
+        picture_lines, shown, later, under = _draw_pictures(
             strips, places, self.pictures, self.width, self.dark, window
         )
         complete = len(indices) == len(self._spans) and not later
@@ -567,7 +574,7 @@ class PostLayout:
         )
         return Document(
             self.post_id, self.width, strips, list(links), complete, notes, refs, code_lines,
-            picture_lines, shown, tuple(blocks), len(self.body),
+            picture_lines, shown, tuple(blocks), len(self.body), under,
         )  # fmt: skip
 
     def first_screen(self, lines: int = FIRST_LINES, place: float | None = None) -> Document:
@@ -652,15 +659,17 @@ def _draw_pictures(
     width: int,
     dark: bool,
     window: tuple[int, int] | None = None,
-) -> tuple[frozenset[int], int, bool]:
+) -> tuple[frozenset[int], int, bool, dict[int, Strip]]:
     """Each picture drawn in its room in ``strips`` (at most the text's width, one cell of margin
     each side, centred); those outside the lines ``window`` are left blank, their height kept
     (drawn when the whole post is: the first screen does not wait for them).
 
     Returns:
-        Which lines are pictures, how many pictures are drawn, and whether some were left blank.
+        Which lines are pictures, how many pictures are drawn, whether some were left blank, and
+        the Sixel lines drawn in half cells (by line), to show where something stands over them.
     """
     lines: set[int] = set()
+    under: dict[int, Strip] = {}
     shown = 0
     later = False
     for at, index, cells, rows in places:
@@ -670,11 +679,14 @@ def _draw_pictures(
             continue
         try:
             drawn = picture_strips(pictures[index].path, cells, rows, _BACKGROUND[dark])
+            if drawn and is_sixel_line(drawn[0]):
+                halves = halfcell_strips(pictures[index].path, cells, rows, _BACKGROUND[dark])
+                under.update(enumerate(placed(halves, width), at))
         except OSError:
             continue  # the file went meanwhile: blank
         strips[at : at + rows] = placed(drawn, width)
         shown += 1
-    return frozenset(lines), shown, later
+    return frozenset(lines), shown, later, under
 
 
 def themed_code(strip: Strip, code: Style) -> Strip:
@@ -758,6 +770,9 @@ class ReaderView(ScrollView, can_focus=True):
         #: The document's lines moved right to the middle of a wider pane, by (line, margin): kept,
         #: so that the strips' own caches (crop, style) serve the next frames.
         self._centred: dict[tuple[int, int], Strip] = {}
+        #: Where other widgets stand over the reader (its own lines), as last drawn: its Sixel
+        #: lines there are drawn in half cells. None: another screen is over this one.
+        self._over: tuple[Region, ...] | None = ()
 
     @property
     def layout_width(self) -> int:
@@ -820,7 +835,11 @@ class ReaderView(ScrollView, can_focus=True):
             strip = document.strips[index]
             # A column narrower than the pane (reading_width) stands in its middle.
             left = max(0, (width - document.width) // 2)
-            if index in document.code_lines:
+            if index in document.under:  # a Sixel line: its cells (render_lines adds the image)
+                strip = document.under[index] if self._covered(y) else split_sixel(strip)[0]
+                if left:
+                    strip = Strip([Segment(" " * left), *strip], left + strip.cell_length)
+            elif index in document.code_lines:
                 strip = themed_code(strip, self.get_component_rich_style("reader--code"))
                 if left:
                     strip = Strip([Segment(" " * left), *strip], left + strip.cell_length)
@@ -835,6 +854,68 @@ class ReaderView(ScrollView, can_focus=True):
             # Rich left colours unset: the widget's own colours (and so the theme's) fill them in.
             return strip.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
         return Strip.blank(width, self.rich_style)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines in ``crop``; with Sixel pictures on screen, first what stands over them.
+
+        A Sixel line is its blank cells (``render_line``), then its image written over them:
+        added here, to the lines as Textual made them (its line filters and crops would take a
+        control segment's text for cells), and only to lines written whole. The image is pixels
+        over the cells, not cells: where another widget stands over the reader (a toast; another
+        screen over this one) its Sixel lines are drawn in half cells; when that changes, or a
+        repaint covers only part of the lines (a toast gone: only its cells are written again),
+        the reader draws itself whole again.
+        """
+        document = self.document
+        if document is None or not document.under:
+            return super().render_lines(crop)
+        over = self._overlaps()
+        whole = crop.x == 0 and crop.right >= self.size.width
+        if over != self._over:
+            self._over = over
+            self.refresh()  # every line drawn again now, and whole at the next frame
+        elif not whole:
+            self.refresh()
+        strips = super().render_lines(crop)
+        if over is None or not whole:
+            return strips
+        top = int(self.scroll_offset.y)
+        width = self.scrollable_content_region.width or self.size.width
+        # Where the document's lines start in the reader's (the column narrower than the pane
+        # in its middle, as render_line puts it), and where its lines end: the images go there,
+        # at the end of the part of the line Textual writes with it (not after the scroll bar,
+        # which Textual writes on its own).
+        content = self.content_region.x - self.region.x
+        left = content + max(0, (width - document.width) // 2)
+        out = list(strips)
+        for n, y in enumerate(crop.line_range):
+            index = top + y
+            if index in document.under and not self._covered(y):
+                _, bands = split_sixel(document.strips[index])
+                moved = [(start + left, cells, band) for start, cells, band in bands]
+                out[n] = sixel_line(out[n], moved, self.region.x, at=content + width)
+        return out
+
+    def _overlaps(self) -> tuple[Region, ...] | None:
+        """Where other widgets stand over the reader, in its own coordinates (None: its screen
+        is not the one shown)."""
+        screen = self.screen
+        if not screen.is_active:
+            return None
+        mine = self.content_region  # the lines' own place (render_line's y counts from its top)
+        over: list[Region] = []
+        # Textual's map of what is shown, topmost first (as Textual's own widgets read it).
+        for widget, (region, _clip) in screen._compositor.visible_widgets.items():
+            if widget is self:
+                break
+            if region.overlaps(mine) and self not in widget.ancestors:
+                over.append(region.intersection(mine).translate((-mine.x, -mine.y)))
+        return tuple(over)
+
+    def _covered(self, y: int) -> bool:
+        """Whether line ``y`` on screen has something over it (see ``render_lines``)."""
+        over = self._over
+        return over is None or any(region.y <= y < region.bottom for region in over)
 
     def action_footnote(self, number: int) -> None:
         """Follow footnote ``number`` (a click on its mark in the text); its mark returns."""
