@@ -2,7 +2,7 @@
 re-encoded, stored), the bytes kept per image, and whether the text stays responsive meanwhile.
 
     python benchmarks/images_bench.py [--images 120] [--kind photo|diagram|screenshot|gif|mixed]
-    python benchmarks/images_bench.py --reader [--runs 7] [--size 120x40] [--protocol halfcell|kitty]
+    python benchmarks/images_bench.py --reader [--runs 7] [--size 120x40] [--protocol halfcell|kitty|sixel]
     python benchmarks/images_bench.py --leads ../shared/corpus/real
 
 A loopback server serves one feed of ``--images`` posts, each with one image of the kind (made
@@ -20,7 +20,8 @@ a real photo's detail, ``sized``), through the real ``prepare()``; those declari
 counted apart at the worst case (as large as the cache keeps).
 
 ``--reader``: the pictures in the reader (half cells; ``--protocol kitty``: Kitty placeholders,
-the images encoded for the terminal but not written, headless). One post of ten kept photos
+the images encoded for the terminal but not written, headless; ``--protocol sixel``: each line a
+Sixel image, encoded, and written in each frame's output, ``page_output_kb``). One post of ten kept photos
 (2400x1600 JPEGs, kept as 1024 px JPEGs) between paragraphs, opened in the app (headless,
 ``--size``): from ``open_post`` to the first frame composed after its first screen is shown (the
 app's ``_display``, which a terminal's driver would write; the drawing of the rest, which starts
@@ -403,7 +404,7 @@ def main() -> None:
     parser.add_argument(
         "--protocol",
         default="halfcell",
-        choices=("halfcell", "kitty"),
+        choices=("halfcell", "kitty", "sixel"),
         help="with --reader: how pictures are drawn",
     )
     parser.add_argument(

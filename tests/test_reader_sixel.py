@@ -23,7 +23,7 @@ from blogtui.ui.widgets.images import DEFAULT_CELL, is_sixel_line, sixel_strips
 from blogtui.ui.widgets.reader import ReaderView
 from test_reader_images import feed
 from ui_harness import frozen_clock, make_app, press, settle
-from vt import SixelImage, Terminal, decode_sixel
+from vt import UNDEFINED, UNSELECTED, SixelImage, Terminal, decode_sixel
 
 WIDTH, HEIGHT = 120, 40
 BIG = "https://pics.example/big.png"
@@ -101,6 +101,9 @@ def test_each_line_is_its_cells_then_a_one_cell_tall_sixel_image_over_them(tmp_p
         image = decode_sixel(draw.text[draw.text.index("q") + 1 : -2])
         assert (image.width, image.height) == (300, 20)
         assert len(image.pixels) == 300 * 20  # every pixel: nothing left of what was under it
+        # Each in a colour selected after it was defined (xterm draws a definition's colour only
+        # once it is selected: else the colour another image left in that register).
+        assert not {UNSELECTED, UNDEFINED} & set(image.pixels.values())
         if row == 7:
             continue  # the line across the middle: the two halves blend there
         top = 0 if row < 7 else 2

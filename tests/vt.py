@@ -27,11 +27,18 @@ class SixelImage:
     erased: set[tuple[int, int]] = field(default_factory=set)
 
 
+#: A pixel drawn before any colour was selected, or in a colour never defined: in a real terminal,
+#: whatever its register held (xterm: another image's colour, or VT340's default palette).
+UNSELECTED = (-1, -1, -1)
+UNDEFINED = (-2, -2, -2)
+
+
 def decode_sixel(body: str, column: int = 0, row: int = 0) -> SixelImage:
-    """The pixels of a Sixel image's data (what follows ``q`` up to ST)."""
+    """The pixels of a Sixel image's data (what follows ``q`` up to ST). As xterm reads it: a
+    colour is drawn once selected (``#n``), a definition (``#n;2;r;g;b``) alone selects nothing."""
     image = SixelImage(column, row)
     colours: dict[int, tuple[int, int, int]] = {}
-    colour = (0, 0, 0)
+    colour = UNSELECTED
     x = band = 0
     at = 0
     raster = re.match(r'"(\d+);(\d+);(\d+);(\d+)', body)
@@ -44,9 +51,10 @@ def decode_sixel(body: str, column: int = 0, row: int = 0) -> SixelImage:
             match = re.match(r"#(\d+)(?:;(\d+);(\d+);(\d+);(\d+))?", body[at:])
             assert match is not None
             number = int(match.group(1))
-            if match.group(2) is not None:
+            if match.group(2) is not None:  # a definition: it does not select the colour (xterm)
                 colours[number] = (int(match.group(3)), int(match.group(4)), int(match.group(5)))
-            colour = colours[number]
+            else:
+                colour = colours.get(number, UNDEFINED)
             at += match.end()
             continue
         count = 1

@@ -273,6 +273,9 @@ def halfcell_strips(path: Path, cells: int, rows: int, background: tuple[int, in
     return tuple(lines)
 
 
+#: A Sixel colour definition (``#n;2;r;g;b``, RGB in percent), and its register.
+_DEFINED = re.compile(r"(#(\d+);2;\d+;\d+;\d+)")
+
 #: Around the Sixel images at the end of a line: the cursor saved (where the compositor has it),
 #: then restored, so that what follows is written where the compositor expects.
 _SAVE, _RESTORE = "\x1b7", "\x1b8"
@@ -324,6 +327,10 @@ def sixel_strips(
     lines = []
     for row in range(rows):
         band = image_to_sixels(picture.crop((0, row * cell_h, size[0], (row + 1) * cell_h)))
+        # Pixels not set (below the line, in the last band of six) left as they are (P2 = 1);
+        # each colour selected after it is defined: xterm draws in the colour selected last, and
+        # a definition alone does not select it there (textual-image's encoder relies on it).
+        band = _DEFINED.sub(r"\1#\2", band.replace("\x1bP0;0;0q", "\x1bP0;1;0q", 1))
         draw = Segment(band, None, ((ControlType.CURSOR_BACKWARD, cells),))
         lines.append(Strip([Segment(" " * cells, blank), draw], cells))
     return tuple(lines)
