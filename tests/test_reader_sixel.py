@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 from rich.console import Console
 from textual._compositor import CompositorUpdate
 from textual.app import App
+from textual.pilot import Pilot
 from textual.screen import Screen
 
 from blogtui.library import Library
@@ -86,6 +87,20 @@ def picture_rows(terminal: Terminal) -> dict[int, SixelImage]:
     return {image.row: image for image in terminal.images.values() if terminal.shown(image)}
 
 
+def whole_rows(terminal: Terminal) -> dict[int, SixelImage]:
+    """The Sixel images shown, by their row, each checked whole (no pixel written over since)."""
+    rows = picture_rows(terminal)
+    assert all(len(terminal.shown(image)) == image.width * 20 for image in rows.values())
+    return rows
+
+
+async def open_post(app: App[object], pilot: Pilot[object], *keys: str) -> None:
+    """The first post opened (``keys`` after: ``z`` for full screen), everything settled."""
+    await settle(pilot, app)
+    await press(pilot, "enter", *keys)
+    await settle(pilot, app)
+
+
 # -- the lines --------------------------------------------------------------------------------
 
 
@@ -120,32 +135,28 @@ async def test_the_reader_draws_each_picture_line_at_its_cells_and_again_when_sc
 ) -> None:
     app = make_app(library)
     async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
-        await settle(pilot, app)
-        await press(pilot, "enter", "z")  # the post, full screen
-        await settle(pilot, app)
+        await open_post(app, pilot, "z")  # the post, full screen
         reader = app.screen.query_one(ReaderView)
         document = reader.document
         assert document is not None and document.pictures == 1
         terminal = Terminal(WIDTH, HEIGHT)
         terminal.feed("".join(frames))
-        rows = picture_rows(terminal)
+        rows = whole_rows(terminal)
         top = reader.content_region.y + min(document.picture_lines) - int(reader.scroll_y)
         bottom = min(reader.content_region.bottom, top + len(document.picture_lines))
         # Every line of the picture on screen, and only those, drawn in its place: one column,
         # consecutive rows, each whole (nothing written over it since).
         assert sorted(rows) == list(range(top, bottom))
         assert len({image.column for image in rows.values()}) == 1
-        assert all(len(terminal.shown(image)) == image.width * 20 for image in rows.values())
         assert near(rows[top].pixels[5, 5], QUARTERS[0])
         before = len(frames)
         await press(pilot, "j", "j", "j")
         await settle(pilot, app)
         terminal.feed("".join(frames[before:]))
-        rows = picture_rows(terminal)
+        rows = whole_rows(terminal)
         assert sorted(rows) == list(range(top - 3, bottom - 3))
         # The line that was the picture's first row three lines down is drawn as its fourth now.
         assert near(rows[top].pixels[5, 5], QUARTERS[0])
-        assert all(len(terminal.shown(image)) == image.width * 20 for image in rows.values())
 
 
 async def test_a_toast_over_a_picture_is_shown_and_the_picture_whole_again_when_it_goes(
@@ -153,9 +164,7 @@ async def test_a_toast_over_a_picture_is_shown_and_the_picture_whole_again_when_
 ) -> None:
     app = make_app(library)
     async with app.run_test(size=(WIDTH, HEIGHT), notifications=True) as pilot:
-        await settle(pilot, app)
-        await press(pilot, "enter")  # the reader below the list: the picture at the bottom right
-        await settle(pilot, app)
+        await open_post(app, pilot)  # the reader below the list: the picture at the bottom right
         reader = app.screen.query_one(ReaderView)
         terminal = Terminal(WIDTH, HEIGHT)
         terminal.feed("".join(frames))
@@ -183,9 +192,8 @@ async def test_a_toast_over_a_picture_is_shown_and_the_picture_whole_again_when_
         assert not list(app.screen.query("Toast"))
         terminal.feed("".join(frames[before:]))
         assert not any("A toast" in terminal.text(row) for row in range(HEIGHT))
-        rows = picture_rows(terminal)
+        rows = whole_rows(terminal)
         assert sorted(rows) == sorted(whole)
-        assert all(len(terminal.shown(image)) == image.width * 20 for image in rows.values())
 
 
 async def test_under_a_dialog_the_picture_is_half_cells_and_in_sixel_again_after(
@@ -193,9 +201,7 @@ async def test_under_a_dialog_the_picture_is_half_cells_and_in_sixel_again_after
 ) -> None:
     app = make_app(library)
     async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
-        await settle(pilot, app)
-        await press(pilot, "enter", "z")
-        await settle(pilot, app)
+        await open_post(app, pilot, "z")
         terminal = Terminal(WIDTH, HEIGHT)
         terminal.feed("".join(frames))
         whole = picture_rows(terminal)
@@ -209,9 +215,8 @@ async def test_under_a_dialog_the_picture_is_half_cells_and_in_sixel_again_after
         await press(pilot, "escape")
         await settle(pilot, app)
         terminal.feed("".join(frames[before:]))
-        rows = picture_rows(terminal)
+        rows = whole_rows(terminal)
         assert sorted(rows) == sorted(whole)
-        assert all(len(terminal.shown(image)) == image.width * 20 for image in rows.values())
 
 
 # -- the way chosen -----------------------------------------------------------------------------
