@@ -54,6 +54,7 @@ def sixel_mode() -> Iterator[None]:
     images.use_protocol("sixel", cell=DEFAULT_CELL)
     yield
     images.use_protocol("halfcell", cell=DEFAULT_CELL)
+    images._Terminal.kernel_cell = None
 
 
 @pytest.fixture
@@ -246,3 +247,63 @@ def test_the_cell_size_answer_is_read_and_sixel_chosen_only_when_a_cell_is_known
     assert choose_protocol("auto", answers, {"TMUX": "/tmp/tmux-0/default,1,0"}).protocol == "halfcell"
     # A zero size is no size.
     assert parse_answers(b"\x1b[6;0;0t" + DA1_SIXEL).cell is None
+
+
+# -- the font made larger -----------------------------------------------------------------------
+
+
+async def test_a_font_made_smaller_draws_the_pictures_again_for_the_new_cells(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Sixel line is one cell tall in pixels: when a resize comes with cells of another pixel
+    size (the terminal's font made smaller), the post is laid out again with its pictures drawn
+    for them; a resize that keeps the cells' size draws nothing again."""
+    kernel = [(10, 20)]  # what TIOCGWINSZ says
+    monkeypatch.setattr(images, "terminal_cell", lambda: kernel[0])
+    images._Terminal.kernel_cell = (10, 20)
+    app = make_app(library)
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await open_post(app, pilot, "z")
+        reader = app.screen.query_one(ReaderView)
+
+        def band_height() -> tuple[int, int]:
+            document = reader.document
+            assert document is not None and document.under
+            strip = document.strips[min(document.under)]
+            band = next(segment.text for segment in strip if segment.control)
+            image = decode_sixel(band[band.index("q") + 1 : -2])
+            return image.width, image.height
+
+        width, height = band_height()
+        assert height == 20 and width % 10 == 0
+        await pilot.resize_terminal(WIDTH - 2, HEIGHT)  # the same cells: nothing drawn again
+        await settle(pilot, app)
+        assert band_height() == (width, height)
+        # The font made smaller, the window following it (xterm): as many cells, each smaller.
+        kernel[0] = (8, 16)
+        await pilot.resize_terminal(WIDTH - 2, HEIGHT)
+        await settle(pilot, app)
+        new_width, new_height = band_height()
+        assert new_height == 16 and new_width % 8 == 0
+        assert images.cell_size() == (8, 16)
+        # Smaller again, the window kept: more cells.
+        kernel[0] = (6, 12)
+        await pilot.resize_terminal(WIDTH + 30, HEIGHT + 10)
+        await settle(pilot, app)
+        assert band_height()[1] == 12 and images.cell_size() == (6, 12)
+
+
+def test_follow_cell_size_only_for_sixel_and_only_when_the_cells_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(images, "terminal_cell", lambda: (8, 16))
+    images._Terminal.kernel_cell = (8, 16)
+    assert not images.follow_cell_size()  # the same size
+    images._Terminal.kernel_cell = (10, 20)
+    images.use_protocol("halfcell", cell=DEFAULT_CELL)
+    assert not images.follow_cell_size()  # half cells are cells
+    images.use_protocol("sixel", cell=DEFAULT_CELL)
+    assert images.follow_cell_size() and images.cell_size() == (8, 16)
+    assert not images.follow_cell_size()  # once
+    monkeypatch.setattr(images, "terminal_cell", lambda: None)  # not a terminal
+    assert not images.follow_cell_size()

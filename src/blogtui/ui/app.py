@@ -222,6 +222,13 @@ class BlogApp(App[int]):
             self._saved_theme = theme.name
             self._save_theme(theme.name)
 
+    def on_resize(self, event: events.Resize) -> None:
+        # The terminal resized, maybe only in pixels (a font made larger, the same cells): Textual
+        # resizes no widget then, and the reader's Sixel pictures would keep the old cells' size.
+        screen = self.main_screen
+        if screen is not None:
+            screen.reader.follow_cell_size()
+
     @property
     def main_screen(self) -> MainScreen | None:
         """The main screen, even while a dialog or the help is open over it."""

@@ -323,7 +323,7 @@ class MainScreen(Screen[None]):
     def on_reader_view_width_changed(self, event: ReaderView.WidthChanged) -> None:
         """The reader's width changed, whatever changed it (the window, the sidebar, full screen)."""
         document = self.reader.document
-        if document is not None and document.width != event.width:
+        if document is not None and (document.width != event.width or event.redraw):
             # Re-lay out the post the reader is to show: one asked for may not be on screen yet.
             wanted = self._reader_wants if self._reader_wants is not None else document.post_id
             self.load_post(wanted, keep_scroll=wanted == document.post_id)

@@ -105,45 +105,78 @@ class _Terminal:
     #: Kitty's sequences wrapped for tmux's passthrough (image_protocol = kitty inside tmux).
     tmux = False
     reason = "not probed"
+    #: The cell size ``TIOCGWINSZ`` gave when last read (``follow_cell_size``); None: not known.
+    kernel_cell: tuple[int, int] | None = None
+
+
+def terminal_cell() -> tuple[int, int] | None:
+    """The pixel size of a cell of the terminal on stdout, as the kernel has it (``TIOCGWINSZ``;
+    None: not a terminal, or one that gives no pixel size)."""
+    import struct
+    import sys
+
+    stream = sys.__stdout__
+    if stream is None or not stream.isatty():
+        return None
+    try:
+        import fcntl
+        import termios
+
+        rows, columns, width, height = struct.unpack(
+            "HHHH", fcntl.ioctl(stream.fileno(), termios.TIOCGWINSZ, b"\0" * 8)
+        )
+    except (ImportError, OSError, ValueError):  # not a POSIX terminal
+        return None
+    if rows and columns and width >= columns and height >= rows:
+        return (width // columns, height // rows)
+    return None
 
 
 def probe_terminal(setting: str = "auto") -> str:
     """Before the app starts (it owns the terminal then): read the pixel size of the terminal's
     cells (``TIOCGWINSZ``) and choose how pictures are drawn (``setting``: ``auto`` asks the
-    terminal, see ``ui/graphics.py``; ``kitty`` or ``halfcell`` force one).
+    terminal, see ``ui/graphics.py``; ``kitty``, ``sixel`` or ``halfcell`` force one).
 
     Returns:
         The way chosen, ``kitty``, ``sixel`` or ``halfcell``.
     """
     import os
-    import struct
-    import sys
 
     from .. import graphics
 
-    cell = DEFAULT_CELL
-    stream = sys.__stdout__
-    if stream is not None and stream.isatty():
-        try:
-            import fcntl
-            import termios
-
-            rows, columns, width, height = struct.unpack(
-                "HHHH", fcntl.ioctl(stream.fileno(), termios.TIOCGWINSZ, b"\0" * 8)
-            )
-        except (ImportError, OSError):  # not a POSIX terminal: the default cells
-            rows = columns = width = height = 0
-        if rows and columns and width >= columns and height >= rows:
-            cell = (width // columns, height // rows)
-    choice = graphics.probe(setting, cell=cell if cell != DEFAULT_CELL else None)
+    cell = terminal_cell()
+    choice = graphics.probe(setting, cell=cell)
     use_protocol(
-        choice.protocol, cell=choice.cell or cell, tmux=bool(os.environ.get("TMUX")), reason=choice.reason
+        choice.protocol,
+        cell=choice.cell or cell or DEFAULT_CELL,
+        tmux=bool(os.environ.get("TMUX")),
+        reason=choice.reason,
     )
+    _Terminal.kernel_cell = cell
     if choice.protocol == "kitty" and os.environ.get("COLORTERM", "").lower() not in ("truecolor", "24bit"):
         # A placeholder's colour is its image's id: it must reach the terminal as 24-bit (a Kitty
         # graphics terminal has them), not rounded to 256 colours (ssh often drops COLORTERM).
         os.environ["COLORTERM"] = "truecolor"
     return choice.protocol
+
+
+def follow_cell_size() -> bool:
+    """After a resize: whether the terminal's cells changed their size in pixels (its font made
+    larger or smaller) while pictures are drawn in Sixel, whose lines are drawn one cell tall at
+    the old size (they would spill over each other, or leave gaps). Then the pictures drawn are
+    forgotten and drawn again at the new size (``TIOCGWINSZ``'s: the terminal cannot be asked
+    while the app owns it), and the caller lays the post out again. Kitty's terminal scales a
+    picture into its cells, and half cells are cells: both need nothing."""
+    if _Terminal.protocol != "sixel":
+        return False
+    now = terminal_cell()
+    if now is None or now == _Terminal.kernel_cell:
+        return False
+    changed = _Terminal.kernel_cell is not None or now != _Terminal.cell
+    _Terminal.kernel_cell = now
+    if changed:
+        use_protocol("sixel", cell=now, tmux=_Terminal.tmux, reason=_Terminal.reason)
+    return changed
 
 
 #: The ways pictures are drawn.

@@ -32,6 +32,7 @@ from .images import (
     ImageRef,
     Picture,
     fit,
+    follow_cell_size,
     halfcell_strips,
     is_sixel_line,
     picture_index,
@@ -738,10 +739,12 @@ class ReaderView(ScrollView, can_focus=True):
         """The reader's reading width changed (a resize, the sidebar shown or hidden, full
         screen): the post shown was laid out for another width and must be laid out again."""
 
-        def __init__(self, reader: ReaderView, width: int) -> None:
+        def __init__(self, reader: ReaderView, width: int, *, redraw: bool = False) -> None:
             super().__init__()
             self.reader = reader
             self.width = width
+            #: Laid out again even at the same width (the pictures are to be drawn again).
+            self.redraw = redraw
 
         @property
         def control(self) -> ReaderView:
@@ -980,4 +983,18 @@ class ReaderView(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self.refresh()
-        self._check_width()
+        if not self.follow_cell_size():
+            self._check_width()
+
+    def follow_cell_size(self) -> bool:
+        """After the terminal's resize (its cells may have changed their size in pixels, with the
+        same number of them: a font made larger, the window following): when the Sixel pictures
+        were drawn for cells of another size, lay the post out again (``images.follow_cell_size``).
+
+        Returns:
+            Whether the post is laid out again.
+        """
+        if not follow_cell_size() or self.document is None:
+            return False
+        self.post_message(self.WidthChanged(self, max(20, self.layout_width), redraw=True))
+        return True
