@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,23 @@ def survivors(processes: dict[int, str]) -> list[int]:
         if found is not None and found[2] == started and found[1] != "Z":
             left.append(pid)
     return left
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_not_ignored() -> Iterator[None]:
+    """ctrl+c's signal handled in the blogtui started here, as a shell's foreground job has it.
+
+    A job started in the background by a shell without job control (a CI script run with ``&``)
+    inherits SIGINT ignored, down to the tests' own children, and a program respects that
+    (Python then makes no KeyboardInterrupt of it). A handler is not inherited through exec (the
+    child starts with the default), an ignored signal is: so the test process handles it
+    meanwhile, as Python does by default."""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def blogtui(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
