@@ -58,6 +58,50 @@ async def test_the_browser_setting_runs_the_command_with_the_url(demo: Library, 
         assert any(n == f"Opened {URL}" for n in _notes(app))
 
 
+async def test_the_systems_browser_runs_quietly_off_the_readers_screen(
+    demo: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ``browser`` setting: Python's choice (here ``xdg-open``'s kind, a background command)
+    runs with its output kept off the reader's screen (gio's "Operation not supported" was
+    written over the list); no browser at all is said."""
+    import subprocess
+    import webbrowser
+
+    out = tmp_path / "opened.txt"
+    script = tmp_path / "fake-xdg-open"
+    script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {out}\necho "gio: $1: Operation not supported" >&2\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(webbrowser, "get", lambda: webbrowser.BackgroundBrowser(str(script)))
+    started: list[dict[str, object]] = []
+    popen = subprocess.Popen
+
+    def recording(*args: object, **kwargs: object) -> object:
+        started.append(kwargs)
+        return popen(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "Popen", recording)
+    app = BlogApp(demo, replace(demo.config, browser=""), clock=frozen_clock)
+    async with app.run_test() as pilot:
+        await settle(pilot, app)
+        app.open_url(URL)
+        deadline = time.monotonic() + 10
+        while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert out.read_text() == URL
+        assert [kw.get("stderr") for kw in started] == [subprocess.DEVNULL]
+        assert started[0].get("stdout") == subprocess.DEVNULL
+        await settle(pilot, app)
+        assert any(n == f"Opened {URL}" for n in _notes(app))
+
+        def nothing() -> webbrowser.BaseBrowser:
+            raise webbrowser.Error("could not locate runnable browser")
+
+        monkeypatch.setattr(webbrowser, "get", nothing)
+        app.open_url(URL)
+        await settle(pilot, app)
+        assert any(n.startswith("Not opened: no browser found") for n in _notes(app))
+
+
 async def test_a_browser_that_is_not_installed_is_named(demo: Library) -> None:
     app = BlogApp(demo, replace(demo.config, browser="no-such-browser-here --new %u"), clock=frozen_clock)
     async with app.run_test() as pilot:

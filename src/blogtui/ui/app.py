@@ -336,12 +336,17 @@ class BlogApp(App[int]):
         """Open ``url`` with the ``browser`` setting, else the system's; False or a reason if not."""
         command = self.config.browser.strip()
         if not command:
-            return webbrowser.open(url, new=2)
+            return self._open_in_system_browser(url)
         words = shlex.split(command)
         argv = [w.replace("%u", url) for w in words] if "%u" in command else [*words, url]
         if shutil.which(argv[0]) is None:
             return f"browser {argv[0]}: not found"
-        if Path(argv[0]).name in CONSOLE_BROWSERS:
+        return self._run_browser(argv, console=Path(argv[0]).name in CONSOLE_BROWSERS)
+
+    def _run_browser(self, argv: list[str], *, console: bool) -> bool:
+        """Run a browser: a console one with the terminal handed over until it quits, else in a
+        window of its own, its output kept off the reader's screen."""
+        if console:
             with self.suspend():  # the terminal is the browser's until it quits
                 subprocess.run(argv, check=False)
             return True
@@ -350,6 +355,21 @@ class BlogApp(App[int]):
             start_new_session=True,
         )  # fmt: skip
         return True
+
+    def _open_in_system_browser(self, url: str) -> object:
+        """The system's browser, as Python's ``webbrowser`` finds it (``$BROWSER``, then the
+        desktop's). Its plain commands are run here: ``webbrowser`` would let a background one
+        (``xdg-open``, ``gio open``) write its errors over the reader's screen, and run a
+        console one (``$BROWSER`` w3m) on a terminal the reader still owns."""
+        try:
+            controller = webbrowser.get()
+        except webbrowser.Error:
+            return "no browser found"
+        if isinstance(controller, webbrowser.GenericBrowser):  # a command line with %s
+            argv = [controller.name, *(arg.replace("%s", url) for arg in controller.args)]
+            console = not isinstance(controller, webbrowser.BackgroundBrowser)
+            return self._run_browser(argv, console=console)
+        return controller.open(url, new=2)  # its own way (remote commands, background, quiet)
 
     # -- writes and fetches, always in workers -------------------------------------------------
 
