@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from blogtui.config import load_config
 from blogtui.errors import ConfigError
@@ -31,6 +32,22 @@ def _notes(app: BlogApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
+def _browser_script(path: Path, out: Path, extra: str = "") -> Path:
+    """A browser that writes the URL it is given to ``out`` (then runs ``extra``)."""
+    path.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {out}\n{extra}')
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+async def _opened(app: BlogApp, pilot: Pilot[object], out: Path) -> str:
+    """The URL the browser was given, once it ran (10 s at most)."""
+    app.open_url(URL)
+    deadline = time.monotonic() + 10
+    while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    return out.read_text()
+
+
 async def test_a_browser_that_does_not_open_is_said_not_hidden(demo: Library) -> None:
     app = BlogApp(demo, clock=frozen_clock, opener=lambda url: False)
     async with app.run_test() as pilot:
@@ -43,17 +60,11 @@ async def test_a_browser_that_does_not_open_is_said_not_hidden(demo: Library) ->
 
 async def test_the_browser_setting_runs_the_command_with_the_url(demo: Library, tmp_path: Path) -> None:
     out = tmp_path / "opened.txt"
-    script = tmp_path / "mybrowser"
-    script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {out}\n')
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    script = _browser_script(tmp_path / "mybrowser", out)
     app = BlogApp(demo, replace(demo.config, browser=f"{script} %u"), clock=frozen_clock)
     async with app.run_test() as pilot:
         await settle(pilot, app)
-        app.open_url(URL)
-        deadline = time.monotonic() + 10
-        while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
-            await pilot.pause(0.05)
-        assert out.read_text() == URL
+        assert await _opened(app, pilot, out) == URL
         await settle(pilot, app)  # the notification is a message: let it arrive
         assert any(n == f"Opened {URL}" for n in _notes(app))
 
@@ -68,9 +79,7 @@ async def test_the_systems_browser_runs_quietly_off_the_readers_screen(
     import webbrowser
 
     out = tmp_path / "opened.txt"
-    script = tmp_path / "fake-xdg-open"
-    script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {out}\necho "gio: $1: Operation not supported" >&2\n')
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    script = _browser_script(tmp_path / "fake-xdg-open", out, 'echo "gio: $1: Operation not supported" >&2\n')
     monkeypatch.setattr(webbrowser, "get", lambda: webbrowser.BackgroundBrowser(str(script)))
     started: list[dict[str, object]] = []
     popen = subprocess.Popen
@@ -83,11 +92,7 @@ async def test_the_systems_browser_runs_quietly_off_the_readers_screen(
     app = BlogApp(demo, replace(demo.config, browser=""), clock=frozen_clock)
     async with app.run_test() as pilot:
         await settle(pilot, app)
-        app.open_url(URL)
-        deadline = time.monotonic() + 10
-        while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
-            await pilot.pause(0.05)
-        assert out.read_text() == URL
+        assert await _opened(app, pilot, out) == URL
         assert [kw.get("stderr") for kw in started] == [subprocess.DEVNULL]
         assert started[0].get("stdout") == subprocess.DEVNULL
         await settle(pilot, app)
