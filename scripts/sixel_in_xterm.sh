@@ -10,7 +10,8 @@
 # Each step waits for what it needs (the window, the app's first screen, the picture), never a
 # fixed time: a loaded machine is only slower. xterm ignores synthetic key events unless
 # allowSendEvents is set, as here; nothing else of the user's X setup is read (a display of its
-# own, :97 unless taken). Exit 1 when a step does not come within its time (the window is saved).
+# own, :97 unless taken). Exit 1 when the demo or its picture does not come within its time (the
+# window is saved), 2 when a tool is missing, 3 when Xvfb or xterm cannot start here.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$here/screenshots/sixel-xterm.png}
@@ -63,10 +64,10 @@ sys.exit(1)
 EOF
 }
 
-wait_for 20 "DISPLAY=$display xdotool getdisplaygeometry" || { echo "sixel_in_xterm: Xvfb did not start" >&2; exit 1; }
+wait_for 20 "DISPLAY=$display xdotool getdisplaygeometry" || { echo "sixel_in_xterm: Xvfb did not start" >&2; exit 3; }
 DISPLAY=$display xterm -ti vt340 -xrm 'XTerm*numColorRegisters: 256' -xrm 'XTerm*allowSendEvents: true' \
     -geometry 120x40 -fa 'DejaVu Sans Mono' -fs 10 -e "$work/demo.sh" &
-wait_for 20 "DISPLAY=$display xdotool search --class xterm" || { echo "sixel_in_xterm: no xterm window" >&2; exit 1; }
+wait_for 20 "DISPLAY=$display xdotool search --class xterm" || { echo "sixel_in_xterm: no xterm window" >&2; exit 3; }
 window=$(DISPLAY=$display xdotool search --class xterm | head -1)
 status=0
 if wait_for 60 "shows app"; then

@@ -32,9 +32,13 @@ def test_xterm_shows_the_demo_picture_in_sixel_at_full_resolution(tmp_path: Path
     blogtui = Path(sys.executable).parent / "blogtui"
     env = {**os.environ, "BLOGTUI": str(blogtui)}
     env.pop("DISPLAY", None)
-    subprocess.run(
-        ["sh", str(ROOT / "scripts" / "sixel_in_xterm.sh"), str(shot)], env=env, check=True, timeout=120
-    )
+    done = subprocess.run(
+        ["sh", str(ROOT / "scripts" / "sixel_in_xterm.sh"), str(shot)],
+        env=env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    if done.returncode in (2, 3):  # a tool missing, or no X display can start here
+        pytest.skip(done.stderr.strip() or f"sixel_in_xterm.sh: exit {done.returncode}")
+    assert done.returncode == 0, done.stderr
     screen = Image.open(shot).convert("RGB")
     cell_w = (screen.width - 2 * BORDER) // COLUMNS
     cell_h = (screen.height - 2 * BORDER) // LINES
