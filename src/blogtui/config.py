@@ -324,9 +324,13 @@ def _trust_problem(value: str) -> str | None:
     return None
 
 
+#: The ways the reader draws pictures, as ``image_protocol`` names them (besides ``auto``).
+IMAGE_PROTOCOLS = ("kitty", "sixel", "halfcell")
+
+
 def _protocol_problem(value: str) -> str | None:
     """What is wrong with an ``image_protocol`` (None: nothing)."""
-    if value in ("auto", "kitty", "sixel", "halfcell"):
+    if value == "auto" or value in IMAGE_PROTOCOLS:
         return None
     return "must be one of auto, kitty, sixel, halfcell"
 

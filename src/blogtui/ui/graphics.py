@@ -30,6 +30,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..config import IMAGE_PROTOCOLS
+
 #: How long the probe waits for the terminal's answers at most (seconds).
 TIMEOUT = 0.5
 
@@ -142,7 +144,7 @@ def choose_protocol(
     (``answers``; None: not asked, e.g. not a terminal): Kitty graphics, else Sixel when the size
     of a cell is known (the answers', else ``cell``), else half cells."""
     cell = (answers.cell if answers else None) or cell
-    if setting in ("kitty", "sixel", "halfcell"):
+    if setting in IMAGE_PROTOCOLS:
         return Choice(setting, f"image_protocol = {setting}", cell)
     if _in_multiplexer(env):
         # tmux answers for itself, and passes Kitty's sequences on only with allow-passthrough:

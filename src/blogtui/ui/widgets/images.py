@@ -47,6 +47,7 @@ from rich.segment import ControlType, Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from ...config import IMAGE_PROTOCOLS
 from ...content.text import fenced
 
 #: The pixel size of a terminal cell when no probe said otherwise (textual-image's own default).
@@ -180,8 +181,8 @@ def follow_cell_size() -> bool:
     return changed
 
 
-#: The ways pictures are drawn.
-PROTOCOLS = ("kitty", "sixel", "halfcell")
+#: The ways pictures are drawn (the ``image_protocol`` setting's, less ``auto``).
+PROTOCOLS = IMAGE_PROTOCOLS
 
 
 def use_protocol(
@@ -264,6 +265,22 @@ def picture_strips(path: Path, cells: int, rows: int, background: tuple[int, int
     return halfcell_strips(path, cells, rows, background)
 
 
+def _palette_picture(path: Path, size: tuple[int, int], background: tuple[int, int, int]) -> Any:
+    """The picture at ``path`` at exactly ``size`` pixels, its transparency over ``background``,
+    reduced to a palette of ``COLOURS`` (Pillow's mode P: a palette index a pixel).
+
+    Raises:
+        OSError: the file cannot be read or decoded.
+    """
+    from PIL import Image
+
+    image = _open(path, size)
+    flat = Image.new("RGBA", image.size, (*background, 255))
+    flat.alpha_composite(image)
+    picture = flat.convert("RGB").resize(size, Image.Resampling.LANCZOS)
+    return picture.quantize(COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+
+
 @functools.lru_cache(maxsize=KEPT)
 def halfcell_strips(path: Path, cells: int, rows: int, background: tuple[int, int, int]) -> tuple[Strip, ...]:
     """A picture drawn as ``rows`` lines of ``cells`` half cells (``▀``: two pixels a cell, the
@@ -274,14 +291,7 @@ def halfcell_strips(path: Path, cells: int, rows: int, background: tuple[int, in
     reduced to a palette first and each pair of palette entries is one Style, each run of a pair
     one segment.
     """
-    from PIL import Image
-
-    size = (cells, rows * 2)
-    image = _open(path, size)
-    flat = Image.new("RGBA", image.size, (*background, 255))
-    flat.alpha_composite(image)
-    small = flat.convert("RGB").resize(size, Image.Resampling.LANCZOS)
-    small = small.quantize(COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    small = _palette_picture(path, (cells, rows * 2), background)
     flat_palette = small.getpalette() or []
     colours = [Color.from_rgb(*flat_palette[i : i + 3]) for i in range(0, len(flat_palette) - 2, 3)]
     pixels = small.tobytes()  # one palette index a pixel, row after row
@@ -352,16 +362,11 @@ def sixel_strips(
     Raises:
         OSError: the file cannot be read or decoded.
     """
-    from PIL import Image
     from textual_image._sixel import image_to_sixels
 
     cell_w, cell_h = cell
     size = (cells * cell_w, rows * cell_h)
-    image = _open(path, size)
-    flat = Image.new("RGBA", image.size, (*background, 255))
-    flat.alpha_composite(image)
-    picture = flat.convert("RGB").resize(size, Image.Resampling.LANCZOS)
-    picture = picture.quantize(COLOURS, method=Image.Quantize.FASTOCTREE)
+    picture = _palette_picture(path, size, background)
     blank = Style(bgcolor=Color.from_rgb(*background))
     lines = []
     for row in range(rows):
