@@ -825,8 +825,19 @@ class ReaderView(ScrollView, can_focus=True):
         self.refresh()
         self._check_width()
 
+    @property
+    def _line_width(self) -> int:
+        """The width the reader's lines are drawn at (the pane less its scroll bar)."""
+        return self.scrollable_content_region.width or self.size.width
+
+    @staticmethod
+    def _margin(document: Document, width: int) -> int:
+        """The cells left of a document's lines in lines of ``width``: a column narrower than
+        the pane (``reading_width``) stands in its middle."""
+        return max(0, (width - document.width) // 2)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width or self.size.width
+        width = self._line_width
         index = int(self.scroll_offset.y) + y
         document = self.document
         if document is None:
@@ -836,8 +847,7 @@ class ReaderView(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         if index < len(document.strips):
             strip = document.strips[index]
-            # A column narrower than the pane (reading_width) stands in its middle.
-            left = max(0, (width - document.width) // 2)
+            left = self._margin(document, width)
             if index in document.under:  # a Sixel line: its cells (render_lines adds the image)
                 strip = document.under[index] if self._covered(y) else split_sixel(strip)[0]
                 if left:
@@ -874,22 +884,19 @@ class ReaderView(ScrollView, can_focus=True):
             return super().render_lines(crop)
         over = self._overlaps()
         whole = crop.x == 0 and crop.right >= self.size.width
-        if over != self._over:
+        if over != self._over or not whole:
             self._over = over
             self.refresh()  # every line drawn again now, and whole at the next frame
-        elif not whole:
-            self.refresh()
         strips = super().render_lines(crop)
         if over is None or not whole:
             return strips
         top = int(self.scroll_offset.y)
-        width = self.scrollable_content_region.width or self.size.width
-        # Where the document's lines start in the reader's (the column narrower than the pane
-        # in its middle, as render_line puts it), and where its lines end: the images go there,
-        # at the end of the part of the line Textual writes with it (not after the scroll bar,
-        # which Textual writes on its own).
+        width = self._line_width
+        # Where the document's lines start in the reader's (as render_line puts them), and where
+        # its lines end: the images go there, at the end of the part of the line Textual writes
+        # with it (not after the scroll bar, which Textual writes on its own).
         content = self.content_region.x - self.region.x
-        left = content + max(0, (width - document.width) // 2)
+        left = content + self._margin(document, width)
         out = list(strips)
         for n, y in enumerate(crop.line_range):
             index = top + y
