@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import io
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -17,6 +16,7 @@ from blogtui.config import Config
 from blogtui.interop_epub import Chapter, post_xhtml
 from blogtui.library import Library
 from conftest import run
+from external import epubcheck
 from feedserver import FeedServer
 
 HOSTILE = """
@@ -117,18 +117,6 @@ def test_the_book_passes_epubcheck(book: Path) -> None:
     report = done.stdout + done.stderr
     assert done.returncode == 0, report
     assert "0 fatals / 0 errors / 0 warnings" in report, report
-
-
-def epubcheck() -> list[str] | None:
-    """The command that runs epubcheck, or None. Debian installs it as a jar named epubcheck."""
-    found = shutil.which("epubcheck")
-    if found is None:
-        return None
-    real = Path(found).resolve()
-    if real.suffix == ".jar":
-        java = shutil.which("java")
-        return [java, "-jar", str(real)] if java else None
-    return [found]
 
 
 def test_a_query_picks_the_posts_and_an_empty_one_still_makes_a_book(
