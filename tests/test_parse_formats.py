@@ -206,6 +206,36 @@ def test_a_description_is_converted_to_text_once(monkeypatch: pytest.MonkeyPatch
     assert converted == ["<p>A whole short post.</p>"]
 
 
+@pytest.mark.parametrize(
+    ("description", "cut"),
+    [
+        ("<p>" + "A long paragraph of words. " * 120 + "</p><p>And its end.</p>", False),
+        ("<p>" + "A long paragraph of words. " * 120 + '</p><p><a href="/p">Read more</a></p>', True),
+        ("<p>Control\x07 characters dropped, then cut [&#8230;]</p>", True),
+    ],
+    ids=["long", "long, cut", "a control character, cut"],
+)
+def test_a_long_or_unclean_description_is_converted_once(
+    monkeypatch: pytest.MonkeyPatch, description: str, cut: bool
+) -> None:
+    # Past 2,000 characters (its end only was read for the test before), or holding a control
+    # character (the post's HTML is cleaned of it): still one conversion, the post's text.
+    from blogtui.parsing import feed as feed_module
+
+    converted: list[str] = []
+    real = feed_module.html_to_text
+
+    def counting(fragment: str) -> str:
+        converted.append(fragment)
+        return real(fragment)
+
+    monkeypatch.setattr(feed_module, "html_to_text", counting)
+    body = RSS20.replace(b"<p>Body <b>text</b></p>", description.encode())
+    (post,) = parse_feed(body, "https://blog.example/feed").posts
+    assert post.summary_only is cut
+    assert converted == [post.content_html] and post.text == real(post.content_html)
+
+
 def test_content_and_summary_is_full() -> None:
     body = RSS20.replace(
         b"</description>",

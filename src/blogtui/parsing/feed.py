@@ -143,9 +143,14 @@ def _text_of(fragment: str, texts: dict[str, str] | None) -> str:
     return text
 
 
-def summary_looks_truncated(fragment: str, texts: dict[str, str] | None = None) -> bool:
-    """Whether an RSS description reads as the start of a post ("…", "[…]", "Read more")."""
-    return looks_truncated(_text_of(fragment[-2000:] if len(fragment) > 2000 else fragment, texts))
+def summary_looks_truncated(fragment: str, texts: dict[str, str]) -> bool:
+    """Whether an RSS description reads as the start of a post ("…", "[…]", "Read more").
+
+    Its whole text is converted (as its control characters will be dropped, ``clean_text``) and
+    kept in ``texts``: it is the post's own text too, unless enclosures' links follow it, so a
+    description is converted once (converting its last 2,000 characters here, then all of it,
+    was 5,000 conversions more per 10,000 posts of the bench corpus, half of them RSS)."""
+    return looks_truncated(_text_of(clean_text(fragment), texts))
 
 
 #: Text (characters) up to which a field much shorter than the other reads as its teaser.
