@@ -1,11 +1,17 @@
 """Search at scale: latency of 100 varied queries and the size the FTS index adds, on a 50,000-post cache.
 
 Run: python benchmarks/query_bench.py [--posts 50000] [--dir /tmp/bt-query-bench] [--plain]
-     [--rebuild] [--profile] [--screen-only] [--no-size]
+     [--rebuild] [--profile] [--screen-only] [--no-size] [--floors]
 
 ``--screen-only`` times the first screen alone (the target; minutes less at 1,000,000 posts, where
 each whole list takes hundreds of ms), ``--no-size`` skips the index's size (two VACUUMs of a
 copy: a minute at 200,000 posts, and 2.9 GB of /tmp at 1,000,000).
+
+``--floors`` times instead what FTS5 alone takes for each query's words (no other filter, no
+rows read): one whole evaluation (a count), bm25's best 48, a first page of 256 by rowid (what an
+index keyed by date would stream newest first), the title tier's first page in ``posts_fts``, and
+the same from an index of the titles alone (built in memory first: ~40 s at 1,000,000 posts):
+the least any plan that needs them can cost.
 
 Builds the cache with make_cache.py (reused when it exists), then times, per query:
 
@@ -157,6 +163,58 @@ def sizes(db_path: Path) -> tuple[int, int]:
     return with_fts, without
 
 
+def floors(library: Library, seed: str, runs: int) -> None:
+    """What FTS5 alone costs for each query's words (see ``--floors``), as p50 / p95 / max ms
+    over the query set (a query without words costs 0) and how many take over 50 ms."""
+    from blogtui.query import title_match
+
+    db = library.store.db
+    titles = sqlite3.connect(":memory:")
+    titles.execute(
+        "CREATE VIRTUAL TABLE t USING fts5(title, content='', tokenize='unicode61 remove_diacritics 2',"
+        " prefix='2')"
+    )
+    rows = db.execute("SELECT id, title FROM posts")
+    while batch := rows.fetchmany(50_000):
+        titles.executemany("INSERT INTO t(rowid, title) VALUES (?, ?)", batch)
+    titles.execute("INSERT INTO t(t) VALUES ('optimize')")
+    index = int(db.execute("SELECT sum(length(block)) FROM posts_fts_data").fetchone()[0])
+    alone = int(titles.execute("SELECT sum(length(block)) FROM t_data").fetchone()[0])
+    print(f"an index of the titles alone: {alone / 1e6:.1f} MB ({alone / index:.1%} of posts_fts)")
+    page = "SELECT rowid FROM {t} WHERE {t} MATCH ? ORDER BY rowid DESC LIMIT 256"
+    kinds: dict[str, list[float]] = {
+        "one evaluation (count)": [],
+        "bm25's best 48": [],
+        "256 by rowid (streamed)": [],
+        "title tier, 256 by rowid": [],
+        "titles' own index, 256": [],
+    }
+    for text, prefix in queries(library, seed):
+        compiled = library.compile(text, prefix_last=prefix)
+        match = compiled.match
+        if not match:
+            for values in kinds.values():
+                values.append(0.0)
+            continue
+        required = compiled.required or match
+        work = (
+            (db, "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?", match),
+            (db, "SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?"
+                 " ORDER BY bm25(posts_fts, 1.0, 10.0, 4.0) LIMIT 48", match),
+            (db, page.format(t="posts_fts"), match),
+            (db, page.format(t="posts_fts"), title_match(compiled, match)),
+            (titles, page.format(t="t"), required),
+        )  # fmt: skip
+        for values, (conn, sql, expression) in zip(kinds.values(), work):
+            values.append(timed(lambda c=conn, q=sql, e=expression: c.execute(q, (e,)).fetchall(), runs)[0])
+    print(f"\n{'FTS5 alone, per query':<30}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}  over {TARGET_MS:.0f} ms")
+    for name, values in kinds.items():
+        over = sum(v > TARGET_MS for v in values)
+        p50, p95 = statistics.median(values), percentile(values, 95)
+        print(f"{name:<30}{p50:>8.1f}{p95:>8.1f}{max(values):>8.1f}  {over:>4}")
+    titles.close()
+
+
 def main() -> int:
     """Build or reuse the cache, time the queries, measure the index, print the figures."""
     parser = argparse.ArgumentParser(
@@ -171,6 +229,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="print the 10 slowest queries' plans")
     parser.add_argument("--screen-only", action="store_true", help="time the first screen alone")
     parser.add_argument("--no-size", action="store_true", help="skip the FTS index's size")
+    parser.add_argument("--floors", action="store_true", help="time FTS5 alone for each query's words")
     args = parser.parse_args()
     data = args.dir / (f"{args.posts}-plain" if args.plain else str(args.posts))
     if args.rebuild or not (data / DB_NAME).exists():
@@ -184,6 +243,10 @@ def main() -> int:
     )
     total = db.execute("SELECT count(*) FROM posts").fetchone()[0]
     print(f"cache: {total} posts, {db.execute('SELECT count(*) FROM tags').fetchone()[0]} tags")
+    if args.floors:
+        floors(library, args.seed, args.runs)
+        library.close()
+        return 0
     rows = []
     for text, prefix in queries(library, args.seed):
         compiled = library.compile(text, prefix_last=prefix)
