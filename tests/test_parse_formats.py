@@ -188,38 +188,22 @@ def test_rss_description_only_is_summary_when_it_looks_cut(description: str, sum
     assert _stored(post).summary_only is summary_only
 
 
-def test_a_description_is_converted_to_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The test for a cut description reads its text, which is then the post's search text.
-    from blogtui.parsing import feed as feed_module
-
-    converted: list[str] = []
-    real = feed_module.html_to_text
-
-    def counting(fragment: str) -> str:
-        converted.append(fragment)
-        return real(fragment)
-
-    monkeypatch.setattr(feed_module, "html_to_text", counting)
-    body = RSS20.replace(b"<p>Body <b>text</b></p>", b"<p>A whole short post.</p>")
-    (post,) = parse_feed(body, "https://blog.example/feed").posts
-    assert post.text == "A whole short post." and not post.summary_only
-    assert converted == ["<p>A whole short post.</p>"]
-
-
 @pytest.mark.parametrize(
     ("description", "cut"),
     [
+        ("<p>A whole short post.</p>", False),
         ("<p>" + "A long paragraph of words. " * 120 + "</p><p>And its end.</p>", False),
         ("<p>" + "A long paragraph of words. " * 120 + '</p><p><a href="/p">Read more</a></p>', True),
         ("<p>Control\x07 characters dropped, then cut [&#8230;]</p>", True),
     ],
-    ids=["long", "long, cut", "a control character, cut"],
+    ids=["short", "long", "long, cut", "a control character, cut"],
 )
-def test_a_long_or_unclean_description_is_converted_once(
+def test_a_description_is_converted_to_text_once(
     monkeypatch: pytest.MonkeyPatch, description: str, cut: bool
 ) -> None:
-    # Past 2,000 characters (its end only was read for the test before), or holding a control
-    # character (the post's HTML is cleaned of it): still one conversion, the post's text.
+    # The test for a cut description reads its text, which is then the post's search text: one
+    # conversion, past 2,000 characters too (its end only was read for the test before) and
+    # with a control character in it (the post's HTML is cleaned of it).
     from blogtui.parsing import feed as feed_module
 
     converted: list[str] = []
