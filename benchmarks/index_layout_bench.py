@@ -1,6 +1,7 @@
 """The search index laid out other ways: what each costs in bytes and what it buys in search time.
 
 Run: python benchmarks/index_layout_bench.py [--cache DB | --corpus DIR] [--posts 50000] [--runs 3]
+     [--gaps 16 64 256]
 
 Reads the posts of a cache (``--cache``: a ``blogtui.db``, e.g. one of make_cache.py's) or of
 the feeds in a folder (``--corpus``: a gen_corpus.py corpus, or ``../shared/corpus/real``),
@@ -10,8 +11,8 @@ stored as ``blogtui add`` stores them; their search text made as the store makes
 - ``today``: rowid = the post's id, ``detail=full`` (positions), as schema 14 has it;
 - ``date-keyed``: rowid = ``published << 28 | id``, so that rowid order is the list's (date, then
   id) and a newest-first page of any search streams from the index (issue 15's 1M search row);
-- ``rank-keyed``: rowid = the post's place in date order times 256 (a dense key with room for
-  posts to come between; what keeping it would take is not built);
+- ``rank x G``: rowid = the post's place in date order times G (``--gaps``, 256 by default: a
+  dense key with room for posts to come between; what keeping it would take is not built);
 - ``detail=column``: no positions (no phrases), the columns each word is in;
 - ``pairs``: a second index of each two adjacent words as one token, without positions
   (``detail=none``): a phrase of two words is one lookup there, exact; of more, a superset.
@@ -126,6 +127,13 @@ def main() -> int:
     ap.add_argument("--posts", type=int, default=50_000, help="at most this many posts (by id)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", default="index-layouts")
+    ap.add_argument(
+        "--gaps",
+        type=int,
+        nargs="+",
+        default=[256],
+        help="the room between dense keys to measure (16 64 256)",
+    )
     args = ap.parse_args()
     if (args.cache is None) == (args.corpus is None):
         ap.error("give --cache DB or --corpus DIR")
@@ -136,7 +144,7 @@ def main() -> int:
     layouts = {
         "today": build(posts, lambda p: p[0]),
         "date-keyed": build(posts, lambda p: (p[1] << 28) | p[0]),
-        "rank-keyed": build(posts, lambda p: rank[p[0]] * 256),
+        **{f"rank x {gap}": build(posts, lambda p, g=gap: rank[p[0]] * g) for gap in args.gaps},
         "detail=column": build(posts, lambda p: p[0], "column"),
     }
     pair_db = sqlite3.connect(":memory:")
@@ -185,7 +193,7 @@ def main() -> int:
             )
             pair_cell = f"  {ms:13.2f}"
         print(f"  {label:22}" + "".join(cells) + pair_cell)
-    print("  (the order of rowids is the list's for date-keyed and rank-keyed only)")
+    print("  (the order of rowids is the list's for date-keyed and rank x G only)")
 
     # Three-word phrases: the pairs' matches against the phrase's own.
     three = [
