@@ -10,7 +10,7 @@
 # Each step waits for what it needs (the window, the app's first screen, the picture), never a
 # fixed time: a loaded machine is only slower. xterm ignores synthetic key events unless
 # allowSendEvents is set, as here; nothing else of the user's X setup is read (a display of its
-# own, :97 unless taken). Exit 1 when the demo or its picture does not come within its time (the
+# own, a free one Xvfb picks). Exit 1 when the demo or its picture does not come within its time (the
 # window is saved), 2 when a tool is missing, 3 when Xvfb or xterm cannot start here.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,10 +20,10 @@ python=${PYTHON:-$(dirname "$blogtui")/python}
 for tool in xterm Xvfb xdotool xwd xwdtopnm pnmtopng; do
     command -v "$tool" >/dev/null || { echo "sixel_in_xterm: $tool is not installed (see the script's head)" >&2; exit 2; }
 done
-display=:97
-[ -e /tmp/.X11-unix/X97 ] && display=:96
 work=$(mktemp -d)
-Xvfb "$display" -screen 0 1300x860x24 >"$work/xvfb.log" 2>&1 &
+# Xvfb picks a free display and writes its number to fd 9 (-displayfd): no display of another
+# X server (or of one still going away) is taken for ours.
+Xvfb -displayfd 9 -screen 0 1300x860x24 9>"$work/display" >"$work/xvfb.log" 2>&1 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null || true; rm -rf "$work"' EXIT
 cat >"$work/demo.sh" <<EOF
@@ -64,10 +64,23 @@ sys.exit(1)
 EOF
 }
 
+wait_for 20 "[ -s '$work/display' ]" || { echo "sixel_in_xterm: Xvfb did not start" >&2; exit 3; }
+display=:$(head -1 "$work/display")
 wait_for 20 "DISPLAY=$display xdotool getdisplaygeometry" || { echo "sixel_in_xterm: Xvfb did not start" >&2; exit 3; }
-DISPLAY=$display xterm -ti vt340 -xrm 'XTerm*numColorRegisters: 256' -xrm 'XTerm*allowSendEvents: true' \
-    -geometry 120x40 -fa 'DejaVu Sans Mono' -fs 10 -e "$work/demo.sh" &
-wait_for 20 "DISPLAY=$display xdotool search --class xterm" || { echo "sixel_in_xterm: no xterm window" >&2; exit 3; }
+# xterm now and then cannot open a display that has just come up ("Can't open display"): it is
+# started again, up to three times, as soon as it has gone without a window.
+window_or_gone() {
+    DISPLAY=$display xdotool search --class xterm >/dev/null 2>&1 || ! kill -0 "$term" 2>/dev/null
+}
+for try in 1 2 3; do
+    DISPLAY=$display xterm -ti vt340 -xrm 'XTerm*numColorRegisters: 256' -xrm 'XTerm*allowSendEvents: true' \
+        -geometry 120x40 -fa 'DejaVu Sans Mono' -fs 10 -e "$work/demo.sh" &
+    term=$!
+    wait_for 20 window_or_gone || break
+    DISPLAY=$display xdotool search --class xterm >/dev/null 2>&1 && break
+    [ "$try" = 3 ] || sleep 0.5
+done
+DISPLAY=$display xdotool search --class xterm >/dev/null 2>&1 || { echo "sixel_in_xterm: no xterm window" >&2; exit 3; }
 window=$(DISPLAY=$display xdotool search --class xterm | head -1)
 status=0
 if wait_for 60 "shows app"; then
