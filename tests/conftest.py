@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import sys
 import threading
@@ -54,10 +55,33 @@ def _loopback_only(self: socket.socket, address: object) -> object:
     return _real_connect(self, address)
 
 
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _no_name_lookups(host: object, *args: object, **kwargs: object) -> object:
+    # A name other than localhost would be looked up by the system's resolver, over the network:
+    # how long that takes to fail is the sandbox's (up to 10 s and more where no DNS answers),
+    # which made a test of an unreachable site's error wait past its deadline now and then.
+    name = host.decode() if isinstance(host, bytes) else host
+    if isinstance(name, str) and name and name != "localhost" and not _is_address(name):
+        raise socket.gaierror(socket.EAI_NONAME, f"test tried to look up {name!r} (no network)")
+    return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any connection to a non-loopback address fails the test."""
+    """Any connection to a non-loopback address fails the test, and a name other than localhost
+    is not looked up (it fails at once, as a name no resolver knows)."""
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+    monkeypatch.setattr(socket, "getaddrinfo", _no_name_lookups)
 
 
 @pytest.fixture

@@ -621,12 +621,17 @@ class MainScreen(Screen[None]):
         """The status line: the view, its count, order and place, and the latest news.
 
         Args:
-            error: shown instead of the rest until the next status, or status_seconds.
+            error: shown instead of the rest until status_seconds or a key clears it (drawing
+                the line again for the count or the place keeps it).
             message: the news, shown first (a progress bar or a narrow terminal leaves the end
                 out of sight); it clears after status_seconds unless ``lasting`` (a running
                 refresh's progress, find's "3 of 11"), or when a new one replaces it.
         """
         status = self.query_one("#status", Static)
+        if error is None and message is None and self._status_error:
+            # An error stays its time (or until a key clears it): the list's count or the
+            # post's place landing a moment later wiped it unread.
+            return
         self._status_error = bool(error)
         if error or message:
             self._news_at = time.monotonic()
@@ -684,6 +689,7 @@ class MainScreen(Screen[None]):
             self._status_timer.stop()
             self._status_timer = None
         self._status_text = ""
+        self._status_error = False
         self._set_status()
 
     def _expire_status(self) -> None:
@@ -696,6 +702,7 @@ class MainScreen(Screen[None]):
         self._status_timer = None
         if not self._status_lasting:
             self._status_text = ""
+        self._status_error = False
         self._set_status()
 
     def _place_words(self) -> str:
@@ -1066,7 +1073,7 @@ class MainScreen(Screen[None]):
         except LibraryError as exc:
             self._set_status(error=str(exc))
             return
-        current = self.reader.post_id or self.posts.highlighted_id
+        current = self._reader_post() or self.posts.highlighted_id
         self._next_unread(compiled, current)
 
     @work(thread=True, exclusive=True, group="next-unread", exit_on_error=False)
@@ -1097,7 +1104,14 @@ class MainScreen(Screen[None]):
             self.open_post(post_id)
 
     def _current(self) -> int | None:
-        return self.reader.post_id if self.focused is self.reader else self.posts.highlighted_id
+        return self._reader_post() if self.focused is self.reader else self.posts.highlighted_id
+
+    def _reader_post(self) -> int | None:
+        """The reader's post: the one being opened while its load is on its way (a key pressed
+        right after enter is for it, not for the post still shown), else the one shown."""
+        if self._reader_wants is not None and self._reader_wants != self.reader.post_id:
+            return self._reader_wants
+        return self.reader.post_id
 
     def action_toggle_read(self) -> None:
         self._toggle("read")
@@ -1225,7 +1239,7 @@ class MainScreen(Screen[None]):
             self.notify("No footnote below in this post.", severity="warning")
 
     def action_full_article(self) -> None:
-        post_id = self.reader.post_id or self.posts.highlighted_id
+        post_id = self._reader_post() or self.posts.highlighted_id
         if post_id is None:
             return
         self._set_status(message="fetching the full article…")
