@@ -60,8 +60,8 @@ _real_getaddrinfo = socket.getaddrinfo
 
 def _no_name_lookups(host: object, *args: object, **kwargs: object) -> object:
     # A name other than localhost would be looked up by the system's resolver, over the network:
-    # how long that takes to fail is the sandbox's (up to 10 s and more where no DNS answers),
-    # which made a test of an unreachable site's error wait past its deadline now and then.
+    # how long that takes to fail is the machine's (seconds where no DNS server answers), and
+    # what a test sees must not depend on it.
     name = host.decode() if isinstance(host, bytes) else host
     if isinstance(name, str) and name and name != "localhost" and not _is_address(name):
         raise socket.gaierror(socket.EAI_NONAME, f"test tried to look up {name!r} (no network)")
