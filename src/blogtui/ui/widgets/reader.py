@@ -690,6 +690,12 @@ def _draw_pictures(
     return frozenset(lines), shown, later, under
 
 
+def _indented(strip: Strip, left: int) -> Strip:
+    """``strip`` moved ``left`` cells right: a column narrower than the pane (``reading_width``)
+    stands in its middle."""
+    return Strip([Segment(" " * left), *strip], left + strip.cell_length) if left else strip
+
+
 def themed_code(strip: Strip, code: Style) -> Strip:
     """``strip`` with its inline code (cells marked with ``CODE_MARK``) in the ``code`` style."""
     if code.bgcolor is None:  # a theme without a code background (ANSI): the pane's own
@@ -849,20 +855,16 @@ class ReaderView(ScrollView, can_focus=True):
             strip = document.strips[index]
             left = self._margin(document, width)
             if index in document.under:  # a Sixel line: its cells (render_lines adds the image)
-                strip = document.under[index] if self._covered(y) else split_sixel(strip)[0]
-                if left:
-                    strip = Strip([Segment(" " * left), *strip], left + strip.cell_length)
+                cells = document.under[index] if self._covered(y) else split_sixel(strip)[0]
+                strip = _indented(cells, left)
             elif index in document.code_lines:
-                strip = themed_code(strip, self.get_component_rich_style("reader--code"))
-                if left:
-                    strip = Strip([Segment(" " * left), *strip], left + strip.cell_length)
+                strip = _indented(themed_code(strip, self.get_component_rich_style("reader--code")), left)
             elif left:
                 centred = self._centred.get((index, left))
                 if centred is None:
                     if len(self._centred) > 4096:
                         self._centred.clear()
-                    centred = Strip([Segment(" " * left), *strip], left + strip.cell_length)
-                    self._centred[index, left] = centred
+                    centred = self._centred[index, left] = _indented(strip, left)
                 strip = centred
             # Rich left colours unset: the widget's own colours (and so the theme's) fill them in.
             return strip.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
