@@ -181,17 +181,13 @@ def follow_cell_size() -> bool:
     return changed
 
 
-#: The ways pictures are drawn (the ``image_protocol`` setting's, less ``auto``).
-PROTOCOLS = IMAGE_PROTOCOLS
-
-
 def use_protocol(
     protocol: str, *, cell: tuple[int, int] | None = None, tmux: bool = False, reason: str = ""
 ) -> None:
     """Draw pictures the ``protocol`` way (``kitty``, ``sixel`` or ``halfcell``) from now on, with
     cells of ``cell`` pixels (the probe's; tests and benchmarks set it too). Pictures drawn before
     are forgotten (and in Kitty mode deleted from the terminal at the next ``send_uploads``)."""
-    if protocol not in PROTOCOLS:
+    if protocol not in IMAGE_PROTOCOLS:
         raise ValueError(f"{protocol}: not a way to draw pictures (kitty, sixel or halfcell)")
     _Terminal.protocol = protocol
     _Terminal.tmux = tmux
