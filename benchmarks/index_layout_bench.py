@@ -134,6 +134,13 @@ def main() -> int:
         default=[256],
         help="the room between dense keys to measure (16 64 256)",
     )
+    ap.add_argument(
+        "--buckets",
+        type=int,
+        nargs="*",
+        default=[30],
+        help="days per date bucket to measure (rowid = bucket << 32 | id; 7 30 91)",
+    )
     args = ap.parse_args()
     if (args.cache is None) == (args.corpus is None):
         ap.error("give --cache DB or --corpus DIR")
@@ -145,6 +152,10 @@ def main() -> int:
         "today": build(posts, lambda p: p[0]),
         "date-keyed": build(posts, lambda p: (p[1] << 28) | p[0]),
         **{f"rank x {gap}": build(posts, lambda p, g=gap: rank[p[0]] * g) for gap in args.gaps},
+        **{
+            f"{days}-day buckets": build(posts, lambda p, w=days * 86400: (p[1] // w) << 32 | p[0])
+            for days in args.buckets
+        },
         "detail=column": build(posts, lambda p: p[0], "column"),
     }
     pair_db = sqlite3.connect(":memory:")

@@ -36,6 +36,7 @@ import gen_corpus  # noqa: E402
 
 from blogtui.config import DB_NAME  # noqa: E402
 from blogtui.content.text import html_to_text  # noqa: E402
+from blogtui.query import index_key  # noqa: E402
 from blogtui.storage.store import Store  # noqa: E402
 from blogtui.urls import canonical_url  # noqa: E402
 
@@ -133,7 +134,9 @@ def build(out: Path, posts: int, seed: str, plain: bool, per_feed: int = 2000) -
                 base + offset, pack(rng.choice(summaries)), pack(html), canonical_url(url),
                 int(post_id % 3 == 0), int(post_id % 40 == 0),
             ))  # fmt: skip
-            fts.append((post_id, post_title, author, text))
+            fts.append(
+                (index_key(base + offset, post_id), post_title, author, text)
+            )  # by date, as the store keys it
             tags += [(post_id, tag_ids[t]) for t in rng.sample(gen_corpus.TAGS, rng.randint(1, 4))]
         feed_id = store.add_feed(f"{BASE}/feeds/{fid}.xml")
         assert feed_id == index, (feed_id, index)

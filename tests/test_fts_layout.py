@@ -16,7 +16,7 @@ import pytest
 from blogtui.content.text import html_to_text
 from blogtui.library import Library
 from blogtui.models import ParsedPost
-from blogtui.query import Compiled, compile_query, index_rows, parse
+from blogtui.query import ROW_POST, Compiled, compile_query, index_rows, parse
 from blogtui.storage import schema
 from blogtui.storage.store import Store
 from posts import dated_post
@@ -92,7 +92,7 @@ def _matches(db: sqlite3.Connection) -> dict[str, tuple[list[int], list[int]]]:
     for q in QUERIES:
         compiled = _compiled(q)
         found[q] = tuple(
-            [r[0] for r in db.execute(f"SELECT rowid FROM {t} WHERE {t} MATCH ? ORDER BY rowid", (m,))]
+            [r[0] for r in db.execute(f"SELECT {ROW_POST} FROM {t} WHERE {t} MATCH ? ORDER BY 1", (m,))]
             if m
             else []
             for t, m in (("posts_fts", compiled.match), ("posts_cjk", compiled.cjk))
@@ -153,7 +153,10 @@ def test_a_title_match_ranks_first(library: Library) -> None:
     assert _titles(store, "ze*", ranked=True)[0] == "Zebra"  # the word being typed too
     # Column filters name their column.
     hits = {
-        r[0] for r in store.db.execute("SELECT rowid FROM posts_fts WHERE posts_fts MATCH '{title} : zebra'")
+        r[0]
+        for r in store.db.execute(
+            f"SELECT {ROW_POST} FROM posts_fts WHERE posts_fts MATCH '{{title}} : zebra'"
+        )
     }
     assert hits == {store.db.execute("SELECT id FROM posts WHERE title = 'Zebra'").fetchone()[0]}
 
@@ -274,8 +277,9 @@ def test_an_interrupted_migration_13_loses_nothing(tmp_path: Path, monkeypatch: 
         Store(path)
     db = sqlite3.connect(path)
     try:
-        # Still the cache as it was: the old version, both old layouts, every post indexed.
-        assert db.execute("PRAGMA user_version").fetchone()[0] == BEFORE_13
+        # Still the cache as it was: both old layouts, every post indexed; the version the one
+        # before the indexes are built again (schema 15: the steps before it hold no data).
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION - 1
         for table, sql in _OLD.items():
             assert db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0] == sql
         assert db.execute("SELECT count(*) FROM posts_fts_docsize").fetchone()[0] == len(POSTS)
@@ -287,22 +291,3 @@ def test_an_interrupted_migration_13_loses_nothing(tmp_path: Path, monkeypatch: 
         assert _titles(store, "zebra", ranked=True) == ["Zebra", "Morning walk", "Field notes"]
     finally:
         store.close()
-
-
-def test_migration_13_leaves_body_first_indexes_alone(tmp_path: Path) -> None:
-    path = tmp_path / "blogtui.db"
-    store = Store(path)
-    _fill(store)
-    store.close()
-    db = sqlite3.connect(path, isolation_level=None)
-    try:
-        db.execute("BEGIN")
-        pages = db.execute("SELECT count(*) FROM posts_fts_data").fetchone()[0]
-        schema.MIGRATIONS[BEFORE_13](db)
-        # Not rebuilt (an optimize would have merged its segments): the same rows, one table each.
-        assert db.execute("SELECT count(*) FROM posts_fts_data").fetchone()[0] == pages
-        assert db.execute("SELECT count(*) FROM posts_fts_docsize").fetchone()[0] == len(POSTS)
-        assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'posts_fts'").fetchone()[0] == 1
-        db.execute("ROLLBACK")
-    finally:
-        db.close()

@@ -10,6 +10,7 @@ from blogtui.query import (
     CJK_CLAUSE,
     MATCH_CLAUSE,
     MAX_DEPTH,
+    NOT_MATCH_CLAUSE,
     Group,
     Term,
     compile_query,
@@ -148,7 +149,7 @@ def test_a_word_that_is_no_field_and_no_slip_for_one_is_text(word: str) -> None:
     query = parse(word)
     assert query.terms == (w(word),) and query.unfinished is None
     assert compile_query(query).match == compile_query(parse(f'"{word}"')).match == f'"{word}"'
-    assert compile_query(parse(f"-{word}")).where.startswith("posts.id NOT IN (SELECT rowid FROM posts_fts")
+    assert compile_query(parse(f"-{word}")).where == NOT_MATCH_CLAUSE
     assert parse(f"python {word} OR rust").terms == (w("python"), Group((w(word), w("rust")), any=True))
 
 

@@ -14,7 +14,7 @@ from blogtui.content.text import html_to_text
 from blogtui.errors import LibraryError
 from blogtui.library import Library
 from blogtui.models import ParsedPost
-from blogtui.query import highlight_spans
+from blogtui.query import ROW_POST, highlight_spans
 from blogtui.storage import schema, search
 from blogtui.storage.store import Store
 
@@ -180,7 +180,7 @@ def test_every_plan_gives_the_same_posts(lib: Library, monkeypatch: pytest.Monke
     title_hits = {
         r[0]
         for r in lib.store.db.execute(
-            "SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?", (f"{{title}} : ({required})",)
+            f"SELECT {ROW_POST} FROM posts_fts WHERE posts_fts MATCH ?", (f"{{title}} : ({required})",)
         )
     } - (set(lib.post_ids(left_out)) if left_out else set())
     for rank_limit in (0, 1):  # title hits newest first, or (when few enough) by bm25

@@ -350,7 +350,7 @@ def test_a_write_that_stores_posts_gives_the_free_pages_back(store: Store) -> No
     rng = random.Random(3)
     feed = store.add_feed("https://x.example/feed")
     with store.transaction():
-        store.upsert_posts(feed, [_post(n, rng) for n in range(600)])
+        store.upsert_posts(feed, [_post(n, rng) for n in range(1000)])
     assert store.remove_feed("https://x.example/feed")
     assert store.db.execute("PRAGMA freelist_count").fetchone()[0] > TRIM_PAGES
     with store.transaction():

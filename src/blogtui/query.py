@@ -159,13 +159,89 @@ IS_SQL = {
     "reading": f"posts.id IN (SELECT CAST(substr(key, {len(READING_KEY) + 1}) AS INTEGER)"
     f" FROM state WHERE key GLOB '{READING_KEY}*')",
 }
+#: The search indexes' rows are keyed by date (schema 15): a row's rowid is :func:`index_key`,
+#: the post's **date bucket** (its date in stretches of 2**BUCKET_BITS seconds, ~24 days)
+#: shifted left by KEY_SHIFT bits, with its id in the bits below. FTS5 hands its matches over in
+#: rowid order, so a search's newest matches come first bucket by bucket (``ORDER BY rowid
+#: DESC``), and a page of any search is read from the few newest buckets that hold it, sorted
+#: by date within them, without the set of all its matches (``"old"`` at a million posts:
+#: 693,134 matches, 200 ms for the set). Within a bucket the rows go by id, as they did before
+#: schema 15, so a posting's delta stays small: the whole date in the key doubled the index
+#: (issue 15's stop 26), a bucket costs 10-14 % (``benchmarks/index_layout_bench.py``).
+#: Post ids below 2**KEY_SHIFT (4 billion) fit.
+KEY_SHIFT = 32
+#: A bucket is 2**BUCKET_BITS seconds of dates (24.3 days).
+BUCKET_BITS = 21
+#: The post id of an index row: ``rowid & ID_MASK``.
+ID_MASK = (1 << KEY_SHIFT) - 1
+#: Dates are kept to +-2**40 seconds in a key (+-34,000 years; a date beyond sorts at the bound).
+_KEY_DATE = 1 << 40
+#: SQL: the id of the post an index row is (in a query of ``posts_fts`` or ``posts_cjk``).
+ROW_POST = f"(rowid & {ID_MASK})"
+
+
+def date_bucket(published: int) -> int:
+    """The bucket of a date in the index's keys (see KEY_SHIFT): ``published >> BUCKET_BITS``,
+    the date kept within the bounds."""
+    return max(-_KEY_DATE, min(published, _KEY_DATE - 1)) >> BUCKET_BITS
+
+
+def bucket_key(bucket: int) -> int:
+    """The lowest key of a bucket: every post dated in it is keyed from here up to the next
+    bucket's (exclusive)."""
+    return bucket << KEY_SHIFT
+
+
+def index_key(published: int, post_id: int) -> int:
+    """The rowid of a post's rows in the search indexes: its date's bucket, then its id (see
+    KEY_SHIFT)."""
+    return bucket_key(date_bucket(published)) | post_id
+
+
+def index_key_sql(published: str, post_id: str) -> str:
+    """:func:`index_key` in SQL, of the columns named (``index_key_sql("p.published", "p.id")``)."""
+    date = f"max({-_KEY_DATE}, min({published}, {_KEY_DATE - 1}))"
+    return f"((({date}) >> {BUCKET_BITS} << {KEY_SHIFT}) | {post_id})"
+
+
 #: The clause of ``Compiled.where`` that holds ``Compiled.match`` (first, when there is one).
-MATCH_CLAUSE = "posts.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
+MATCH_CLAUSE = f"posts.id IN (SELECT {ROW_POST} FROM posts_fts WHERE posts_fts MATCH ?)"
 #: A word, phrase or group of words left out (``-word``, ``-(a b)``): a clause of its own only
 #: when nothing is required; else folded into ``Compiled.match`` as FTS5's ``NOT``.
-NOT_MATCH_CLAUSE = "posts.id NOT IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
+NOT_MATCH_CLAUSE = f"posts.id NOT IN (SELECT {ROW_POST} FROM posts_fts WHERE posts_fts MATCH ?)"
 #: The clause of ``Compiled.where`` that holds ``Compiled.cjk`` (after MATCH_CLAUSE, if any).
-CJK_CLAUSE = "posts.id IN (SELECT rowid FROM posts_cjk WHERE posts_cjk MATCH ?)"
+CJK_CLAUSE = f"posts.id IN (SELECT {ROW_POST} FROM posts_cjk WHERE posts_cjk MATCH ?)"
+
+#: How ``tag:`` names a tag's posts: a set of them (``posts.id IN`` it), built once for a query
+#: that tests many posts against it.
+_TAG_POSTS = "(SELECT pt.post_id FROM post_tags pt WHERE pt.tag_id IN"
+#: The same as a test of one post: its own post_tags rows looked up (``row_tests``).
+_TAG_OF_POST = "(SELECT 1 FROM post_tags pt WHERE pt.post_id = posts.id AND pt.tag_id IN"
+
+
+def row_tests(where: str) -> str:
+    """``where`` with each ``tag:`` set made a test of the post at hand (``EXISTS``, its own
+    post_tags rows by their key), for a query that reads a few posts from the search index and
+    tests each: the set of a tag's posts is built again by each statement (a tag of 62,000 posts
+    at a million, ~20 ms a statement), the test costs a lookup per post tested."""
+    return where.replace(f"posts.id NOT IN {_TAG_POSTS}", f"NOT EXISTS {_TAG_OF_POST}").replace(
+        f"posts.id IN {_TAG_POSTS}", f"EXISTS {_TAG_OF_POST}"
+    )
+
+
+#: The clauses of ``after:`` and ``before:`` (each with its date as parameter).
+AFTER_SQL = "posts.published >= ?"
+BEFORE_SQL = "(posts.published < ? AND posts.published > 0)"
+
+
+def date_bounds(compiled: Compiled) -> tuple[int | None, int | None]:
+    """The dates every result of ``compiled`` lies within, ``(first, end)``: on or after
+    ``first``, before ``end`` (None: unbounded), from its ``after:`` and ``before:`` terms (those
+    ANDed with the rest, not under ``OR`` or ``-``)."""
+    firsts = [int(str(p[0])) for sql, p in compiled.parts if sql == AFTER_SQL]
+    ends = [int(str(p[0])) for sql, p in compiled.parts if sql == BEFORE_SQL]
+    return (max(firsts) if firsts else None), (min(ends) if ends else None)
+
 
 # -- what the indexes hold -----------------------------------------------------------------------
 
@@ -501,6 +577,25 @@ def fts_quote(text: str) -> str:
     return '"' + text.replace("\x00", " ").replace('"', '""') + '"'
 
 
+#: A string of an FTS5 expression (``""`` inside is a quote) and its prefix mark.
+_PHRASE_RE = re.compile(r'"((?:[^"]|"")*)"(\*?)')
+
+
+def match_words(match: str) -> list[str]:
+    """Each word of each phrase of an FTS5 expression (of :func:`compile_query`), as an FTS5
+    string searched alone, a prefix phrase's last word with its ``*``: the words whose every
+    posting bm25 reads before it scores a row (``search.SearchPlanner._rankable``). A phrase of
+    posts_cjk is its characters."""
+    found: list[str] = []
+    for m in _PHRASE_RE.finditer(match):
+        text = m.group(1).replace('""', '"')
+        words = [fts_quote(w) for w in (_WORD_RE.findall(text) or text.split())]
+        if words and m.group(2):
+            words[-1] += "*"
+        found += words
+    return found
+
+
 def _has_words(text: str) -> bool:
     # A term of punctuation only ("+", "&&") is no term at all to FTS5: an empty phrase that
     # matches nothing. Such terms are dropped instead of emptying the result.
@@ -513,8 +608,6 @@ def _like_prefix(value: str) -> str:
 
 #: How a query finds a saved view's text: a mapping or a function (None: no such view).
 ViewLookup = Mapping[str, str] | Callable[[str], str | None]
-
-_FTS_IN = "posts.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
 
 
 class _Shared:
@@ -681,7 +774,7 @@ class _Compiler:
                 return
             fts, runs, prefix = found
             if neg:
-                tests = ([_FTS_IN] if fts else []) + [CJK_CLAUSE] * bool(runs)
+                tests = ([MATCH_CLAUSE] if fts else []) + [CJK_CLAUSE] * bool(runs)
                 if len(tests) == 1 and fts:
                     self.clauses.append(NOT_MATCH_CLAUSE)
                 else:
@@ -708,9 +801,7 @@ class _Compiler:
         elif kind in ("after", "before"):
             stamp = _epoch(parse_date(value, f"{kind}:{value}"))
             # after:D means on D or later; before:D means strictly before D (undated posts: neither).
-            sql = "posts.published >= ?"
-            if kind == "before":
-                sql = "(posts.published < ? AND posts.published > 0)"
+            sql = BEFORE_SQL if kind == "before" else AFTER_SQL
             self.clauses.append(f"NOT ({sql})" if neg else sql)
             self.params.append(stamp)
         elif kind == "view":
@@ -733,10 +824,7 @@ class _Compiler:
             params = [key, key]
         # The tags are found first (a few hundred names), then their posts by post_tags_by_tag:
         # a join could test every post's tags instead, calling blogtui_key on each.
-        self.clauses.append(
-            f"posts.id {op} (SELECT pt.post_id FROM post_tags pt WHERE pt.tag_id IN"
-            f" (SELECT t.id FROM tags t WHERE {test}))"
-        )
+        self.clauses.append(f"posts.id {op} {_TAG_POSTS} (SELECT t.id FROM tags t WHERE {test}))")
         self.params.extend(params)
 
     def view(self, term: Term, seen: tuple[str, ...]) -> None:

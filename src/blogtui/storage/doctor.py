@@ -265,8 +265,8 @@ def _reindex(new: sqlite3.Connection, virtual: list[str]) -> None:
 
     for table in virtual:
         new.execute(f'INSERT INTO "{table}"("{table}") VALUES (\'delete-all\')')
-    rows = new.execute("SELECT id, title, author, content_html FROM posts").fetchall()
-    from .. import query
+    rows = new.execute("SELECT id, published, title, author, content_html FROM posts").fetchall()
+    from ..query import index_key, index_rows
     from .codec import Codec
 
     codec = Codec(new)  # the HTML is stored packed (schema 11)
@@ -277,17 +277,11 @@ def _reindex(new: sqlite3.Connection, virtual: list[str]) -> None:
         except sqlite3.DatabaseError:
             return ""  # its dictionary was not recovered: the post keeps its title and author
 
-    index_rows = getattr(query, "index_rows", None)  # the words and the CJK index, where there is one
-    for post_id, title, author, html in rows:
+    for post_id, published, title, author, html in rows:
         text = html_to_text(unpack(html))
-        if index_rows is None:
-            new.execute(
-                "INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)",
-                (post_id, title or "", author or "", text),
-            )
-            continue
+        key = index_key(int(published or 0), post_id)  # keyed by date, as the store writes it
         for table, row in zip(("posts_fts", "posts_cjk"), index_rows(title or "", author or "", text)):
             if row is not None and table in virtual:
                 new.execute(
-                    f"INSERT INTO {table}(rowid, title, author, body) VALUES (?, ?, ?, ?)", (post_id, *row)
+                    f"INSERT INTO {table}(rowid, title, author, body) VALUES (?, ?, ?, ?)", (key, *row)
                 )

@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from ..content.text import html_to_text
-from ..query import has_cjk, index_rows
+from ..query import has_cjk, index_key, index_rows
 
 
 def _script(db: sqlite3.Connection, script: str) -> None:
@@ -466,66 +466,14 @@ def reporting(progress: Callable[[int, int], None] | None) -> Iterator[None]:
         _PROGRESS.reset(token)
 
 
-def _body_first(db: sqlite3.Connection, table: str) -> bool:
-    row = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
-    return row is not None and "fts5(body," in "".join(row[0].split())  # however it is spaced
-
-
 def _v13(db: sqlite3.Connection) -> None:
     # Both search indexes put the body first (FTS_SCHEMA, CJK_SCHEMA): FTS5 writes a two-byte
     # column mark before a token's positions in any column but the first, once per token of
-    # each post, and the body was the third: 26 % of posts_cjk, 28 % of posts_fts. They are
-    # contentless, so they are built again from each post's HTML, unpacked and turned into text
-    # once for both, as Store._fts_delete repeats it. A table already body first (a cache made
-    # new) is left alone. One transaction (Store._migrate): an interrupted upgrade leaves the
-    # cache as it was. 11 s at 50,000 bench posts, 5 min at 1,000,000 (load 2-4), 40 MB of RSS;
-    # ``reporting`` says how far it is.
-    from .codec import Codec
-
-    tables = {"posts_fts": FTS_SCHEMA, "posts_cjk": CJK_SCHEMA}
-    rebuild = [t for t in tables if not _body_first(db, t)]
-    if not rebuild:
-        return
-    for table in rebuild:
-        db.execute(f"DROP TABLE IF EXISTS {table}")
-        db.execute(tables[table])
-    words_too = "posts_fts" in rebuild
-    cjk_too = "posts_cjk" in rebuild
-    unpack = Codec(db).unpack
-    progress = _PROGRESS.get()
-    total = int(db.execute("SELECT count(*) FROM posts").fetchone()[0]) if progress else 0
-    done = shown = 0
-    reported = time.monotonic()
-    rows = db.execute("SELECT id, title, author, content_html FROM posts")
-    while batch := rows.fetchmany(2000):
-        words, found = [], []
-        for post_id, title, author, packed in batch:
-            html = unpack(packed)
-            # No CJK in the HTML nor a numeric reference (no named entity is CJK): no CJK text.
-            if not words_too and "&#" not in html and not has_cjk(f"{title}\n{author}\n{html}"):
-                continue
-            row, runs = index_rows(title, author, html_to_text(html))
-            words.append((post_id, *row))
-            if runs is not None:
-                found.append((post_id, *runs))
-        if words_too:
-            db.executemany("INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)", words)
-        if cjk_too:
-            db.executemany("INSERT INTO posts_cjk(rowid, title, author, body) VALUES (?, ?, ?, ?)", found)
-        done += len(batch)
-        if progress and time.monotonic() - reported >= REPORT_EVERY:
-            progress(done, total)
-            shown, reported = done, time.monotonic()
-    if progress and 0 < shown < done:
-        progress(done, total)  # all of them: then the merge (~10 % of the time at 1M posts)
-    for table in rebuild:
-        db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
-    # The old indexes' pages go back to the file system (28 MB at 50,000 posts) where the cache
-    # gives free pages back (auto_vacuum incremental; else ``blogtui vacuum`` does). Python's
-    # sqlite3 steps the pragma once, which frees one page: one call per page (0.1 s at 50,000).
-    if db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
-        for _ in range(int(db.execute("PRAGMA freelist_count").fetchone()[0])):
-            db.execute("PRAGMA incremental_vacuum")
+    # each post, and the body was the third: 26 % of posts_cjk, 28 % of posts_fts. Schema 15
+    # builds both again (keyed by date) from the current schemas, and every upgrade that runs
+    # this one runs it: building them here too would make the longest step of an upgrade twice
+    # as long.
+    return
 
 
 def _v14(db: sqlite3.Connection) -> None:
@@ -538,8 +486,54 @@ def _v14(db: sqlite3.Connection) -> None:
     )
 
 
+def _v15(db: sqlite3.Connection) -> None:
+    # The search indexes' rows keyed by date (query.index_key, issue 15): FTS5 hands a search's
+    # matches over in rowid order, and the rowid was the post's id, so a newest-first page of
+    # any search first built the set of all its matches (200 ms for a common word at a million
+    # posts) where it can now read them newest first and stop at a page (0.3 ms). Both tables
+    # are contentless, so they are built again from each post's HTML, unpacked and turned into
+    # text once for both, as Store._fts_delete repeats it. One transaction (Store._migrate): an
+    # interrupted upgrade leaves the cache as it was. ~5 min at 1,000,000 posts, 40 MB of RSS;
+    # ``reporting`` says how far it is.
+    from .codec import Codec
+
+    for table, schema in (("posts_fts", FTS_SCHEMA), ("posts_cjk", CJK_SCHEMA)):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+        db.execute(schema)
+    unpack = Codec(db).unpack
+    progress = _PROGRESS.get()
+    total = int(db.execute("SELECT count(*) FROM posts").fetchone()[0]) if progress else 0
+    done = shown = 0
+    reported = time.monotonic()
+    rows = db.execute("SELECT id, published, title, author, content_html FROM posts")
+    while batch := rows.fetchmany(2000):
+        words, found = [], []
+        for post_id, published, title, author, packed in batch:
+            key = index_key(published, post_id)
+            row, runs = index_rows(title, author, html_to_text(unpack(packed)))
+            words.append((key, *row))
+            if runs is not None:
+                found.append((key, *runs))
+        db.executemany("INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)", words)
+        db.executemany("INSERT INTO posts_cjk(rowid, title, author, body) VALUES (?, ?, ?, ?)", found)
+        done += len(batch)
+        if progress and time.monotonic() - reported >= REPORT_EVERY:
+            progress(done, total)
+            shown, reported = done, time.monotonic()
+    if progress and 0 < shown < done:
+        progress(done, total)  # all of them: then the merge (~10 % of the time at 1M posts)
+    for table in ("posts_fts", "posts_cjk"):
+        db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+    # The old indexes' pages go back to the file system where the cache gives free pages back
+    # (auto_vacuum incremental; else ``blogtui vacuum`` does). Python's sqlite3 steps the
+    # pragma once, which frees one page: one call per page (0.1 s at 50,000 posts).
+    if db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+        for _ in range(int(db.execute("PRAGMA freelist_count").fetchone()[0])):
+            db.execute("PRAGMA incremental_vacuum")
+
+
 #: Numbered migrations: MIGRATIONS[n] brings the schema from version n to n + 1.
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14]
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -11,12 +11,21 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from ..models import Tag
-from ..query import CJK_CLAUSE, IS_SQL, MATCH_CLAUSE, Compiled, title_match
+from ..query import (
+    CJK_CLAUSE,
+    IS_SQL,
+    MATCH_CLAUSE,
+    ROW_POST,
+    Compiled,
+    date_bounds,
+    match_words,
+    title_match,
+)
 from . import counts
 from . import window as windows
 from .feed_window import FeedWindow
 from .title_window import TitleWindow, title_source
-from .window import Chain, IdWindow, count_source
+from .window import Chain, IdWindow, MatchWindow, count_source
 
 #: bm25 weights of posts_fts's columns, in its order (body, title, author; schema 13): a word in
 #: the title counts most, then the author, then the body.
@@ -26,6 +35,12 @@ CJK_RANK_WEIGHTS = "1.0, 10.0, 4.0"
 _WEIGHTS = {"posts_fts": RANK_WEIGHTS, "posts_cjk": CJK_RANK_WEIGHTS}
 #: A search matching at most this many posts is ordered by bm25 (scoring costs ~1 ms per 1,000).
 RANK_LIMIT = 10_000
+#: bm25 counts the posts of each phrase over the whole index before it scores a row: FTS5 reads
+#: every posting of each of its words (``"assume" AND "hidden"`` at a million posts, two words of
+#: ~300,000 posts each: 882 matches, 314 ms to rank). A search whose words have more postings
+#: than this, together, is ordered as one of many matches: the title matches first, then the
+#: rest, each newest first (read from the index by key). See :meth:`SearchPlanner._rankable`.
+RANK_POSTINGS = 40_000
 #: The orders a list can be in (``post_ids(order=...)``): ORDER BY clauses, each ending on the
 #: id so that equal keys keep one order. ``oldest`` reads the date index backwards (no sort).
 ORDERS = {
@@ -52,6 +67,25 @@ FEED_POSTS_MAX = 20_000
 #: tags' sets built, the sort): two tags of 62,000 posts each at a million, a page 206 ms from
 #: the date index against 256 by lookup.
 LOOKUP_COST = 4
+
+
+#: How far a search's match counts are counted: past both RANK_LIMIT and RANK_POSTINGS.
+SIZE_CAP = max(RANK_LIMIT, RANK_POSTINGS) + 1
+
+
+class _Sizes:
+    """The match counts of one search's expressions in one index, each counted once, up to
+    :data:`SIZE_CAP` (or whole, when a count made for another reason is :attr:`known`)."""
+
+    def __init__(self, planner: SearchPlanner, table: str) -> None:
+        self._planner = planner
+        self._table = table
+        self.known: dict[str, int] = {}
+
+    def __call__(self, expression: str) -> int:
+        if expression not in self.known:
+            self.known[expression] = self._planner._match_size(expression, SIZE_CAP, self._table)
+        return self.known[expression]
 
 
 class SearchPlanner:
@@ -97,6 +131,17 @@ class SearchPlanner:
             return "posts INDEXED BY posts_by_id"
         return "posts INDEXED BY posts_by_date_state"
 
+    def _rankable(self, match: str, sizes: _Sizes) -> bool:
+        """Whether bm25 ranks ``match`` in a key press: its words' postings, counted up to
+        :data:`RANK_POSTINGS` in all (each count capped: ~1 ms for a common word; a search of
+        one word is its own count)."""
+        left = RANK_POSTINGS
+        for word in dict.fromkeys(match_words(match)):
+            left -= sizes(word)
+            if left < 0:
+                return False
+        return True
+
     @staticmethod
     def _ranking(compiled: Compiled) -> tuple[str, str] | None:
         """The index that ranks a search, and its expression: posts_fts for words, else posts_cjk."""
@@ -116,7 +161,7 @@ class SearchPlanner:
         ):
             filters, filter_params = compiled.where, compiled.params  # built by hand, or ranked by CJK
         sql = (
-            "SELECT posts.id FROM posts INDEXED BY posts_by_id JOIN (SELECT rowid AS rid,"
+            f"SELECT posts.id FROM posts INDEXED BY posts_by_id JOIN (SELECT {ROW_POST} AS rid,"
             f" bm25({table}, {_WEIGHTS[table]}) AS score FROM {table} WHERE {table} MATCH ?) r"
             f" ON r.rid = posts.id WHERE {filters}"
             " ORDER BY r.score, posts.published DESC, posts.id DESC"
@@ -138,13 +183,14 @@ class SearchPlanner:
         ranking = self._ranking(compiled) if ranked else None
         if ranking is not None:
             table, match = ranking
-            if self._match_size(match, RANK_LIMIT + 1, table) <= RANK_LIMIT:
+            sizes = _Sizes(self, table)
+            if self._rankable(match, sizes) and sizes(match) <= RANK_LIMIT:
                 sql, params = self._ranked_sql(match, compiled, table)
                 if limit is not None:
                     sql += " LIMIT ?"
                     params = (*params, limit)
                 return [r[0] for r in self.db.execute(sql, params)]
-            return self._tiered_ids(compiled, limit, table, match)
+            return self._tiered_ids(compiled, limit, table, match, sizes)
         # Without a search, the date index is read in list order: any filter it leaves to test
         # (state, feed, date; tag sets are built once) needs no row and no sort.
         searched = compiled.match or compiled.cjk
@@ -204,6 +250,13 @@ class SearchPlanner:
             # The length from the count tables, else counted when first asked for (the reader
             # asks in a worker, after the first screen: a page needs no count).
             size = total if compiled.where == "1" else counts.kept_count(self.db, compiled)
+            stream = self._streamed(compiled)
+            if stream is not None:  # the index's matches read newest first, a page at a time
+                table, match, filters, filter_params = stream
+                return MatchWindow(
+                    db, table, match, filters, filter_params, descending=order == "newest",
+                    size=size, counted_by=self._counted_by(compiled), dates=date_bounds(compiled),
+                )  # fmt: skip
             return IdWindow(
                 db, self._dated_source(compiled), compiled.where, compiled.params,
                 descending=order == "newest", size=size, counted_by=self._counted_by(compiled),
@@ -216,22 +269,34 @@ class SearchPlanner:
         # word it begins first: ~22 ms at a million posts), so its title matches are counted
         # first: more than RANK_LIMIT of them are more matches too (the title matches are
         # matches, unless the words exclude some), and the matches are not counted at all.
+        # bm25 ranks a search whose words have few postings (_rankable); else the order is the
+        # coarse one, as for a search of many matches.
         words_alone = compiled.where in (MATCH_CLAUSE, CJK_CLAUSE)
-        title_size, title_page = None, None
+        stream = self._streamed(compiled)
+        if stream is not None and stream[0] != table:
+            stream = None  # ranked by the other index: its clause is a filter of the list
+        sizes = _Sizes(self, table)
+        title_size: int | None = None
+        title_page: list[tuple[int, int]] | None = None
         if '"*' in match and " NOT " not in match:
             if words_alone:  # counted whole, with the first page read from the same search
                 title_size, title_page = self._title_tier(title, table)
+                sizes.known[title] = title_size
             else:
-                title_size = self._match_size(title, RANK_LIMIT + 1, table)
-        if title_size is None or title_size <= RANK_LIMIT:
-            if self._match_size(match, RANK_LIMIT + 1, table) <= RANK_LIMIT:
-                sql, params = self._ranked_sql(match, compiled, table)  # ranked whole, as post_ids
-                return [r[0] for r in self.db.execute(sql, params)]
-            if title_size is None:
-                title_size = self._match_size(title, RANK_LIMIT + 1, table)
-        hits = f"posts.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+                title_size = sizes(title)
+        # The words' postings first (a capped count a word, shared): a search that bm25 cannot
+        # rank in a key press needs neither its matches nor its title matches counted.
+        few_titles = title_size is None or title_size <= RANK_LIMIT
+        if few_titles and self._rankable(match, sizes) and sizes(match) <= RANK_LIMIT:
+            sql, params = self._ranked_sql(match, compiled, table)  # ranked whole, as post_ids
+            return [r[0] for r in self.db.execute(sql, params)]
+        title_ranked = few_titles and self._rankable(match, sizes) and sizes(title) <= RANK_LIMIT
+        if stream is not None:
+            page = (title_size, title_page) if title_size is not None and title_page is not None else None
+            return self._streamed_tiers(db, compiled, stream, title, title_ranked, page)
+        hits = f"posts.id IN (SELECT {ROW_POST} FROM {table} WHERE {table} MATCH ?)"
         first: Sequence[int]
-        if title_size <= RANK_LIMIT:
+        if title_ranked:
             sql, params = self._ranked_sql(title, compiled, table)
             first = [r[0] for r in self.db.execute(sql, params)]
         elif words_alone:  # the title matches are matches, counted by the index when asked
@@ -251,7 +316,7 @@ class SearchPlanner:
             sql, params, _ = self._counted_by(compiled) or self._plain_count(compiled)
             if isinstance(first, list):  # less the ranked title tier
                 rest_count = (sql, params, len(first))
-            elif title_page is not None:  # less the title matches, counted whole already
+            elif title_page is not None and title_size is not None:  # less the title matches, counted
                 rest_count = (sql, params, title_size)
             else:  # less the title matches, as counted by the index
                 rest_count = (f"SELECT ({sql}) - ({self._fts_count(table)})", (*params, title), 0)
@@ -266,6 +331,57 @@ class SearchPlanner:
             db, by_date if words_alone else self._dated_source(compiled),
             f"({compiled.where}) AND {left_out}", (*compiled.params, left_params), counted_by=rest_count,
         )  # fmt: skip
+        return Chain([first, rest])
+
+    def _streamed(self, compiled: Compiled) -> tuple[str, str, str, tuple[object, ...]] | None:
+        """How a window of ``compiled`` newest first reads the search index itself in key order
+        (:class:`~blogtui.storage.window.MatchWindow`): the index, its expression, and the rest
+        of the query (a filter of each match); None when the query has no search to read so, or
+        is kept to feeds of few posts (a feed's 2,000 posts are 1 in 500 matches at a million:
+        read from its own index, as :meth:`_dated_source` says)."""
+        rest = None
+        for table, clause in (("posts_fts", MATCH_CLAUSE), ("posts_cjk", CJK_CLAUSE)):
+            if compiled.where == clause:
+                rest = table, "1"
+            elif compiled.where.startswith(clause + " AND "):
+                rest = table, compiled.where[len(clause) + len(" AND ") :]
+            if rest is not None:
+                break
+        if rest is None or self._dated_source(compiled) != "posts INDEXED BY posts_by_date_state":
+            return None
+        return rest[0], str(compiled.params[0]), rest[1], compiled.params[1:]
+
+    def _streamed_tiers(
+        self,
+        db: Callable[[], sqlite3.Connection],
+        compiled: Compiled,
+        stream: tuple[str, str, str, tuple[object, ...]],
+        title: str,
+        ranked: bool,
+        title_page: tuple[int, list[tuple[int, int]] | None] | None,
+    ) -> Chain:
+        """The coarse ranked order read from the index by key: the title matches (by bm25 when
+        ``ranked``, else newest first), then the others newest first, each tested against the
+        rest of the query as it is read (:meth:`_streamed`). ``title_page``: the title
+        matches' count and first page, read already (:meth:`_title_tier`)."""
+        table, match, filters, filter_params = stream
+        words_alone = filters == "1"
+        dates = date_bounds(compiled)
+        first: Sequence[int]
+        if ranked:
+            sql, params = self._ranked_sql(title, compiled, table)
+            first = [r[0] for r in self.db.execute(sql, params)]
+        else:
+            counted = (self._fts_count(table), (title,), 0) if words_alone else None
+            size = title_page[0] if title_page is not None and title_page[1] is not None else None
+            first = MatchWindow(
+                db, table, title, filters, filter_params, size=size, counted_by=counted, dates=dates
+            )
+            if title_page is not None and title_page[1] is not None:
+                first.seed(title_page[1])
+        others = f"({match}) NOT ({title})"
+        counted = (self._fts_count(table), (others,), 0) if words_alone else None
+        rest = MatchWindow(db, table, others, filters, filter_params, counted_by=counted, dates=dates)
         return Chain([first, rest])
 
     def _dated_source(self, compiled: Compiled) -> str:
@@ -322,7 +438,7 @@ class SearchPlanner:
         million posts), and the page's set of matches is the count's. Else no page (LIMIT 0:
         not a row of the date index read)."""
         sql = (
-            f"WITH t(rid) AS MATERIALIZED (SELECT rowid FROM {table} WHERE {table} MATCH ?),"
+            f"WITH t(rid) AS MATERIALIZED (SELECT {ROW_POST} FROM {table} WHERE {table} MATCH ?),"
             " n(c) AS MATERIALIZED (SELECT count(*) FROM t)"
             " SELECT c, NULL FROM n UNION ALL SELECT * FROM (SELECT posts.id, posts.published"
             " FROM posts INDEXED BY posts_by_date_state WHERE posts.id IN t"
@@ -333,16 +449,20 @@ class SearchPlanner:
         size = int(rows[0][0])
         return size, ([(r[0], r[1]) for r in rows[1:]] if size > RANK_LIMIT else None)
 
-    def _tiered_ids(self, compiled: Compiled, limit: int | None, table: str, match: str) -> list[int]:
-        """The ranked order for a search matching many posts (see :meth:`post_ids`)."""
+    def _tiered_ids(
+        self, compiled: Compiled, limit: int | None, table: str, match: str, sizes: _Sizes
+    ) -> list[int]:
+        """The ranked order for a search matching many posts, or whose words have too many
+        postings for bm25 (see :meth:`post_ids`)."""
         newest = self.post_ids(compiled)
         title = title_match(compiled, match)
-        if self._match_size(title, RANK_LIMIT + 1, table) <= RANK_LIMIT:
+        if self._rankable(match, sizes) and sizes(title) <= RANK_LIMIT:
             sql, params = self._ranked_sql(title, compiled, table)
             first = [r[0] for r in self.db.execute(sql, params)]
         else:
             hits = {
-                r[0] for r in self.db.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (title,))
+                r[0]
+                for r in self.db.execute(f"SELECT {ROW_POST} FROM {table} WHERE {table} MATCH ?", (title,))
             }
             first = [i for i in newest if i in hits]
         seen = set(first)

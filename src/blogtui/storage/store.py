@@ -15,7 +15,7 @@ from typing import Any
 from ..content.text import html_to_text
 from ..errors import StoreError
 from ..models import Feed, FeedState, ParsedPost, Post, PostRecord, PostRow
-from ..query import Compiled, fold_key, fold_tag, index_rows
+from ..query import Compiled, fold_key, fold_tag, index_key, index_key_sql, index_rows
 from ..urls import canonical_url
 from . import faults
 from .batches import batches, insert_rows, marks
@@ -247,7 +247,10 @@ class Store(SearchPlanner):
         """Each feed's words (or one feed's): the body words of its posts as the search index
         counted them (FTS5's per-row token counts, so no post's text is read again)."""
         words: dict[int, int] = {}
-        sql = "SELECT p.feed_id, d.sz FROM posts p JOIN posts_fts_docsize d ON d.id = p.id"
+        sql = (
+            "SELECT p.feed_id, d.sz FROM posts p JOIN posts_fts_docsize d"
+            f" ON d.id = {index_key_sql('p.published', 'p.id')}"
+        )
         if feed_id is not None:
             sql += " WHERE p.feed_id = ?"
         rows = self.db.execute(sql, () if feed_id is None else (feed_id,))
@@ -414,11 +417,11 @@ class Store(SearchPlanner):
         if not row:
             return False
         with self.transaction():
-            for post_id, title, author, html in self.db.execute(
-                "SELECT id, title, author, content_html FROM posts WHERE feed_id = ?",
+            for post_id, published, title, author, html in self.db.execute(
+                "SELECT id, published, title, author, content_html FROM posts WHERE feed_id = ?",
                 (row[0],),
             ).fetchall():
-                self._fts_delete(post_id, title, author, self.codec.unpack(html))
+                self._fts_delete(post_id, published, title, author, self.codec.unpack(html))
             self.db.execute("DELETE FROM feeds WHERE id = ?", (row[0],))
             self.db.execute("DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM post_tags)")
         return True
@@ -447,7 +450,8 @@ class Store(SearchPlanner):
         if not parts:
             return 0
         sql = (
-            "SELECT p.id, p.feed_id, p.guid, p.canonical, p.title, p.author, p.content_html FROM posts p"
+            "SELECT p.id, p.feed_id, p.guid, p.canonical, p.published, p.title, p.author, p.content_html"
+            " FROM posts p"
             f" WHERE p.id IN ({' UNION '.join(parts)}) AND p.starred = 0"
             " AND NOT EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.user = 1)"
         )
@@ -455,8 +459,9 @@ class Store(SearchPlanner):
             rows = self.db.execute(sql, params).fetchall()
             for row in rows:
                 self._fts_delete(
-                    row["id"], row["title"], row["author"], self.codec.unpack(row["content_html"])
-                )
+                    row["id"], row["published"], row["title"], row["author"],
+                    self.codec.unpack(row["content_html"]),
+                )  # fmt: skip
             self.db.executemany(
                 "INSERT OR IGNORE INTO dropped_posts(feed_id, guid, canonical, dropped_at)"
                 " VALUES (?, ?, ?, ?)",
@@ -510,23 +515,27 @@ class Store(SearchPlanner):
 
     # -- posts: writes -------------------------------------------------------------------------
 
-    def _fts_delete(self, post_id: int, title: str, author: str, html: str) -> None:
-        # A contentless FTS5 table forgets its text: a delete must repeat what was inserted.
+    def _fts_delete(self, post_id: int, published: int, title: str, author: str, html: str) -> None:
+        # A contentless FTS5 table forgets its text: a delete must repeat what was inserted, at
+        # the key it was inserted at (the date it had then).
+        key = index_key(published, post_id)
         for table, row in zip(("posts_fts", "posts_cjk"), index_rows(title, author, html_to_text(html))):
             if row is not None:
                 self.db.execute(
                     f"INSERT INTO {table}({table}, rowid, title, author, body) VALUES ('delete', ?, ?, ?, ?)",
-                    (post_id, *row),
+                    (key, *row),
                 )
 
-    def _fts_insert(self, posts: Iterable[tuple[int, str, str, str]]) -> None:
-        """Index posts given as ``(id, title, author, text)``: words in posts_fts, CJK text in posts_cjk."""
+    def _fts_insert(self, posts: Iterable[tuple[int, int, str, str, str]]) -> None:
+        """Index posts given as ``(id, published, title, author, text)``: words in posts_fts, CJK
+        text in posts_cjk, each row keyed by the post's date (:func:`~blogtui.query.index_key`)."""
         words, cjk = [], []
-        for post_id, title, author, text in posts:
+        for post_id, published, title, author, text in posts:
+            key = index_key(published, post_id)
             fts_row, cjk_row = index_rows(title, author, text)
-            words.append((post_id, *fts_row))
+            words.append((key, *fts_row))
             if cjk_row is not None:
-                cjk.append((post_id, *cjk_row))
+                cjk.append((key, *cjk_row))
         self.db.executemany("INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)", words)
         if cjk:
             self.db.executemany("INSERT INTO posts_cjk(rowid, title, author, body) VALUES (?, ?, ?, ?)", cjk)
@@ -646,7 +655,9 @@ class Store(SearchPlanner):
                     for p in fresh.values()
                 ],
             )  # fmt: skip
-            self._fts_insert((ids[p.guid], p.title, p.author, p.text) for p in fresh.values())
+            self._fts_insert(
+                (ids[p.guid], _ts(p.published) or seen, p.title, p.author, p.text) for p in fresh.values()
+            )
             insert_rows(
                 db,
                 "INSERT OR IGNORE INTO post_tags(post_id, tag_id)",
@@ -692,13 +703,12 @@ class Store(SearchPlanner):
                 post.url, post.title, post.author, published, post.summary, post.content_html,
                 int(post.summary_only), undated,
             ):  # fmt: skip
-                if (title, author, html) != (
-                    post.title,
-                    post.author,
-                    post.content_html,
-                ):
-                    self._fts_delete(post_id, title, author, html)
-                    self._fts_insert([(post_id, post.title, post.author, post.text)])
+                if (old_published, title, author, html) != (
+                    published, post.title, post.author, post.content_html,
+                ):  # fmt: skip
+                    # The index's rows are keyed by date: a new date moves them (query.index_key).
+                    self._fts_delete(post_id, old_published, title, author, html)
+                    self._fts_insert([(post_id, published, post.title, post.author, post.text)])
                 db.execute(
                     "UPDATE posts SET url = ?, title = ?, author = ?, published = ?, updated = ?,"
                     " summary = ?, content_html = ?, summary_only = ?, canonical = ?, undated = ?,"
@@ -839,13 +849,13 @@ class Store(SearchPlanner):
     def set_content_html(self, post_id: int, html: str, text: str, markdown: str) -> None:
         """Replace a post's body (e.g. with its full article) and re-index it."""
         row = self.db.execute(
-            "SELECT title, author, content_html FROM posts WHERE id = ?", (post_id,)
+            "SELECT title, author, content_html, published FROM posts WHERE id = ?", (post_id,)
         ).fetchone()
         if not row:
             return
         with self.transaction():
-            self._fts_delete(post_id, row[0], row[1], self.codec.unpack(row[2]))
-            self._fts_insert([(post_id, row[0], row[1], text)])
+            self._fts_delete(post_id, row[3], row[0], row[1], self.codec.unpack(row[2]))
+            self._fts_insert([(post_id, row[3], row[0], row[1], text)])
             # The feed's summary stays in ``summary`` (a summary-only post held it as its content).
             self.db.execute(
                 "UPDATE posts SET summary = CASE WHEN summary_only THEN content_html ELSE summary END,"
