@@ -334,12 +334,13 @@ def test_a_query_as_typed_shows_the_ranked_order_before_any_count(
     assert len(ids) == len(expected) and list(ids) == expected
 
 
-def test_a_word_typed_with_many_title_matches_is_searched_once_for_its_first_screen(
+def test_a_word_typed_with_many_title_matches_reads_its_first_screen_without_a_whole_count(
     small_pages: None, library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # More title matches than RANK_LIMIT are more matches too: the matches are not counted, and
-    # the index is searched once (the title matches counted whole, their first page newest first
-    # read from the same search); the rest is counted when the length is asked for.
+    # More title matches than RANK_LIMIT: the title tier newest first, then the rest. The first
+    # screen is read from the index by key (MatchWindow): the counts that choose the order stop
+    # past their limit, no statement counts or lists every match; the rest is counted when the
+    # length is asked for.
     monkeypatch.setattr(search, "RANK_LIMIT", 40)
     compiled = library.compile("arch", prefix_last=True)
     title = f"{{title}} : ({compiled.match})"
@@ -351,7 +352,9 @@ def test_a_word_typed_with_many_title_matches_is_searched_once_for_its_first_scr
     ids = library.post_window(compiled, ranked=True)
     assert isinstance(ids, Chain) and ids.known_length() is None
     assert ids[: window.PAGE] == expected[: window.PAGE]
-    assert len(searches) == 1 and compiled.match in searches[0] and "{title}" in searches[0], searches
+    assert searches and all("LIMIT" in sql for sql in searches), searches
+    keyed = [sql for sql in searches if "ORDER BY posts_fts.rowid DESC" in sql]
+    assert keyed and "{title}" in keyed[0], searches
     assert ids[title_size - 1 : title_size + 1] == expected[title_size - 1 : title_size + 1]
     library.store.db.set_trace_callback(None)
     assert len(ids) == len(expected) and list(ids) == expected

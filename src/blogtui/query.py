@@ -180,6 +180,15 @@ _KEY_DATE = 1 << 40
 ROW_POST = f"(rowid & {ID_MASK})"
 
 
+def match_set(table: str) -> str:
+    """SQL: the ids of the posts ``table MATCH ?`` finds, as a set for ``posts.id IN``. FTS5
+    hands them over by key, bucket by bucket, so the ids come in no order and building a set of
+    many of them puts each in a random place of SQLite's b-tree: sorted first, they are added in
+    order (a common word's 550,000 at a million posts, under a tag: 376 -> 170 ms; with the id
+    as the key, before schema 15, they came in order: 92 ms)."""
+    return f"(SELECT {ROW_POST} FROM {table} WHERE {table} MATCH ? ORDER BY 1)"
+
+
 def date_bucket(published: int) -> int:
     """The bucket of a date in the index's keys (see KEY_SHIFT): ``published >> BUCKET_BITS``,
     the date kept within the bounds."""
@@ -205,12 +214,12 @@ def index_key_sql(published: str, post_id: str) -> str:
 
 
 #: The clause of ``Compiled.where`` that holds ``Compiled.match`` (first, when there is one).
-MATCH_CLAUSE = f"posts.id IN (SELECT {ROW_POST} FROM posts_fts WHERE posts_fts MATCH ?)"
+MATCH_CLAUSE = f"posts.id IN {match_set('posts_fts')}"
 #: A word, phrase or group of words left out (``-word``, ``-(a b)``): a clause of its own only
 #: when nothing is required; else folded into ``Compiled.match`` as FTS5's ``NOT``.
-NOT_MATCH_CLAUSE = f"posts.id NOT IN (SELECT {ROW_POST} FROM posts_fts WHERE posts_fts MATCH ?)"
+NOT_MATCH_CLAUSE = f"posts.id NOT IN {match_set('posts_fts')}"
 #: The clause of ``Compiled.where`` that holds ``Compiled.cjk`` (after MATCH_CLAUSE, if any).
-CJK_CLAUSE = f"posts.id IN (SELECT {ROW_POST} FROM posts_cjk WHERE posts_cjk MATCH ?)"
+CJK_CLAUSE = f"posts.id IN {match_set('posts_cjk')}"
 
 #: How ``tag:`` names a tag's posts: a set of them (``posts.id IN`` it), built once for a query
 #: that tests many posts against it.

@@ -18,6 +18,7 @@ from ..query import (
     ROW_POST,
     Compiled,
     date_bounds,
+    match_set,
     match_words,
     title_match,
 )
@@ -131,10 +132,17 @@ class SearchPlanner:
             return "posts INDEXED BY posts_by_id"
         return "posts INDEXED BY posts_by_date_state"
 
-    def _rankable(self, match: str, sizes: _Sizes) -> bool:
-        """Whether bm25 ranks ``match`` in a key press: its words' postings, counted up to
-        :data:`RANK_POSTINGS` in all (each count capped: ~1 ms for a common word; a search of
-        one word is its own count)."""
+    def _rankable(self, compiled: Compiled, table: str, match: str, sizes: _Sizes) -> bool:
+        """Whether bm25 may rank ``match`` (of ``table``) in a key press, as far as its words
+        tell (its matches are counted apart). A search read from the index by key
+        (:meth:`_streamed`) needs no set of its matches for its first screen, and bm25 reads
+        every posting of its words: it ranks when they have :data:`RANK_POSTINGS` in all at
+        most (each count capped: ~1 ms for a common word; a search of one word is its own
+        count). Any other search builds the set of its matches anyway, and is ranked by its
+        match count alone."""
+        stream = self._streamed(compiled)
+        if stream is None or stream[0] != table:
+            return True
         left = RANK_POSTINGS
         for word in dict.fromkeys(match_words(match)):
             left -= sizes(word)
@@ -184,7 +192,7 @@ class SearchPlanner:
         if ranking is not None:
             table, match = ranking
             sizes = _Sizes(self, table)
-            if self._rankable(match, sizes) and sizes(match) <= RANK_LIMIT:
+            if self._rankable(compiled, table, match, sizes) and sizes(match) <= RANK_LIMIT:
                 sql, params = self._ranked_sql(match, compiled, table)
                 if limit is not None:
                     sql += " LIMIT ?"
@@ -264,72 +272,54 @@ class SearchPlanner:
         table, match = ranking
         title = title_match(compiled, match)
         # The ranking's choice, then the title tier's, each from a count capped past RANK_LIMIT:
-        # the list's length is counted when it is asked for (after the first screen). A word
-        # being typed (``"archive"*``) costs a whole evaluation however capped (FTS5 merges every
-        # word it begins first: ~22 ms at a million posts), so its title matches are counted
-        # first: more than RANK_LIMIT of them are more matches too (the title matches are
-        # matches, unless the words exclude some), and the matches are not counted at all.
-        # bm25 ranks a search whose words have few postings (_rankable); else the order is the
-        # coarse one, as for a search of many matches.
-        words_alone = compiled.where in (MATCH_CLAUSE, CJK_CLAUSE)
+        # the list's length is counted when it is asked for (after the first screen). Kept to a
+        # few feeds, a word being typed (``"archive"*``) costs a whole evaluation however capped
+        # (FTS5 merges every word it begins first: ~22 ms at a million posts), so its title
+        # matches are counted first: more than RANK_LIMIT of them are more matches too (the
+        # title matches are matches, unless the words exclude some), and the matches are not
+        # counted at all. bm25 ranks a search whose words have few postings (_rankable); else
+        # the order is the coarse one, as for a search of many matches.
         stream = self._streamed(compiled)
         if stream is not None and stream[0] != table:
             stream = None  # ranked by the other index: its clause is a filter of the list
         sizes = _Sizes(self, table)
         title_size: int | None = None
-        title_page: list[tuple[int, int]] | None = None
-        if '"*' in match and " NOT " not in match:
-            if words_alone:  # counted whole, with the first page read from the same search
-                title_size, title_page = self._title_tier(title, table)
-                sizes.known[title] = title_size
-            else:
-                title_size = sizes(title)
+        if '"*' in match and " NOT " not in match and stream is None:
+            title_size = sizes(title)
         # The words' postings first (a capped count a word, shared): a search that bm25 cannot
-        # rank in a key press needs neither its matches nor its title matches counted.
+        # rank in a key press needs neither its matches nor its title matches counted. A search
+        # read from the index by key (stream) counts no title tier first either: its first
+        # pages are read without any count, the list's length is counted when asked for.
         few_titles = title_size is None or title_size <= RANK_LIMIT
-        if few_titles and self._rankable(match, sizes) and sizes(match) <= RANK_LIMIT:
+        if few_titles and self._rankable(compiled, table, match, sizes) and sizes(match) <= RANK_LIMIT:
             sql, params = self._ranked_sql(match, compiled, table)  # ranked whole, as post_ids
             return [r[0] for r in self.db.execute(sql, params)]
-        title_ranked = few_titles and self._rankable(match, sizes) and sizes(title) <= RANK_LIMIT
+        title_ranked = (
+            few_titles and self._rankable(compiled, table, match, sizes) and sizes(title) <= RANK_LIMIT
+        )
         if stream is not None:
-            page = (title_size, title_page) if title_size is not None and title_page is not None else None
-            return self._streamed_tiers(db, compiled, stream, title, title_ranked, page)
-        hits = f"posts.id IN (SELECT {ROW_POST} FROM {table} WHERE {table} MATCH ?)"
+            return self._streamed_tiers(db, compiled, stream, title, title_ranked)
+        # Kept to feeds of few posts (the only search not streamed, as _streamed says): each
+        # tier read from the feeds' own index, newest first.
+        dated = self._dated_source(compiled)
+        hits = f"posts.id IN {match_set(table)}"
         first: Sequence[int]
+        rest_count = None
         if title_ranked:
             sql, params = self._ranked_sql(title, compiled, table)
             first = [r[0] for r in self.db.execute(sql, params)]
-        elif words_alone:  # the title matches are matches, counted by the index when asked
-            by_index = (self._fts_count(table), (title,), 0)
-            whole = title_page is not None
-            first = IdWindow(db, by_date, hits, (title,), size=title_size if whole else None,
-                             counted_by=by_index)  # fmt: skip
-            if title_page is not None:
-                first.seed(title_page)
-        else:
-            dated = self._dated_source(compiled)  # a feed's matches: from its own index
-            first = IdWindow(db, dated, f"({compiled.where}) AND {hits}", (*compiled.params, title))
-        # The title matches are matches: the rest is the others (one count, no NOT IN to count),
-        # counted when the length is asked for.
-        rest_count = None
-        if isinstance(first, list) or words_alone:
+            # The title matches are matches: the rest is the others, counted when asked for.
             sql, params, _ = self._counted_by(compiled) or self._plain_count(compiled)
-            if isinstance(first, list):  # less the ranked title tier
-                rest_count = (sql, params, len(first))
-            elif title_page is not None and title_size is not None:  # less the title matches, counted
-                rest_count = (sql, params, title_size)
-            else:  # less the title matches, as counted by the index
-                rest_count = (f"SELECT ({sql}) - ({self._fts_count(table)})", (*params, title), 0)
-        # The title matches left out: the ranked tier's ids when it is a list (a set from its JSON
-        # in ~1 ms, where searching the index again for them took ~10 ms at 200,000 posts: bm25
-        # needs every phrase's document count), else searched for.
-        if isinstance(first, list):
+            rest_count = (sql, params, len(first))
+            # Left out by the ranked tier's ids (a set from its JSON in ~1 ms, where searching
+            # the index again for them took ~10 ms at 200,000 posts).
             left_out, left_params = "posts.id NOT IN (SELECT value FROM json_each(?))", json.dumps(first)
         else:
+            first = IdWindow(db, dated, f"({compiled.where}) AND {hits}", (*compiled.params, title))
             left_out, left_params = f"NOT {hits}", title
         rest = IdWindow(
-            db, by_date if words_alone else self._dated_source(compiled),
-            f"({compiled.where}) AND {left_out}", (*compiled.params, left_params), counted_by=rest_count,
+            db, dated, f"({compiled.where}) AND {left_out}", (*compiled.params, left_params),
+            counted_by=rest_count,
         )  # fmt: skip
         return Chain([first, rest])
 
@@ -358,12 +348,10 @@ class SearchPlanner:
         stream: tuple[str, str, str, tuple[object, ...]],
         title: str,
         ranked: bool,
-        title_page: tuple[int, list[tuple[int, int]] | None] | None,
     ) -> Chain:
         """The coarse ranked order read from the index by key: the title matches (by bm25 when
         ``ranked``, else newest first), then the others newest first, each tested against the
-        rest of the query as it is read (:meth:`_streamed`). ``title_page``: the title
-        matches' count and first page, read already (:meth:`_title_tier`)."""
+        rest of the query as it is read (:meth:`_streamed`)."""
         table, match, filters, filter_params = stream
         words_alone = filters == "1"
         dates = date_bounds(compiled)
@@ -373,12 +361,7 @@ class SearchPlanner:
             first = [r[0] for r in self.db.execute(sql, params)]
         else:
             counted = (self._fts_count(table), (title,), 0) if words_alone else None
-            size = title_page[0] if title_page is not None and title_page[1] is not None else None
-            first = MatchWindow(
-                db, table, title, filters, filter_params, size=size, counted_by=counted, dates=dates
-            )
-            if title_page is not None and title_page[1] is not None:
-                first.seed(title_page[1])
+            first = MatchWindow(db, table, title, filters, filter_params, counted_by=counted, dates=dates)
         others = f"({match}) NOT ({title})"
         counted = (self._fts_count(table), (others,), 0) if words_alone else None
         rest = MatchWindow(db, table, others, filters, filter_params, counted_by=counted, dates=dates)
@@ -431,24 +414,6 @@ class SearchPlanner:
             return self._fts_count(table), (compiled.params[0],), 0
         return None
 
-    def _title_tier(self, title: str, table: str) -> tuple[int, list[tuple[int, int]] | None]:
-        """How many posts ``title`` matches (whole) and, when more than ``RANK_LIMIT`` (the title
-        tier listed newest first), its first page's ``(id, published)``, from one search of the
-        index: a word being typed costs a whole evaluation each time it is searched (~22 ms at a
-        million posts), and the page's set of matches is the count's. Else no page (LIMIT 0:
-        not a row of the date index read)."""
-        sql = (
-            f"WITH t(rid) AS MATERIALIZED (SELECT {ROW_POST} FROM {table} WHERE {table} MATCH ?),"
-            " n(c) AS MATERIALIZED (SELECT count(*) FROM t)"
-            " SELECT c, NULL FROM n UNION ALL SELECT * FROM (SELECT posts.id, posts.published"
-            " FROM posts INDEXED BY posts_by_date_state WHERE posts.id IN t"
-            " ORDER BY posts.published DESC, posts.id DESC"
-            " LIMIT (CASE WHEN (SELECT c FROM n) > ? THEN ? ELSE 0 END))"
-        )
-        rows = self.db.execute(sql, (title, RANK_LIMIT, windows.PAGE)).fetchall()
-        size = int(rows[0][0])
-        return size, ([(r[0], r[1]) for r in rows[1:]] if size > RANK_LIMIT else None)
-
     def _tiered_ids(
         self, compiled: Compiled, limit: int | None, table: str, match: str, sizes: _Sizes
     ) -> list[int]:
@@ -456,7 +421,7 @@ class SearchPlanner:
         postings for bm25 (see :meth:`post_ids`)."""
         newest = self.post_ids(compiled)
         title = title_match(compiled, match)
-        if self._rankable(match, sizes) and sizes(title) <= RANK_LIMIT:
+        if self._rankable(compiled, table, match, sizes) and sizes(title) <= RANK_LIMIT:
             sql, params = self._ranked_sql(title, compiled, table)
             first = [r[0] for r in self.db.execute(sql, params)]
         else:

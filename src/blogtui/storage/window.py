@@ -291,15 +291,6 @@ class IdWindow(PagedWindow):
             self._read(0)
         return self._size if self._size is not None else len(self._pages.get(0, ()))
 
-    def seed(self, rows: Sequence[tuple[int, int]]) -> None:
-        """Keep ``rows`` (``(id, published)``, in list order) as the first page: read already,
-        with the list's length, by the search that chose this window
-        (:meth:`~blogtui.storage.search.SearchPlanner._title_tier`)."""
-        with self._lock:
-            self._pages[0] = [r[0] for r in rows]
-            if rows:
-                self._last[0] = (rows[-1][0], rows[-1][1])
-
     def _fetch(self, number: int) -> list[int]:
         if self._size is None and number == 0:  # the first page needs no length: read it forward
             select = f"SELECT posts.id, posts.published FROM {self._source} WHERE ({self._where})"
