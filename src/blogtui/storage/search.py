@@ -22,7 +22,7 @@ from ..query import (
     match_words,
     title_match,
 )
-from . import counts
+from . import counts, feed_matches
 from . import window as windows
 from .feed_window import FeedWindow
 from .title_window import TitleWindow, title_source
@@ -265,8 +265,12 @@ class SearchPlanner:
                     db, table, match, filters, filter_params, descending=order == "newest",
                     size=size, counted_by=self._counted_by(compiled), dates=date_bounds(compiled),
                 )  # fmt: skip
+            where, params = compiled.where, compiled.params
+            narrow = feed_matches.narrowed(self.db, compiled, feed_matches.kept_posts(self.db, compiled))
+            if narrow is not None:  # kept to a few feeds: their matches read from the index by key
+                where, params = narrow
             return IdWindow(
-                db, self._dated_source(compiled), compiled.where, compiled.params,
+                db, self._dated_source(compiled), where, params,
                 descending=order == "newest", size=size, counted_by=self._counted_by(compiled),
             )  # fmt: skip
         table, match = ranking
@@ -300,9 +304,17 @@ class SearchPlanner:
         if stream is not None:
             return self._streamed_tiers(db, compiled, stream, title, title_ranked)
         # Kept to feeds of few posts (the only search not streamed, as _streamed says): each
-        # tier read from the feeds' own index, newest first.
+        # tier read from the feeds' own index, newest first, tested against the matches among
+        # the feeds' posts, read from the index by key (feed_matches), where it can.
         dated = self._dated_source(compiled)
-        hits = f"posts.id IN {match_set(table)}"
+        where, where_params = compiled.where, compiled.params
+        hits, hit_param = f"posts.id IN {match_set(table)}", title
+        kept = feed_matches.kept_posts(self.db, compiled) if table == "posts_fts" else None
+        narrow = feed_matches.narrowed(self.db, compiled, kept)
+        if narrow is not None and kept is not None:
+            where, where_params = narrow
+            hits = feed_matches.ID_SET
+            hit_param = json.dumps(feed_matches.matches_among(self.db, table, title, kept))
         first: Sequence[int]
         rest_count = None
         if title_ranked:
@@ -315,11 +327,10 @@ class SearchPlanner:
             # the index again for them took ~10 ms at 200,000 posts).
             left_out, left_params = "posts.id NOT IN (SELECT value FROM json_each(?))", json.dumps(first)
         else:
-            first = IdWindow(db, dated, f"({compiled.where}) AND {hits}", (*compiled.params, title))
-            left_out, left_params = f"NOT {hits}", title
+            first = IdWindow(db, dated, f"({where}) AND {hits}", (*where_params, hit_param))
+            left_out, left_params = f"NOT {hits}", hit_param
         rest = IdWindow(
-            db, dated, f"({compiled.where}) AND {left_out}", (*compiled.params, left_params),
-            counted_by=rest_count,
+            db, dated, f"({where}) AND {left_out}", (*where_params, left_params), counted_by=rest_count,
         )  # fmt: skip
         return Chain([first, rest])
 

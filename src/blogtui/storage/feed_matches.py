@@ -1,0 +1,89 @@
+"""A search kept to a few feeds' posts (``feed:``), its matches read from the index by key.
+
+Listed newest first, such a search reads the feeds' own part of ``posts_by_feed`` (a feed's
+2,000 posts are 1 in 500 at a million) and tests each post against the set of the search's
+matches, which SQLite builds whole: for a common word, every post of the cache (``feed:070
+the`` at a million posts: 380 ms a statement, and a ranked list has two). The search index's
+keys are the posts' date buckets, then their ids (:func:`~blogtui.query.index_key`), and a
+feed's posts, dated over a few years and added together, fill a few runs of ids in each bucket:
+read those key ranges alone (71 for a feed of 2,000 posts over five years), and the matches
+among the feeds' posts are found without the rest (14 ms for ``the``). :func:`narrowed` gives
+the query with that set written out, for the windows to test.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from ..query import KEY_SHIFT, MATCH_CLAUSE, Compiled, index_key
+from .counts import FEED_CLAUSE
+
+#: Two keys of one bucket this far apart or less are read as one range (the posts between,
+#: of other feeds, read and dropped): a range read costs about as much as 64 entries.
+RANGE_GAP = 64
+#: A search kept to more posts than this builds its set of matches as before (a range read a
+#: post at the worst: 20,000 reads cost more than the whole set of a common word).
+KEPT_MAX = 20_000
+
+
+def kept_posts(db: sqlite3.Connection, compiled: Compiled) -> list[tuple[int, int]] | None:
+    """``(id, published)`` of the posts of the feeds ``compiled`` keeps to (the fewest, when it
+    names feeds twice), or None when it names none or they hold more than :data:`KEPT_MAX`."""
+    best: tuple[int, str, Sequence[object]] | None = None
+    for sql, params in compiled.parts:
+        if sql.startswith(FEED_CLAUSE):
+            feeds = sql[len("posts.feed_id IN ") :]
+            found = db.execute(
+                f"SELECT coalesce(sum(posts), 0) FROM feed_counts WHERE feed_id IN {feeds}", params
+            )
+            size = int(found.fetchone()[0])
+            if best is None or size < best[0]:
+                best = (size, feeds, params)
+    if best is None or best[0] > KEPT_MAX:
+        return None
+    sql = f"SELECT id, published FROM posts INDEXED BY posts_by_feed WHERE feed_id IN {best[1]}"
+    return [(int(r[0]), int(r[1])) for r in db.execute(sql, best[2])]
+
+
+def key_ranges(keys: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted keys as ``(low, high)`` ranges (both ends in), one per run of keys of one bucket
+    at most :data:`RANGE_GAP` apart."""
+    ranges: list[list[int]] = []
+    for key in sorted(keys):
+        if ranges and key >> KEY_SHIFT == ranges[-1][1] >> KEY_SHIFT and key - ranges[-1][1] <= RANGE_GAP:
+            ranges[-1][1] = key
+        else:
+            ranges.append([key, key])
+    return [(low, high) for low, high in ranges]
+
+
+def matches_among(
+    db: sqlite3.Connection, table: str, expression: str, posts: Sequence[tuple[int, int]]
+) -> list[int]:
+    """The ids of ``posts`` (``(id, published)``) that ``table MATCH expression`` finds, read
+    from the index's key ranges that hold them (:func:`key_ranges`)."""
+    keys = {index_key(published, post_id): post_id for post_id, published in posts}
+    sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid >= ? AND rowid <= ?"
+    found: list[int] = []
+    for low, high in key_ranges(list(keys)):
+        found += [keys[r[0]] for r in db.execute(sql, (expression, low, high)) if r[0] in keys]
+    return found
+
+
+#: The set of ids a query is narrowed to (its one parameter, a JSON array).
+ID_SET = "posts.id IN (SELECT value FROM json_each(?))"
+
+
+def narrowed(
+    db: sqlite3.Connection, compiled: Compiled, posts: Sequence[tuple[int, int]] | None
+) -> tuple[str, tuple[object, ...]] | None:
+    """``compiled``'s WHERE clause and parameters with its search (the first clause,
+    ``MATCH_CLAUSE``) written out as the ids of the feeds' posts it matches, for a query kept
+    to those ``posts`` (:func:`kept_posts`); else (None: not kept to few) None."""
+    where = compiled.where
+    if posts is None or not (where == MATCH_CLAUSE or where.startswith(MATCH_CLAUSE + " AND ")):
+        return None
+    ids = matches_among(db, "posts_fts", str(compiled.params[0]), posts)
+    return ID_SET + where[len(MATCH_CLAUSE) :], (json.dumps(ids), *compiled.params[1:])
