@@ -352,7 +352,8 @@ def test_a_word_typed_with_many_title_matches_reads_its_first_screen_without_a_w
     ids = library.post_window(compiled, ranked=True)
     assert isinstance(ids, Chain) and ids.known_length() is None
     assert ids[: window.PAGE] == expected[: window.PAGE]
-    assert searches and all("LIMIT" in sql for sql in searches), searches
+    # Each search is a count capped past its limit, or a read by key stepped a page at a time.
+    assert searches and all("LIMIT" in sql or "ORDER BY posts_fts.rowid" in sql for sql in searches), searches
     keyed = [sql for sql in searches if "ORDER BY posts_fts.rowid DESC" in sql]
     assert keyed and "{title}" in keyed[0], searches
     assert ids[title_size - 1 : title_size + 1] == expected[title_size - 1 : title_size + 1]

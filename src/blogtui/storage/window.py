@@ -421,8 +421,8 @@ class MatchWindow(IdWindow):
 
     def _ranged(self, cursor: tuple[int, int] | None, descending: bool, limit: int) -> list[tuple[int, int]]:
         """Up to ``limit`` ``(id, published)`` in the order past ``cursor`` (``(published,
-        id)``; None: from the start): the next ``limit`` matches by key, then the bucket of the
-        last of them again in date order (its matches past those are not all read yet)."""
+        id)``; None: from the start): the matches by key, bucket after bucket, until ``limit``
+        of them and the rest of the last bucket are read, then sorted by date."""
         if limit <= 0 or self._empty:
             return []
         table = self._table
@@ -439,22 +439,27 @@ class MatchWindow(IdWindow):
             clauses.append(seek)
             params += seek_params
         where = " AND ".join(clauses)
-        select = f"SELECT posts.id, posts.published, {table}.rowid FROM {self._source} WHERE {where}"
-        db = self._db()
         way = "DESC" if descending else "ASC"
-        rows = db.execute(f"{select} ORDER BY {table}.rowid {way} LIMIT ?", (*params, limit)).fetchall()
-        if len(rows) < limit:  # every match past the cursor
-            found = sorted(((r[0], r[1]) for r in rows), key=lambda r: (r[1], r[0]), reverse=descending)
-            return found
-        edge = rows[-1][2] >> KEY_SHIFT
-        done = sorted(
-            ((r[0], r[1]) for r in rows if r[2] >> KEY_SHIFT != edge),
-            key=lambda r: (r[1], r[0]), reverse=descending,
-        )  # fmt: skip
-        bucket = f"{table}.rowid >= ? AND {table}.rowid < ?"
-        sql = f"{select} AND {bucket} ORDER BY {self._order(descending)} LIMIT ?"
-        edge_params = (*params, bucket_key(edge), bucket_key(edge + 1), limit - len(done))
-        return done + [(r[0], r[1]) for r in db.execute(sql, edge_params)]
+        sql = f"SELECT posts.id, posts.published, {table}.rowid FROM {self._source} WHERE {where}"
+        # Stepped here, a row at a time: FTS5 hands the matches over by key, and no more are
+        # read than the buckets that hold ``limit`` of them, the last one to its end (a bucket's
+        # rows go by id, not by date). One statement: a second one for the last bucket in date
+        # order would search the index again (a word being typed merges every word it begins
+        # each time: ren* at a million posts, 25 ms).
+        rows = self._db().execute(f"{sql} ORDER BY {table}.rowid {way}", params)
+        found: list[tuple[int, int]] = []
+        edge = None
+        try:
+            for post_id, published, key in rows:
+                bucket = key >> KEY_SHIFT
+                if len(found) >= limit and bucket != edge:
+                    break
+                found.append((post_id, published))
+                edge = bucket
+        finally:
+            rows.close()
+        found.sort(key=lambda r: (r[1], r[0]), reverse=descending)
+        return found[:limit]
 
     def _fetch(self, number: int) -> list[int]:
         # The first page, or the one after a page read: from the index by key; else sorted.
