@@ -15,6 +15,7 @@ from ..query import (
     CJK_CLAUSE,
     IS_SQL,
     MATCH_CLAUSE,
+    NOT_MATCH_CLAUSE,
     ROW_POST,
     Compiled,
     date_bounds,
@@ -26,7 +27,7 @@ from . import counts, feed_matches
 from . import window as windows
 from .feed_window import FeedWindow
 from .title_window import TitleWindow, title_source
-from .window import Chain, IdWindow, MatchWindow, count_source
+from .window import Chain, ExcludingWindow, IdWindow, MatchWindow, count_source
 
 #: bm25 weights of posts_fts's columns, in its order (body, title, author; schema 13): a word in
 #: the title counts most, then the author, then the body.
@@ -265,12 +266,20 @@ class SearchPlanner:
                     db, table, match, filters, filter_params, descending=order == "newest",
                     size=size, counted_by=self._counted_by(compiled), dates=date_bounds(compiled),
                 )  # fmt: skip
+            dated = self._dated_source(compiled)
+            exclusion = self._left_out(compiled)
+            if exclusion is not None and dated == by_date:  # a word left out, read by stretches
+                excluded, filters, filter_params = exclusion
+                return ExcludingWindow(
+                    db, dated, compiled.where, compiled.params, table="posts_fts", excluded=excluded,
+                    filters=filters, filter_params=filter_params, descending=order == "newest", size=size,
+                )  # fmt: skip
             where, params = compiled.where, compiled.params
             narrow = feed_matches.narrowed(self.db, compiled, feed_matches.kept_posts(self.db, compiled))
             if narrow is not None:  # kept to a few feeds: their matches read from the index by key
                 where, params = narrow
             return IdWindow(
-                db, self._dated_source(compiled), where, params,
+                db, dated, where, params,
                 descending=order == "newest", size=size, counted_by=self._counted_by(compiled),
             )  # fmt: skip
         table, match = ranking
@@ -333,6 +342,21 @@ class SearchPlanner:
             db, dated, f"({where}) AND {left_out}", (*where_params, left_params), counted_by=rest_count,
         )  # fmt: skip
         return Chain([first, rest])
+
+    @staticmethod
+    def _left_out(compiled: Compiled) -> tuple[str, str, tuple[object, ...]] | None:
+        """A query that leaves one word (phrase, group) out and requires none, as its
+        expression and the rest of the query (``-format tag:cooking``: ``"format"`` and the
+        tag's clause), for :class:`~blogtui.storage.window.ExcludingWindow`; else None."""
+        if compiled.match or compiled.cjk:
+            return None
+        forms = (NOT_MATCH_CLAUSE, f"NOT ({MATCH_CLAUSE})")  # -word, -(two words)
+        left_out = [params for sql, params in compiled.parts if sql in forms]
+        if len(left_out) != 1:
+            return None
+        rest = [(sql, params) for sql, params in compiled.parts if sql not in forms]
+        filters = " AND ".join(sql for sql, _ in rest) or "1"
+        return str(left_out[0][0]), filters, tuple(p for _, params in rest for p in params)
 
     def _streamed(self, compiled: Compiled) -> tuple[str, str, str, tuple[object, ...]] | None:
         """How a window of ``compiled`` newest first reads the search index itself in key order
