@@ -146,6 +146,7 @@ def build(out: Path, posts: int, seed: str, plain: bool, per_feed: int = 2000) -
                 " content_html, canonical, read, starred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            fts.sort(key=lambda row: row[0])  # by key, as the store writes them (Store._fts_insert)
             db.executemany("INSERT INTO posts_fts(rowid, title, author, body) VALUES (?, ?, ?, ?)", fts)
             db.executemany("INSERT INTO post_tags(post_id, tag_id) VALUES (?, ?)", tags)
             store.update_feed(

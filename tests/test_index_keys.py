@@ -216,3 +216,43 @@ def test_a_repair_keys_the_index_by_date(tmp_path: Path) -> None:
         assert len(_ids(store, "apple")) == 3
     finally:
         store.close()
+
+
+def _index_pages(path: Path, newest_first: bool) -> tuple[int, int]:
+    store = Store(path)
+    try:
+        feed = store.add_feed(FEED)
+        start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+        posts = [
+            dated_post("x.example", f"p{n}", f"post {n}", f"word{n} common words", 1, "Ann")
+            for n in range(120)
+        ]
+        posts = [replace(p, published=start - timedelta(days=30 * n)) for n, p in enumerate(posts)]
+        store.upsert_posts(feed, posts if newest_first else posts[::-1])
+        row = store.db.execute("SELECT count(*), sum(length(block)) FROM posts_fts_data").fetchone()
+        return int(row[0]), int(row[1])
+    finally:
+        store.close()
+
+
+def test_a_feed_listed_newest_first_is_indexed_in_key_order(tmp_path: Path) -> None:
+    # A feed lists its newest post first: the ids go up as the dates go down. FTS5 writes a
+    # segment of its own whenever a rowid is not above the last one, so the rows are written
+    # sorted by key: the index is what the same posts listed oldest first make.
+    assert _index_pages(tmp_path / "a.db", True) == _index_pages(tmp_path / "b.db", False)
+
+
+def test_the_upgrade_reads_the_posts_in_key_order(tmp_path: Path) -> None:
+    # Schema 15 builds the indexes again in key order (a bucket at a time, by id within it),
+    # every post once, whatever order their ids and dates are in; dates past the bounds kept
+    # fall in the first and last buckets.
+    store = Store(tmp_path / "blogtui.db")
+    try:
+        _fill(store, _spread([400, 0, 3, 90]))
+        store.db.execute("UPDATE posts SET published = ? WHERE id = 1", (-(2**50),))
+        store.db.execute("UPDATE posts SET published = ? WHERE id = 2", (2**50,))
+        rows = [row for batch in schema._by_key(store.db) for row in batch]
+        keys = [index_key(int(r[1]), int(r[0])) for r in rows]
+        assert keys == sorted(keys) and sorted(int(r[0]) for r in rows) == [1, 2, 3, 4]
+    finally:
+        store.close()

@@ -195,6 +195,14 @@ def date_bucket(published: int) -> int:
     return max(-_KEY_DATE, min(published, _KEY_DATE - 1)) >> BUCKET_BITS
 
 
+def bucket_dates(bucket: int) -> tuple[int | None, int | None]:
+    """The dates keyed into a bucket, ``[low, high)`` (None: unbounded, for the first and last
+    buckets, which hold every date beyond the bounds kept)."""
+    low = None if bucket <= date_bucket(-_KEY_DATE) else bucket << BUCKET_BITS
+    high = None if bucket >= date_bucket(_KEY_DATE - 1) else (bucket + 1) << BUCKET_BITS
+    return low, high
+
+
 def bucket_key(bucket: int) -> int:
     """The lowest key of a bucket: every post dated in it is keyed from here up to the next
     bucket's (exclusive)."""

@@ -277,9 +277,12 @@ def _reindex(new: sqlite3.Connection, virtual: list[str]) -> None:
         except sqlite3.DatabaseError:
             return ""  # its dictionary was not recovered: the post keeps its title and author
 
+    # In the order of their keys (by date, as the store keys them): FTS5 writes a segment of its
+    # own whenever a rowid is not above the last one (Store._fts_insert).
+    rows.sort(key=lambda row: index_key(int(row[1] or 0), row[0]))
     for post_id, published, title, author, html in rows:
         text = html_to_text(unpack(html))
-        key = index_key(int(published or 0), post_id)  # keyed by date, as the store writes it
+        key = index_key(int(published or 0), post_id)
         for table, row in zip(("posts_fts", "posts_cjk"), index_rows(title or "", author or "", text)):
             if row is not None and table in virtual:
                 new.execute(

@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from ..content.text import html_to_text
-from ..query import has_cjk, index_key, index_rows
+from ..query import bucket_dates, date_bucket, has_cjk, index_key, index_rows
 
 
 def _script(db: sqlite3.Connection, script: str) -> None:
@@ -505,8 +506,7 @@ def _v15(db: sqlite3.Connection) -> None:
     total = int(db.execute("SELECT count(*) FROM posts").fetchone()[0]) if progress else 0
     done = shown = 0
     reported = time.monotonic()
-    rows = db.execute("SELECT id, published, title, author, content_html FROM posts")
-    while batch := rows.fetchmany(2000):
+    for batch in _by_key(db):
         words, found = [], []
         for post_id, published, title, author, packed in batch:
             key = index_key(published, post_id)
@@ -530,6 +530,29 @@ def _v15(db: sqlite3.Connection) -> None:
     if db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
         for _ in range(int(db.execute("PRAGMA freelist_count").fetchone()[0])):
             db.execute("PRAGMA incremental_vacuum")
+
+
+def _by_key(db: sqlite3.Connection) -> Iterator[list[Any]]:
+    """Every post's ``(id, published, title, author, content_html)`` in batches, in the order of
+    their keys in the search indexes (query.index_key): a date bucket at a time from the date
+    index, by id within it. FTS5 writes its pending rows out as a segment of their own whenever
+    a rowid is not above the last one: read by id, most posts would be one (a feed's posts are
+    added newest first), and the upgrade would spend its time merging them."""
+    columns = "id, published, title, author, content_html"
+    start = db.execute("SELECT min(published) FROM posts").fetchone()[0]
+    while start is not None:
+        low, high = bucket_dates(date_bucket(int(start)))
+        tests = [
+            sql for sql, bound in (("published >= ?", low), ("published < ?", high)) if bound is not None
+        ]
+        where = " AND ".join(tests) or "1"
+        bounds = [bound for bound in (low, high) if bound is not None]
+        rows = db.execute(f"SELECT {columns} FROM posts WHERE {where} ORDER BY id", bounds)
+        while batch := rows.fetchmany(2000):
+            yield batch
+        if high is None:
+            return
+        start = db.execute("SELECT min(published) FROM posts WHERE published >= ?", (high,)).fetchone()[0]
 
 
 #: Numbered migrations: MIGRATIONS[n] brings the schema from version n to n + 1.

@@ -529,9 +529,15 @@ class Store(SearchPlanner):
     def _fts_insert(self, posts: Iterable[tuple[int, int, str, str, str]]) -> None:
         """Index posts given as ``(id, published, title, author, text)``: words in posts_fts, CJK
         text in posts_cjk, each row keyed by the post's date (:func:`~blogtui.query.index_key`)."""
+        # By key: FTS5 writes its pending rows out as a segment of their own whenever a rowid is
+        # not above the last one (a feed lists its newest first: ids up, date buckets down, a
+        # segment a post, and the merges after them).
+        keyed = sorted(
+            (index_key(published, post_id), title, author, text)
+            for post_id, published, title, author, text in posts
+        )
         words, cjk = [], []
-        for post_id, published, title, author, text in posts:
-            key = index_key(published, post_id)
+        for key, title, author, text in keyed:
             fts_row, cjk_row = index_rows(title, author, text)
             words.append((key, *fts_row))
             if cjk_row is not None:
