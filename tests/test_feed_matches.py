@@ -30,8 +30,9 @@ def test_keys_of_one_bucket_close_together_are_one_range() -> None:
     ['"archive"', '"cache" AND "garden"', '"tomato"', '{title} : ("feed")', '"reader" NOT "index"'],
 )
 def test_the_matches_among_a_feeds_posts_are_those_of_the_whole_set(
-    library: Library, expression: str
+    library: Library, expression: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(feed_matches, "RANGE_POSTINGS", 0)  # ranges read however few match
     db = library.store.db
     posts = [(r[0], r[1]) for r in db.execute("SELECT id, published FROM posts WHERE feed_id = 2")]
     assert all(index_key(p, i) for i, p in posts)
@@ -39,7 +40,7 @@ def test_the_matches_among_a_feeds_posts_are_those_of_the_whole_set(
         r[0] for r in db.execute(f"SELECT {ROW_POST} FROM posts_fts WHERE posts_fts MATCH ?", (expression,))
     }
     among = feed_matches.matches_among(db, "posts_fts", expression, posts)
-    assert sorted(among) == sorted(i for i, _ in posts if i in whole)
+    assert among is not None and sorted(among) == sorted(i for i, _ in posts if i in whole)
     assert among and len(among) < len(posts)  # the other feeds' posts in the ranges are dropped
 
 
@@ -59,7 +60,10 @@ def test_a_feed_search_lists_its_matches_without_the_set_of_every_match(
     query: str,
     ranked: bool,
     order: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The fixture is small: its ranges are read however few posts match (as at a million).
+    monkeypatch.setattr(feed_matches, "RANGE_POSTINGS", 0)
     compiled = library.compile(query, prefix_last=query.endswith("arch"))
     expected = library.post_ids(compiled, ranked=ranked, order=order)
     assert len(expected) > 7
@@ -70,3 +74,14 @@ def test_a_feed_search_lists_its_matches_without_the_set_of_every_match(
     library.store.db.set_trace_callback(None)
     pages = [sql for sql in reads if "posts_by_feed" in sql and "ORDER BY posts.published" in sql]
     assert pages and all("MATCH" not in sql and "json_each" in sql for sql in pages), pages
+
+
+def test_a_word_of_few_posts_is_tested_against_the_set_of_its_matches(library: Library) -> None:
+    # "tomato", in 1 post of 37: its set costs less than reading the feed's key ranges.
+    db = library.store.db
+    posts = [(r[0], r[1]) for r in db.execute("SELECT id, published FROM posts WHERE feed_id = 1")]
+    assert feed_matches.matches_among(db, "posts_fts", '"tomato"', posts) is None
+    compiled = library.compile("feed:0.xml tomato")
+    assert feed_matches.narrowed(db, compiled, feed_matches.kept_posts(db, compiled)) is None
+    ids = library.post_window(compiled)
+    assert list(ids) == library.post_ids(compiled) and len(ids) > 0

@@ -7,8 +7,9 @@ the`` at a million posts: 380 ms a statement, and a ranked list has two). The se
 keys are the posts' date buckets, then their ids (:func:`~blogtui.query.index_key`), and a
 feed's posts, dated over a few years and added together, fill a few runs of ids in each bucket:
 read those key ranges alone (71 for a feed of 2,000 posts over five years), and the matches
-among the feeds' posts are found without the rest (14 ms for ``the``). :func:`narrowed` gives
-the query with that set written out, for the windows to test.
+among the feeds' posts are found without the rest (14-29 ms for ``the``), when the search
+matches enough posts for a set of them to cost more (:func:`matches_among`). :func:`narrowed`
+gives the query with those ids written out, for the windows to test.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ RANGE_GAP = 64
 #: A search kept to more posts than this builds its set of matches as before (a range read a
 #: post at the worst: 20,000 reads cost more than the whole set of a common word).
 KEPT_MAX = 20_000
+#: What a range read costs, in matches put in a set (a range read: 0.17-0.4 ms; a set: about
+#: 0.15-0.3 us a match, ``the``'s million at a million posts 300 ms).
+RANGE_POSTINGS = 1_500
 
 
 def kept_posts(db: sqlite3.Connection, compiled: Compiled) -> list[tuple[int, int]] | None:
@@ -60,14 +64,30 @@ def key_ranges(keys: Sequence[int]) -> list[tuple[int, int]]:
 
 
 def matches_among(
-    db: sqlite3.Connection, table: str, expression: str, posts: Sequence[tuple[int, int]]
-) -> list[int]:
+    db: sqlite3.Connection,
+    table: str,
+    expression: str,
+    posts: Sequence[tuple[int, int]],
+    *,
+    always: bool = False,
+) -> list[int] | None:
     """The ids of ``posts`` (``(id, published)``) that ``table MATCH expression`` finds, read
-    from the index's key ranges that hold them (:func:`key_ranges`)."""
+    from the index's key ranges that hold them (:func:`key_ranges`), or None when the set of
+    every match is cheaper: a range read costs about what :data:`RANGE_POSTINGS` matches cost
+    in a set (``feed:036 table`` at 200,000 posts: 162 ranges, 27 ms, against 15 for the set
+    of ``table``'s ~100,000 posts), which a count capped there tells. ``always``: read the
+    ranges without that count (a title tier, once its search's ranges were read: its column
+    filter reads every posting of its words, however few match in the title)."""
     keys = {index_key(published, post_id): post_id for post_id, published in posts}
+    ranges = key_ranges(list(keys))
+    if not always:
+        cap = len(ranges) * RANGE_POSTINGS
+        count = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? LIMIT ?)"
+        if int(db.execute(count, (expression, cap)).fetchone()[0]) < cap:
+            return None
     sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid >= ? AND rowid <= ?"
     found: list[int] = []
-    for low, high in key_ranges(list(keys)):
+    for low, high in ranges:
         found += [keys[r[0]] for r in db.execute(sql, (expression, low, high)) if r[0] in keys]
     return found
 
@@ -86,4 +106,6 @@ def narrowed(
     if posts is None or not (where == MATCH_CLAUSE or where.startswith(MATCH_CLAUSE + " AND ")):
         return None
     ids = matches_among(db, "posts_fts", str(compiled.params[0]), posts)
+    if ids is None:
+        return None
     return ID_SET + where[len(MATCH_CLAUSE) :], (json.dumps(ids), *compiled.params[1:])

@@ -320,10 +320,10 @@ class SearchPlanner:
         hits, hit_param = f"posts.id IN {match_set(table)}", title
         kept = feed_matches.kept_posts(self.db, compiled) if table == "posts_fts" else None
         narrow = feed_matches.narrowed(self.db, compiled, kept)
-        if narrow is not None and kept is not None:
+        if narrow is not None and kept is not None:  # the title tier's ranges too
             where, where_params = narrow
-            hits = feed_matches.ID_SET
-            hit_param = json.dumps(feed_matches.matches_among(self.db, table, title, kept))
+            titled = feed_matches.matches_among(self.db, table, title, kept, always=True)
+            hits, hit_param = feed_matches.ID_SET, json.dumps(titled)
         first: Sequence[int]
         rest_count = None
         if title_ranked:
