@@ -16,7 +16,7 @@ import pytest
 
 from blogtui.library import Library
 from blogtui.models import ParsedPost
-from blogtui.query import BUCKET_BITS, KEY_SHIFT, date_bounds, date_bucket, row_tests
+from blogtui.query import BUCKET_BITS, KEY_SHIFT, Compiled, date_bounds, date_bucket, row_tests
 from blogtui.storage import feed_window, search, title_window, window
 from blogtui.storage.window import Chain, MatchWindow
 
@@ -58,6 +58,21 @@ def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
 def _windows(ids: object) -> list[MatchWindow]:
     parts = ids._parts if isinstance(ids, Chain) else [ids]  # type: ignore[attr-defined]
     return [p for p in parts if isinstance(p, MatchWindow)]
+
+
+def read_traced(
+    library: Library, compiled: Compiled, **kwargs: object
+) -> tuple[list[int], object, list[str]]:
+    """post_ids's list, the window of the same query read a page after another from its start
+    (checked against that list), and the statements the window ran."""
+    expected = library.post_ids(compiled, **kwargs)  # type: ignore[arg-type]
+    assert len(expected) > 7
+    reads: list[str] = []
+    library.store.db.set_trace_callback(reads.append)
+    ids = library.post_window(compiled, **kwargs)  # type: ignore[arg-type]
+    assert [ids[i] for i in range(len(expected))] == expected
+    library.store.db.set_trace_callback(None)
+    return expected, ids, reads
 
 
 CASES = [
@@ -163,14 +178,8 @@ def test_a_search_between_dates_reads_only_their_buckets(library: Library, query
     # after: and before: bound the keys read (the tightest of each when there are several); the
     # list is still post_ids's, every page of it, and no read reaches a bucket outside them.
     compiled = library.compile(query)
-    expected = library.post_ids(compiled, order=order)
-    assert len(expected) > 7
-    reads: list[str] = []
-    library.store.db.set_trace_callback(reads.append)
-    ids = library.post_window(compiled, order=order)
+    _, ids, reads = read_traced(library, compiled, order=order)
     assert _windows(ids)
-    assert [ids[i] for i in range(len(expected))] == expected
-    library.store.db.set_trace_callback(None)
     first, end = date_bounds(compiled)
     pages = [sql for sql in reads if "ORDER BY posts_fts.rowid" in sql]
     assert pages

@@ -500,14 +500,7 @@ class MatchWindow(KeyedWindow):
         return found[:limit]
 
     def _key(self, post_id: int, columns: str) -> tuple[Any, ...] | None:
-        # The post's index row looked up by its key, not the whole match set built.
-        key = index_key_sql("posts.published", "posts.id")
-        sql = (
-            f"SELECT {columns} FROM posts WHERE posts.id = ? AND ({self._filters}) AND EXISTS"
-            f" (SELECT 1 FROM {self._table} WHERE {self._table} MATCH ? AND rowid = {key})"
-        )
-        row = self._db().execute(sql, (post_id, *self._filter_params, self._match)).fetchone()
-        return None if row is None else tuple(row)
+        return _indexed_key(self, post_id, columns, self._match, held=True)
 
 
 class ExcludingWindow(KeyedWindow):
@@ -600,14 +593,23 @@ class ExcludingWindow(KeyedWindow):
         return [(int(r[0]), int(r[1])) for r in db.execute(sql, (*self._params, *seek_params, limit))]
 
     def _key(self, post_id: int, columns: str) -> tuple[Any, ...] | None:
-        # The post looked up in the index by its key, not the set of every match built.
-        key = index_key_sql("posts.published", "posts.id")
-        sql = (
-            f"SELECT {columns} FROM posts WHERE posts.id = ? AND ({self._filters}) AND NOT EXISTS"
-            f" (SELECT 1 FROM {self._table} WHERE {self._table} MATCH ? AND rowid = {key})"
-        )
-        row = self._db().execute(sql, (post_id, *self._filter_params, self._excluded)).fetchone()
-        return None if row is None else tuple(row)
+        return _indexed_key(self, post_id, columns, self._excluded, held=False)
+
+
+def _indexed_key(
+    window: MatchWindow | ExcludingWindow, post_id: int, columns: str, expression: str, *, held: bool
+) -> tuple[Any, ...] | None:
+    """A post's ``columns`` when it passes ``window``'s filters and ``window._table MATCH
+    expression`` finds it (``held``) or does not: its index row looked up by its key, not the
+    set of every match built. None: the post is not in the window's list."""
+    key = index_key_sql("posts.published", "posts.id")
+    table = window._table
+    sql = (
+        f"SELECT {columns} FROM posts WHERE posts.id = ? AND ({window._filters}) AND"
+        f" {'' if held else 'NOT '}EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH ? AND rowid = {key})"
+    )
+    row = window._db().execute(sql, (post_id, *window._filter_params, expression)).fetchone()
+    return None if row is None else tuple(row)
 
 
 class IdList(IdSequence):
