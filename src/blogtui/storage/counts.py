@@ -71,15 +71,25 @@ def tag_sizes(db: sqlite3.Connection, compiled: Compiled) -> list[int]:
     return sizes
 
 
-def feed_posts(db: sqlite3.Connection, compiled: Compiled) -> int | None:
-    """The posts of the feeds the query keeps to (the fewest, when it names feeds twice), or None
-    when it has no ``feed:`` part."""
-    sizes = []
+def fewest_feeds(db: sqlite3.Connection, compiled: Compiled) -> tuple[int, str, tuple[object, ...]] | None:
+    """The ``feed:`` part of the query that keeps it to the fewest posts (when it names feeds
+    twice): their posts, and its set of feeds as SQL with its parameters (``(SELECT id FROM
+    feeds ...)``); None when it has no ``feed:`` part."""
+    best: tuple[int, str, tuple[object, ...]] | None = None
     for sql, params in compiled.parts:
         if sql.startswith(FEED_CLAUSE):
             feeds = sql[len("posts.feed_id IN ") :]
             found = db.execute(
                 f"SELECT coalesce(sum(posts), 0) FROM feed_counts WHERE feed_id IN {feeds}", params
             )
-            sizes.append(int(found.fetchone()[0]))
-    return min(sizes) if sizes else None
+            size = int(found.fetchone()[0])
+            if best is None or size < best[0]:
+                best = (size, feeds, params)
+    return best
+
+
+def feed_posts(db: sqlite3.Connection, compiled: Compiled) -> int | None:
+    """The posts of the feeds the query keeps to (the fewest, when it names feeds twice), or None
+    when it has no ``feed:`` part."""
+    fewest = fewest_feeds(db, compiled)
+    return None if fewest is None else fewest[0]

@@ -19,14 +19,11 @@ import sqlite3
 from collections.abc import Sequence
 
 from ..query import KEY_SHIFT, MATCH_CLAUSE, Compiled, index_key
-from .counts import FEED_CLAUSE
+from .counts import fewest_feeds
 
 #: Two keys of one bucket this far apart or less are read as one range (the posts between,
 #: of other feeds, read and dropped): a range read costs about as much as 64 entries.
 RANGE_GAP = 64
-#: A search kept to more posts than this builds its set of matches as before (a range read a
-#: post at the worst: 20,000 reads cost more than the whole set of a common word).
-KEPT_MAX = 20_000
 #: What a range read costs, in matches put in a set (a range read: 0.17-0.4 ms; a set: about
 #: 0.15-0.3 us a match, ``the``'s million at a million posts 300 ms).
 RANGE_POSTINGS = 1_500
@@ -34,18 +31,11 @@ RANGE_POSTINGS = 1_500
 
 def kept_posts(db: sqlite3.Connection, compiled: Compiled) -> list[tuple[int, int]] | None:
     """``(id, published)`` of the posts of the feeds ``compiled`` keeps to (the fewest, when it
-    names feeds twice), or None when it names none or they hold more than :data:`KEPT_MAX`."""
-    best: tuple[int, str, Sequence[object]] | None = None
-    for sql, params in compiled.parts:
-        if sql.startswith(FEED_CLAUSE):
-            feeds = sql[len("posts.feed_id IN ") :]
-            found = db.execute(
-                f"SELECT coalesce(sum(posts), 0) FROM feed_counts WHERE feed_id IN {feeds}", params
-            )
-            size = int(found.fetchone()[0])
-            if best is None or size < best[0]:
-                best = (size, feeds, params)
-    if best is None or best[0] > KEPT_MAX:
+    names feeds twice), or None when it names none. For a query the planner reads from the
+    feeds' own index (at most ``search.FEED_POSTS_MAX`` posts: a range read a post at the
+    worst, 20,000 reads cost more than the whole set of a common word)."""
+    best = fewest_feeds(db, compiled)
+    if best is None:
         return None
     sql = f"SELECT id, published FROM posts INDEXED BY posts_by_feed WHERE feed_id IN {best[1]}"
     return [(int(r[0]), int(r[1])) for r in db.execute(sql, best[2])]

@@ -275,9 +275,9 @@ class SearchPlanner:
                     filters=filters, filter_params=filter_params, descending=order == "newest", size=size,
                 )  # fmt: skip
             where, params = compiled.where, compiled.params
-            narrow = feed_matches.narrowed(self.db, compiled, feed_matches.kept_posts(self.db, compiled))
-            if narrow is not None:  # kept to a few feeds: their matches read from the index by key
-                where, params = narrow
+            if dated != by_date:  # kept to a few feeds: their matches read from the index by key
+                narrow = feed_matches.narrowed(self.db, compiled, feed_matches.kept_posts(self.db, compiled))
+                where, params = narrow or (where, params)
             return IdWindow(
                 db, dated, where, params,
                 descending=order == "newest", size=size, counted_by=self._counted_by(compiled),
@@ -318,7 +318,8 @@ class SearchPlanner:
         dated = self._dated_source(compiled)
         where, where_params = compiled.where, compiled.params
         hits, hit_param = f"posts.id IN {match_set(table)}", title
-        kept = feed_matches.kept_posts(self.db, compiled) if table == "posts_fts" else None
+        few = table == "posts_fts" and dated != by_date
+        kept = feed_matches.kept_posts(self.db, compiled) if few else None
         narrow = feed_matches.narrowed(self.db, compiled, kept)
         if narrow is not None and kept is not None:  # the title tier's ranges too
             where, where_params = narrow
