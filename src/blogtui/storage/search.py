@@ -133,16 +133,16 @@ class SearchPlanner:
             return "posts INDEXED BY posts_by_id"
         return "posts INDEXED BY posts_by_date_state"
 
-    def _rankable(self, compiled: Compiled, table: str, match: str, sizes: _Sizes) -> bool:
-        """Whether bm25 may rank ``match`` (of ``table``) in a key press, as far as its words
-        tell (its matches are counted apart). A search read from the index by key
-        (:meth:`_streamed`) needs no set of its matches for its first screen, and bm25 reads
+    @staticmethod
+    def _rankable(streamed: bool, match: str, sizes: _Sizes) -> bool:
+        """Whether bm25 may rank ``match`` in a key press, as far as its words tell (its matches
+        are counted apart). A search read from its ranking index by key (``streamed``:
+        :meth:`_stream`) needs no set of its matches for its first screen, and bm25 reads
         every posting of its words: it ranks when they have :data:`RANK_POSTINGS` in all at
         most (each count capped: ~1 ms for a common word; a search of one word is its own
         count). Any other search builds the set of its matches anyway, and is ranked by its
         match count alone."""
-        stream = self._streamed(compiled)
-        if stream is None or stream[0] != table:
+        if not streamed:
             return True
         left = RANK_POSTINGS
         for word in dict.fromkeys(match_words(match)):
@@ -193,13 +193,14 @@ class SearchPlanner:
         if ranking is not None:
             table, match = ranking
             sizes = _Sizes(self, table)
-            if self._rankable(compiled, table, match, sizes) and sizes(match) <= RANK_LIMIT:
+            streamed = self._stream(compiled, table) is not None
+            if self._rankable(streamed, match, sizes) and sizes(match) <= RANK_LIMIT:
                 sql, params = self._ranked_sql(match, compiled, table)
                 if limit is not None:
                     sql += " LIMIT ?"
                     params = (*params, limit)
                 return [r[0] for r in self.db.execute(sql, params)]
-            return self._tiered_ids(compiled, limit, table, match, sizes)
+            return self._tiered_ids(compiled, limit, table, match, sizes, streamed)
         # Without a search, the date index is read in list order: any filter it leaves to test
         # (state, feed, date; tag sets are built once) needs no row and no sort.
         searched = compiled.match or compiled.cjk
@@ -292,9 +293,7 @@ class SearchPlanner:
         # title matches are matches, unless the words exclude some), and the matches are not
         # counted at all. bm25 ranks a search whose words have few postings (_rankable); else
         # the order is the coarse one, as for a search of many matches.
-        stream = self._streamed(compiled)
-        if stream is not None and stream[0] != table:
-            stream = None  # ranked by the other index: its clause is a filter of the list
+        stream = self._stream(compiled, table)
         sizes = _Sizes(self, table)
         title_size: int | None = None
         if '"*' in match and " NOT " not in match and stream is None:
@@ -304,12 +303,11 @@ class SearchPlanner:
         # read from the index by key (stream) counts no title tier first either: its first
         # pages are read without any count, the list's length is counted when asked for.
         few_titles = title_size is None or title_size <= RANK_LIMIT
-        if few_titles and self._rankable(compiled, table, match, sizes) and sizes(match) <= RANK_LIMIT:
+        rankable = self._rankable(stream is not None, match, sizes)
+        if few_titles and rankable and sizes(match) <= RANK_LIMIT:
             sql, params = self._ranked_sql(match, compiled, table)  # ranked whole, as post_ids
             return [r[0] for r in self.db.execute(sql, params)]
-        title_ranked = (
-            few_titles and self._rankable(compiled, table, match, sizes) and sizes(title) <= RANK_LIMIT
-        )
+        title_ranked = few_titles and rankable and sizes(title) <= RANK_LIMIT
         if stream is not None:
             return self._streamed_tiers(db, compiled, stream, title, title_ranked)
         # Kept to feeds of few posts (the only search not streamed, as _streamed says): each
@@ -376,6 +374,12 @@ class SearchPlanner:
         if rest is None or self._dated_source(compiled) != "posts INDEXED BY posts_by_date_state":
             return None
         return rest[0], str(compiled.params[0]), rest[1], compiled.params[1:]
+
+    def _stream(self, compiled: Compiled, table: str) -> tuple[str, str, str, tuple[object, ...]] | None:
+        """:meth:`_streamed` for a search ranked by ``table``: None when the index read by key is
+        the other one (its clause is then a filter of the list)."""
+        stream = self._streamed(compiled)
+        return stream if stream is not None and stream[0] == table else None
 
     def _streamed_tiers(
         self,
@@ -451,13 +455,13 @@ class SearchPlanner:
         return None
 
     def _tiered_ids(
-        self, compiled: Compiled, limit: int | None, table: str, match: str, sizes: _Sizes
+        self, compiled: Compiled, limit: int | None, table: str, match: str, sizes: _Sizes, streamed: bool
     ) -> list[int]:
         """The ranked order for a search matching many posts, or whose words have too many
         postings for bm25 (see :meth:`post_ids`)."""
         newest = self.post_ids(compiled)
         title = title_match(compiled, match)
-        if self._rankable(compiled, table, match, sizes) and sizes(title) <= RANK_LIMIT:
+        if self._rankable(streamed, match, sizes) and sizes(title) <= RANK_LIMIT:
             sql, params = self._ranked_sql(title, compiled, table)
             first = [r[0] for r in self.db.execute(sql, params)]
         else:
