@@ -400,13 +400,13 @@ class MatchWindow(KeyedWindow):
     """The posts a search index matches (``table MATCH match``) and that pass ``filters``, newest
     (or oldest) first, read from the index in the order of its keys: the index's rows are keyed
     by their date's bucket (:func:`~blogtui.query.index_key`), so FTS5 hands the newest matches
-    over first, and a page is two statements: the next ``PAGE`` matches by key that pass the
-    filters (each tested by its row in ``posts_by_id``, no sort), then the last bucket they
-    reach read again in date order (the matches of the buckets before it are all read, and
-    sorted here). No set of all the matches is built (``"old"`` at a million posts: 693,134
-    matches, 200 ms for the set). Best when the filters pass many of the matches; a filter that
-    passes few (one feed's posts) reads far down the index for a page. A page far from any read
-    (a jump to the end) is read as :class:`IdWindow` reads it: all the matches sorted.
+    over first, and a page is one statement: the matches by key that pass the filters (each
+    tested by its row in ``posts_by_id``, no sort), stepped until they hold ``PAGE`` and the
+    last bucket they reached is read to its end, then sorted here by date. No set of all the
+    matches is built (``"old"`` at a million posts: 693,134 matches, 200 ms for the set). Best
+    when the filters pass many of the matches; a filter that passes few (one feed's posts) reads
+    far down the index for a page. A page far from any read (a jump to the end) is read as
+    :class:`IdWindow` reads it: all the matches sorted.
 
     ``where``/``params``: the whole query's clause, which counts the list when ``counted_by``
     does not say how. ``dates``: ``(first, end)``, the dates every match lies within (on or
@@ -465,13 +465,9 @@ class MatchWindow(KeyedWindow):
             return []
         table = self._table
         clauses, params = [f"{table} MATCH ?", f"({self._filters})"], [self._match, *self._filter_params]
-        low, high = self._keys
-        if low is not None:
-            clauses.append(f"{table}.rowid >= ?")
-            params.append(low)
-        if high is not None:
-            clauses.append(f"{table}.rowid < ?")
-            params.append(high)
+        bounds, bound_params = _key_bounds(f"{table}.rowid", *self._keys)
+        clauses += bounds
+        params += bound_params
         if cursor is not None:
             seek, seek_params = self._seek("<" if descending else ">", cursor[1], cursor[0])
             clauses.append(seek)
@@ -559,30 +555,28 @@ class ExcludingWindow(KeyedWindow):
                 f"SELECT posts.published FROM {self._source} WHERE {seek} ORDER BY {order} LIMIT 1 OFFSET ?",
                 (*seek_params, span),
             ).fetchone()
-            dates, keys, bounds = [], [], []
-            if edge is not None:
-                dates.append("posts.published >= ?" if descending else "posts.published <= ?")
-                bounds.append(int(edge[0]))
+            far = None if edge is None else int(edge[0])  # the stretch's other end (both in)
             near = None if cursor is None else cursor[0]
-            low = bounds[0] if descending and bounds else near if not descending else None
-            high = near if descending else bounds[0] if bounds else None
-            key_params: list[object] = []
-            if low is not None:
-                keys.append("rowid >= ?")
-                key_params.append(bucket_key(date_bucket(low)))
-            if high is not None:
-                keys.append("rowid < ?")
-                key_params.append(bucket_key(date_bucket(high) + 1))
-            matches = f"SELECT {ROW_POST} FROM {table} WHERE {table} MATCH ?"
-            if keys:
-                matches += " AND " + " AND ".join(keys)
+            first, last = (far, near) if descending else (near, far)
+            keys, key_params = _key_bounds(
+                "rowid",
+                None if first is None else bucket_key(date_bucket(first)),
+                None if last is None else bucket_key(date_bucket(last) + 1),
+            )
+            matches = " AND ".join([f"{table} MATCH ?", *keys])
+            stretch: str = "1"
+            stretch_params: tuple[object, ...] = ()
+            if far is not None:
+                stretch = "posts.published >= ?" if descending else "posts.published <= ?"
+                stretch_params = (far,)
             sql = (
                 f"SELECT posts.id, posts.published FROM {self._source} WHERE ({self._filters})"
-                f" AND posts.id NOT IN ({matches} ORDER BY 1) AND {seek}"
-                + "".join(f" AND {d}" for d in dates)
-                + f" ORDER BY {order} LIMIT ?"
+                f" AND posts.id NOT IN (SELECT {ROW_POST} FROM {table} WHERE {matches} ORDER BY 1)"
+                f" AND {seek} AND {stretch} ORDER BY {order} LIMIT ?"
             )
-            params = (*self._filter_params, self._excluded, *key_params, *seek_params, *bounds, limit)
+            params = (
+                *self._filter_params, self._excluded, *key_params, *seek_params, *stretch_params, limit
+            )  # fmt: skip
             rows = [(int(r[0]), int(r[1])) for r in db.execute(sql, params)]
             if len(rows) >= limit or edge is None:
                 return rows
@@ -594,6 +588,18 @@ class ExcludingWindow(KeyedWindow):
 
     def _key(self, post_id: int, columns: str) -> tuple[Any, ...] | None:
         return _indexed_key(self, post_id, columns, self._excluded, held=False)
+
+
+def _key_bounds(column: str, low: int | None, high: int | None) -> tuple[list[str], list[object]]:
+    """Clauses (and their parameters) keeping an index's keys ``column`` to ``[low, high)``
+    (None: unbounded on that side)."""
+    clauses: list[str] = []
+    params: list[object] = []
+    for op, bound in ((">=", low), ("<", high)):
+        if bound is not None:
+            clauses.append(f"{column} {op} ?")
+            params.append(bound)
+    return clauses, params
 
 
 def _indexed_key(
