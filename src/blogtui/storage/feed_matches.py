@@ -91,7 +91,8 @@ def narrowed(
 ) -> tuple[str, tuple[object, ...]] | None:
     """``compiled``'s WHERE clause and parameters with its search (the first clause,
     ``MATCH_CLAUSE``) written out as the ids of the feeds' posts it matches, for a query kept
-    to those ``posts`` (:func:`kept_posts`); else (None: not kept to few) None."""
+    to those ``posts`` (:func:`kept_posts`); None when it is not (``posts`` None), when its
+    search is not that first clause, or when the set of its matches is cheaper."""
     where = compiled.where
     if posts is None or not (where == MATCH_CLAUSE or where.startswith(MATCH_CLAUSE + " AND ")):
         return None
